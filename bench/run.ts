@@ -1,0 +1,19 @@
+/**
+ * `npm run bench [section…]`: the speed and memory targets of the issues, measured against
+ * baselines taken in the same run. Sections: cli. Exit 1 when a target is missed.
+ */
+import os from "node:os";
+import { benchCli } from "./cli.js";
+
+const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli() };
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
+
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+let ok = true;
+for (const name of wanted) {
+  const run = sections[name];
+  if (!run) throw new Error(`unknown bench section ${name}; known: ${Object.keys(sections).join(", ")}`);
+  console.log(`\n## ${name}`);
+  ok = (await run()) && ok;
+}
+process.exitCode = ok ? 0 : 1;

@@ -1,0 +1,3 @@
+#!/usr/bin/env -S node --
+// "--" stops Node 20 from reading our --env-file flag as its own (Node 20 parses it anywhere in argv).
+import "../dist/cli/cli.js";

@@ -1,0 +1,66 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import type { SourcedCode } from "../../contracts/build.js";
+import type { CliContext } from "../context.js";
+import { UsageError } from "../errors.js";
+import { SEND_ENV_HELP, loadSendPath } from "./help.js";
+
+export function registerDetail(program: Command, ctx: CliContext): void {
+  program
+    .command("detail")
+    .description("request the detail of convocatorias (one convocatorias/detail.requested per BDNS code)")
+    .argument("[bdns...]", "BDNS codes (1–10 digits)")
+    .option("-f, --file <path>", "read codes from a file, one per line ('-' for stdin; blank lines and # comments ignored)")
+    .option("--run-id <id>", "correlation id for everything this request causes (default: a new UUID)")
+    .option("--dry-run", "validate and print the events; send nothing (no event key needed)")
+    .addHelpText(
+      "after",
+      `
+All codes are validated before anything is sent: one bad code and nothing is sent.
+Events go out in batches of 500, one request each; a failure says which were sent.
+
+Examples:
+  $ ayida-jobs detail 123456
+  $ ayida-jobs detail 123456 654321 --run-id "$CI_PIPELINE_ID"
+  $ ayida-jobs detail --file codes.txt
+  $ cut -f1 export.tsv | ayida-jobs detail --file - --json
+  $ ayida-jobs detail 123456 --dry-run --json | jq .events[0]
+${SEND_ENV_HELP}`,
+    )
+    .action(async (codes: string[], o: { file?: string; runId?: string; dryRun?: boolean }) => {
+      ctx.state.command = "detail";
+      const { build, emit } = await loadSendPath();
+      const run = build.newRunContext({ runId: o.runId });
+      ctx.state.runId = run.runId;
+      const all: SourcedCode[] = codes.map((code, i) => ({ code, source: `bdns (argument ${i + 1})` }));
+      if (o.file !== undefined) all.push(...(await readCodes(ctx, o.file)));
+      if (all.length === 0) throw new UsageError("bdns: no BDNS code given; pass codes as arguments or with --file");
+      const events = build.buildDetailRequests(all, run);
+      const duplicates = all.length - events.length;
+      if (duplicates > 0) ctx.out.info(`${duplicates} duplicate code(s) ignored`);
+      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun) });
+    });
+}
+
+/** One code per line; blank lines and `#` comments skipped; each code remembers its line for errors. */
+export async function readCodes(ctx: CliContext, file: string): Promise<SourcedCode[]> {
+  const name = file === "-" ? "stdin" : file;
+  let text: string;
+  try {
+    text = file === "-" ? await readStream(ctx.stdin) : await readFile(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`--file: cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const codes: SourcedCode[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (line) codes.push({ code: line, source: `bdns (line ${i + 1} of ${name})` });
+  });
+  return codes;
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,20 @@
+/** What every command gets: the output, the validated env (after env files load) and the run state. */
+import type { Env } from "../config/env.js";
+import type { Output } from "./output.js";
+
+export interface CliContext {
+  out: Output;
+  /** Set by the program's preAction hook, once env files are loaded. */
+  env?: Env;
+  cwd: string;
+  stdin: NodeJS.ReadableStream;
+  /** Known parts of the JSON envelope, so an error document can still say which command and run. */
+  state: { command?: string; runId?: string };
+  /** Called on SIGINT before exit: lets a command say what it already did. */
+  interruptHandlers: Array<() => void>;
+}
+
+export function requireEnv(ctx: CliContext): Env {
+  if (!ctx.env) throw new Error("env not loaded: the preAction hook did not run");
+  return ctx.env;
+}

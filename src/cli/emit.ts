@@ -1,0 +1,72 @@
+/**
+ * The sending half of every sending command: print what a dry run would send, or send through the
+ * InngestService (loaded lazily: validation and --dry-run never load the Inngest SDK) and report it.
+ */
+import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type Env } from "../config/env.js";
+import type { EventPayload } from "../contracts/schemas.js";
+import { requireEnv, type CliContext } from "./context.js";
+
+export interface Target {
+  mode: "dev" | "cloud";
+  /** The event endpoint, with the key masked. */
+  url: string;
+  eventKey: "set" | "not set";
+  /** The Inngest branch environment, and which variable chose it. */
+  branchEnv?: { name: string; from: string };
+}
+
+export function describeTarget(env: Env): Target {
+  const branch = branchEnvironment();
+  return {
+    mode: inngestMode(env).mode,
+    url: new URL("e/***", eventApiBaseUrl(env)).href.replace("%2A%2A%2A", "***"),
+    eventKey: env.INNGEST_EVENT_KEY ? "set" : "not set",
+    ...(branch && { branchEnv: branch }),
+  };
+}
+
+/** The business key of an event, for the result line: `bdns=123456`, `from=… to=…`. */
+export function businessKey(e: EventPayload): string {
+  const d = e.data as Record<string, unknown>;
+  const parts = ["bdns", "documentId", "from", "to", "full"].filter((k) => d[k] !== undefined).map((k) => `${k}=${String(d[k])}`);
+  return parts.length ? parts.join(" ") : "window=default";
+}
+
+export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean }): Promise<void> {
+  const { out } = ctx;
+  const env = requireEnv(ctx);
+  const target = describeTarget(env);
+  ctx.state.runId = runId;
+  if (target.branchEnv && target.branchEnv.from !== "INNGEST_ENV") {
+    out.warn(`events go to Inngest branch environment "${target.branchEnv.name}" because ${target.branchEnv.from} is set; set INNGEST_ENV to choose explicitly`);
+  }
+
+  if (opts.dryRun) {
+    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, events, ids: [] });
+    out.info(`dry run: nothing sent. Would send ${events.length} event(s) to ${target.url} (${target.mode} mode, event key ${target.eventKey}), runId ${runId}`);
+    for (const e of events) out.result(JSON.stringify(e));
+    return;
+  }
+
+  requireEventKey(env);
+  const { createInngestService } = await import("../service.js");
+  const service = createInngestService({ env });
+  const sentEvents: EventPayload[] = [];
+  const ids: string[] = [];
+  ctx.interruptHandlers.push(() => out.info(`interrupted: ${sentEvents.length} of ${events.length} events were sent (runId ${runId})`));
+  const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
+  try {
+    await service.send(events, {
+      onBatch: (r) => {
+        sentEvents.push(...r.events);
+        ids.push(...r.ids);
+        if (r.batches > 1) spinner.text(`batch ${r.batch}/${r.batches}: ${r.events.length} events accepted (${sentEvents.length}/${events.length})`);
+        r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  id=${r.ids[i] ?? "?"}`));
+      },
+    });
+  } finally {
+    spinner.stop();
+  }
+  if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, events, ids });
+  out.info(`${events.length} event(s) sent, runId ${runId}`);
+}

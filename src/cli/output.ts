@@ -1,0 +1,124 @@
+/**
+ * The one writer to stdout and stderr. stdout carries results only (result lines, or exactly one JSON
+ * document under --json); everything else (progress, warnings, errors, hints) goes to stderr.
+ * Every byte passes through `redact`, so a secret can never be printed, whatever the message.
+ */
+import { Chalk, type ChalkInstance } from "chalk";
+import type { CliError } from "./errors.js";
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  debug: boolean;
+}
+
+interface Writable {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface Spinner {
+  text(s: string): void;
+  stop(): void;
+}
+
+export class Output {
+  opts: OutputOptions;
+  private secrets: string[] = [];
+  private outColor: ChalkInstance;
+  private errColor: ChalkInstance;
+
+  constructor(
+    opts: OutputOptions,
+    private readonly stdout: Writable = process.stdout,
+    private readonly stderr: Writable = process.stderr,
+  ) {
+    this.opts = opts;
+    this.outColor = this.errColor = new Chalk({ level: 0 });
+    this.configure(opts);
+  }
+
+  configure(opts: OutputOptions): void {
+    this.opts = opts;
+    // chalk reads FORCE_COLOR and the TTY, not NO_COLOR: the caller folds NO_COLOR into opts.color.
+    const level = (stream: Writable) => (!opts.color || opts.json ? 0 : forcedLevel() ?? (stream.isTTY ? 1 : 0));
+    this.outColor = new Chalk({ level: level(this.stdout) });
+    this.errColor = new Chalk({ level: level(this.stderr) });
+  }
+
+  /**
+   * Values never to print (secrets from the environment). Values under 4 characters are not
+   * scrubbed: they would mangle ordinary text, and no real key is that short.
+   */
+  setSecrets(values: string[]): void {
+    this.secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join("***");
+    return out;
+  }
+
+  get out(): ChalkInstance {
+    return this.outColor;
+  }
+  get err(): ChalkInstance {
+    return this.errColor;
+  }
+
+  /** A human result line on stdout (nothing under --json: the JSON document is the result). */
+  result(line: string): void {
+    if (!this.opts.json) this.stdout.write(this.redact(line) + "\n");
+  }
+
+  /** The JSON document on stdout. */
+  json(doc: unknown): void {
+    this.stdout.write(this.redact(JSON.stringify(doc)) + "\n");
+  }
+
+  /** Progress and notes on stderr; silenced by --quiet and --json. */
+  info(line: string): void {
+    if (!this.opts.quiet && !this.opts.json) this.stderr.write(this.redact(line) + "\n");
+  }
+
+  warn(line: string): void {
+    if (!this.opts.quiet) this.stderr.write(this.redact(this.err.yellow(`warning: ${line}`)) + "\n");
+  }
+
+  debug(line: string): void {
+    if (this.opts.debug) this.stderr.write(this.redact(this.err.dim(`debug: ${line}`)) + "\n");
+  }
+
+  /** Errors always reach stderr; under --json the envelope also goes to stdout. */
+  error(e: CliError, envelope: Record<string, unknown>): void {
+    this.stderr.write(this.redact(`${this.err.red("error:")} ${e.message}`) + "\n");
+    if (e.hint) this.stderr.write(this.redact(this.err.dim(`hint: ${e.hint}`)) + "\n");
+    if (this.opts.debug && e.cause instanceof Error && e.cause.stack) this.stderr.write(this.redact(e.cause.stack) + "\n");
+    if (this.opts.json) this.json({ ok: false, ...envelope, error: { code: e.code, message: e.message, ...(e.hint && { hint: e.hint }) }, ...e.details });
+  }
+
+  /**
+   * A spinner on stderr when a person is watching (stderr is a TTY, not CI, not --json/--quiet);
+   * otherwise progress lines via `info`. ora is loaded only when it will draw.
+   */
+  async spinner(text: string): Promise<Spinner> {
+    const interactive = this.stderr.isTTY && !process.env.CI && process.env.TERM !== "dumb" && !this.opts.json && !this.opts.quiet;
+    if (!interactive) {
+      this.info(text);
+      return { text: (s) => this.info(s), stop: () => {} };
+    }
+    const { default: ora } = await import("ora");
+    const s = ora({ text: this.redact(text), stream: process.stderr, color: this.opts.color ? "cyan" : false }).start();
+    return { text: (t) => void (s.text = this.redact(t)), stop: () => void s.stop() };
+  }
+}
+
+function forcedLevel(): 0 | 1 | 2 | 3 | undefined {
+  const f = process.env.FORCE_COLOR;
+  if (f === undefined || f === "") return undefined;
+  if (f === "0" || f === "false") return 0;
+  const n = Number(f);
+  return n === 2 || n === 3 ? n : 1;
+}

@@ -1,0 +1,74 @@
+/** Builds the commander program: global options, the env-loading hook and the commands. */
+import { Command } from "commander";
+import pkg from "../../package.json" with { type: "json" };
+import type { CliContext } from "./context.js";
+import type { OutputOptions } from "./output.js";
+import { registerDetail } from "./commands/detail.js";
+import { registerDocument } from "./commands/document.js";
+import { registerSync } from "./commands/sync.js";
+
+export interface GlobalOptions {
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  debug?: boolean;
+  envFile?: string;
+}
+
+/** --json also comes from AYIDA_JOBS_OUTPUT=json; NO_COLOR (any non-empty value) turns color off. */
+export function outputOptions(g: GlobalOptions, env: NodeJS.ProcessEnv): OutputOptions {
+  return {
+    json: Boolean(g.json) || env.AYIDA_JOBS_OUTPUT === "json",
+    quiet: Boolean(g.quiet),
+    color: g.color !== false && !env.NO_COLOR,
+    debug: Boolean(g.debug) || /(^|,)ayida/.test(env.DEBUG ?? ""),
+  };
+}
+
+export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Command {
+  const program = new Command("ayida-jobs")
+    .description("Trigger and run the Inngest jobs that keep Ayida Portal's copy of BDNS (Spain's grants database) current.")
+    .version(pkg.version, "-v, --version", "print the version")
+    .option("--json", "print exactly one JSON document on stdout (env: AYIDA_JOBS_OUTPUT=json)")
+    .option("-q, --quiet", "print results only, no progress")
+    .option("--no-color", "no colors (also NO_COLOR=1)")
+    .option("--debug", "print stacks and which env files were loaded (also DEBUG=ayida*)")
+    .option("--env-file <path>", "load this env file instead of .env.local and .env")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Usage errors are rendered by main.ts, so that --json gets its JSON document too.
+      outputError: () => {},
+    })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ayida-jobs sync convocatorias                  # last 7 days ending yesterday
+  $ ayida-jobs detail 123456                       # one convocatoria's detail
+  $ ayida-jobs document 123456 doc-789             # store one document
+  $ ayida-jobs detail 123456 --dry-run --json      # show the event, send nothing
+  $ INNGEST_DEV=1 ayida-jobs serve --port 3000     # host the functions locally
+
+Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable,
+70 internal error, 78 configuration, 130 interrupted.`,
+    );
+
+  program.hook("preAction", async (_root, action) => {
+    const g = action.optsWithGlobals<GlobalOptions>();
+    const { loadEnvFiles, parseEnv, secretValues, SECRET_KEYS } = await import("../config/env.js");
+    ctx.out.setSecrets(SECRET_KEYS.map((k) => process.env[k] ?? ""));
+    ctx.out.configure(outputOptions(g, process.env));
+    const files = await loadEnvFiles({ envFile: g.envFile, cwd: ctx.cwd });
+    ctx.out.configure(outputOptions(g, process.env));
+    ctx.out.debug(`env files loaded: ${files.length ? files.join(", ") : "none"}`);
+    ctx.env = parseEnv(process.env);
+    ctx.out.setSecrets(secretValues(ctx.env));
+  });
+
+  registerSync(program, ctx);
+  registerDetail(program, ctx);
+  registerDocument(program, ctx);
+  return program;
+}

@@ -1,0 +1,152 @@
+/**
+ * Environment: loading env files, one validated schema, and the Inngest settings derived from it
+ * with the same precedence the SDK applies (so what `--dry-run` shows is what a send does).
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import * as z from "zod/mini";
+import { ConfigError } from "./errors.js";
+
+const optionalText = z.optional(z.string());
+const optionalUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }));
+const optionalNumber = (rule: string, ...checks: Parameters<ReturnType<typeof z.coerce.number>["check"]>) =>
+  z.optional(z.coerce.number(rule).check(...checks));
+
+export const envSchema = z.object({
+  INNGEST_DEV: optionalText,
+  INNGEST_EVENT_KEY: optionalText,
+  INNGEST_SIGNING_KEY: optionalText,
+  INNGEST_SIGNING_KEY_FALLBACK: optionalText,
+  INNGEST_BASE_URL: optionalUrl,
+  INNGEST_EVENT_API_BASE_URL: optionalUrl,
+  INNGEST_API_BASE_URL: optionalUrl,
+  INNGEST_ENV: optionalText,
+  CRON_SECRET: optionalText,
+  PORT: optionalNumber("must be a port number 0–65535", z.int("must be a port number 0–65535"), z.gte(0, "must be a port number 0–65535"), z.lte(65535, "must be a port number 0–65535")),
+  HOST: optionalText,
+  DATABASE_URL: optionalText,
+  DOCUMENTS_DIR: optionalText,
+  BDNS_API_URL: optionalUrl,
+  BDNS_RATE_LIMIT: optionalNumber("must be requests per second, above 0 and at most 10 (BDNS's limit)", z.gt(0, "must be above 0"), z.lte(10, "must be at most 10, BDNS's limit")),
+  BDNS_TIMEOUT_MS: optionalNumber("must be milliseconds, a positive integer", z.int("must be an integer"), z.gt(0, "must be positive")),
+  LOG_LEVEL: z.optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent")),
+  AYIDA_JOBS_OUTPUT: z.optional(z.enum(["json", "text"], "must be json or text")),
+});
+export type Env = z.infer<typeof envSchema>;
+
+/** Keys whose values are secrets: never printed, and scrubbed from any text we print. */
+export const SECRET_KEYS = ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "CRON_SECRET"] as const;
+
+/**
+ * Validate the environment. Empty values count as unset (a blank line in `.env` is not a setting).
+ * Errors name the key and the rule, never the value: the value may be a secret.
+ */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== "") relevant[key] = value;
+  }
+  const result = envSchema.safeParse(relevant);
+  if (result.success) {
+    inngestMode(result.data); // INNGEST_DEV's own rule
+    return result.data;
+  }
+  const issue = result.error.issues[0]!;
+  const key = String(issue.path[0]);
+  throw new ConfigError(`${key}: ${issue.message}`, key, `fix ${key} in the environment or the env file`);
+}
+
+export type InngestMode = { mode: "dev" | "cloud"; devUrl?: string };
+
+/** `INNGEST_DEV`: 1/true → dev, 0/false → cloud, a URL → dev at that URL; unset → cloud (SDK v4's default). */
+export function inngestMode(env: Pick<Env, "INNGEST_DEV">): InngestMode {
+  const raw = env.INNGEST_DEV?.trim().toLowerCase();
+  if (raw === undefined) return { mode: "cloud" };
+  if (raw === "1" || raw === "true") return { mode: "dev" };
+  if (raw === "0" || raw === "false") return { mode: "cloud" };
+  try {
+    if (!/^https?:\/\//.test(raw)) throw new Error("not a URL");
+    return { mode: "dev", devUrl: new URL(env.INNGEST_DEV!.trim()).href };
+  } catch {
+    throw new ConfigError("INNGEST_DEV: must be 1, true, 0, false or the Dev Server's URL (http://host:port)", "INNGEST_DEV");
+  }
+}
+
+export const CLOUD_EVENT_API = "https://inn.gs/";
+export const DEV_SERVER_URL = "http://localhost:8288/";
+
+/** Where events go, in the SDK's order: event API URL > base URL > INNGEST_DEV URL > the mode's default. */
+export function eventApiBaseUrl(env: Env): string {
+  const { mode, devUrl } = inngestMode(env);
+  return env.INNGEST_EVENT_API_BASE_URL ?? env.INNGEST_BASE_URL ?? devUrl ?? (mode === "dev" ? DEV_SERVER_URL : CLOUD_EVENT_API);
+}
+
+/** The API URL (function registration), in the SDK's order. */
+export function apiBaseUrl(env: Env): string {
+  const { mode, devUrl } = inngestMode(env);
+  return env.INNGEST_API_BASE_URL ?? env.INNGEST_BASE_URL ?? devUrl ?? (mode === "dev" ? DEV_SERVER_URL : "https://api.inngest.com/");
+}
+
+/**
+ * The Inngest branch environment the SDK will target (`x-inngest-env`). The SDK falls back to CI/host
+ * branch variables, so a `BRANCH` set by a CI system silently targets a branch environment: we show it.
+ */
+export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { name: string; from: string } | undefined {
+  for (const key of ["INNGEST_ENV", "BRANCH_NAME", "VERCEL_GIT_COMMIT_REF", "BRANCH", "CF_PAGES_BRANCH", "RENDER_GIT_BRANCH", "RAILWAY_GIT_BRANCH"]) {
+    const value = source[key];
+    if (value) return { name: value, from: key };
+  }
+  return undefined;
+}
+
+/** Values that must never appear in output (secrets, and the password inside DATABASE_URL). */
+export function secretValues(env: Env): string[] {
+  const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v): v is string => Boolean(v));
+  if (env.DATABASE_URL) {
+    try {
+      const password = new URL(env.DATABASE_URL).password;
+      if (password) values.push(decodeURIComponent(password), password);
+    } catch {
+      /* not a URL (a SQLite path): nothing secret in it */
+    }
+  }
+  return values.filter((v) => v.length >= 4);
+}
+
+/**
+ * Load env files into process.env; real environment variables always win.
+ * `--env-file` must exist (a typo must not silently fall back to defaults); otherwise `.env.local`
+ * (skipped when NODE_ENV=test, so tests stay hermetic) and then `.env` from the working directory.
+ * Returns the files loaded, for `--debug`.
+ */
+export async function loadEnvFiles(opts: { envFile?: string | undefined; cwd?: string } = {}): Promise<string[]> {
+  const cwd = opts.cwd ?? process.cwd();
+  let files: string[];
+  if (opts.envFile) {
+    const file = resolve(cwd, opts.envFile);
+    if (!existsSync(file)) throw new ConfigError(`--env-file: ${opts.envFile} does not exist`, "--env-file", "check the path, or leave --env-file out to use .env.local and .env");
+    files = [file];
+  } else {
+    const candidates = process.env.NODE_ENV === "test" ? [".env"] : [".env.local", ".env"];
+    files = candidates.map((f) => resolve(cwd, f)).filter((f) => existsSync(f));
+  }
+  if (files.length === 0) return files;
+  const { default: dotenv } = await import("dotenv"); // CommonJS: its exports object is the default
+  // quiet: dotenv 17 otherwise prints a banner on stdout, which would corrupt --json.
+  const result = dotenv.config({ path: files, quiet: true, override: false });
+  if (result.error) throw new ConfigError(`env file: ${result.error.message}`, "--env-file");
+  return files;
+}
+
+/** The cloud-mode key check the SDK would only do at send time, with a message that says what to do. */
+export function requireEventKey(env: Env): void {
+  if (inngestMode(env).mode === "cloud" && !env.INNGEST_EVENT_KEY) {
+    throw new ConfigError(
+      "INNGEST_EVENT_KEY is not set, and without INNGEST_DEV events go to Inngest Cloud, which needs it",
+      "INNGEST_EVENT_KEY",
+      "set INNGEST_EVENT_KEY (Inngest dashboard → Manage → Event keys), or set INNGEST_DEV=1 to send to a local Inngest Dev Server",
+    );
+  }
+}
+

@@ -1,0 +1,114 @@
+/**
+ * Builders: raw input in, validated event payloads out. Every sender (CLI, library, HTTP routes,
+ * functions' fan-out) goes through these, so an event is shaped, keyed and checked in one place.
+ */
+import { InvalidInputError, type InputIssue } from "./errors.js";
+import { runId as runIdRule, bdnsCode, documentId as documentIdRule, isoDate, SYNCABLE_DATASETS, todayUtc } from "./rules.js";
+import { EVENT, SCHEMA_BY_EVENT, eventId, type EventName, type EventPayload, type DataByEvent } from "./schemas.js";
+import type * as z from "zod/mini";
+
+/** What one request caused: every event it emits (and their fan-out) carries the same runId. */
+export interface RunContext {
+  runId: string;
+  /** When the request was made, ISO 8601 UTC. */
+  timestamp: string;
+}
+
+export function newRunContext(opts: { runId?: string | undefined; now?: Date } = {}): RunContext {
+  const issues: InputIssue[] = [];
+  const runId = opts.runId ?? crypto.randomUUID();
+  check(issues, "runId", runId, runIdRule);
+  throwIfAny(issues);
+  return { runId, timestamp: (opts.now ?? new Date()).toISOString() };
+}
+
+export interface SyncInput {
+  dataset?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  full?: boolean | undefined;
+}
+
+export function buildSyncRequest(input: SyncInput, ctx: RunContext, now: Date = new Date()): EventPayload<typeof EVENT.syncRequested> {
+  const issues: InputIssue[] = [];
+  const dataset = input.dataset ?? "convocatorias";
+  if (!(SYNCABLE_DATASETS as readonly string[]).includes(dataset)) {
+    issues.push({ field: "dataset", value: dataset, rule: `is not a dataset that can be synced yet; valid: ${SYNCABLE_DATASETS.join(", ")}` });
+  }
+  const today = todayUtc(now);
+  for (const field of ["from", "to"] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (check(issues, field, value, isoDate) && value > today) {
+      issues.push({ field, value, rule: `must not be in the future (today is ${today} UTC)` });
+    }
+  }
+  if (input.from && input.to && issues.length === 0 && input.from > input.to) {
+    issues.push({ field: "from", value: input.from, rule: `must not be after to (${input.to})` });
+  }
+  throwIfAny(issues);
+  const data = { ...ctx, ...(input.from && { from: input.from }), ...(input.to && { to: input.to }), ...(input.full && { full: true }) };
+  return payload(EVENT.syncRequested, data, [input.from ?? "", input.to ?? "", input.full ? "full" : ""].filter(Boolean));
+}
+
+/** A code and where it came from, so an error can say "line 3 of codes.txt". */
+export interface SourcedCode {
+  code: string;
+  source: string;
+}
+
+/**
+ * One detail event per distinct code. All codes are checked before anything is returned: a batch
+ * with one bad code yields no events at all.
+ */
+export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, ctx: RunContext): EventPayload<typeof EVENT.detailRequested>[] {
+  const issues: InputIssue[] = [];
+  const seen = new Set<string>();
+  const events: EventPayload<typeof EVENT.detailRequested>[] = [];
+  if (codes.length === 0) issues.push({ field: "bdns", value: "", rule: "is missing: give at least one BDNS code" });
+  for (const item of codes) {
+    const { code, source } = typeof item === "string" ? { code: item, source: "bdns" } : item;
+    if (!check(issues, source, code, bdnsCode) || seen.has(code)) continue;
+    seen.add(code);
+    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx }, [code]));
+  }
+  throwIfAny(issues);
+  return events;
+}
+
+export function buildDocumentRequest(bdns: string, documentId: string, ctx: RunContext): EventPayload<typeof EVENT.storageRequested> {
+  const issues: InputIssue[] = [];
+  check(issues, "bdns", bdns, bdnsCode);
+  check(issues, "documentId", documentId, documentIdRule);
+  throwIfAny(issues);
+  return payload(EVENT.storageRequested, { bdns, documentId, ...ctx }, [bdns, documentId]);
+}
+
+/**
+ * Final gate: the payload must satisfy its event schema, exactly as the SDK will check at send time
+ * and the function at run time.
+ */
+export function payload<N extends EventName>(name: N, data: DataByEvent[N], keys: readonly string[]): EventPayload<N> {
+  const result = SCHEMA_BY_EVENT[name].safeParse(data);
+  if (!result.success) {
+    throw new InvalidInputError(result.error.issues.map((i) => ({ field: i.path.join(".") || "data", value: pick(data, i.path), rule: i.message })));
+  }
+  return { name, data, id: eventId(name, keys, data.runId) };
+}
+
+function check(issues: InputIssue[], field: string, value: string, rule: z.ZodMiniType<string>): boolean {
+  const result = rule.safeParse(value);
+  if (result.success) return true;
+  issues.push({ field, value, rule: result.error.issues[0]?.message ?? "is invalid" });
+  return false;
+}
+
+function throwIfAny(issues: InputIssue[]): void {
+  if (issues.length > 0) throw new InvalidInputError(issues);
+}
+
+function pick(data: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = data;
+  for (const key of path) cur = cur && typeof cur === "object" ? (cur as Record<PropertyKey, unknown>)[key] : undefined;
+  return cur;
+}

@@ -1,0 +1,25 @@
+/**
+ * The SDK view of the contracts: each event as an `eventType()` over the schema in `schemas.ts`.
+ * Functions use these as triggers (the SDK validates incoming data before a handler runs); senders
+ * use `.create()` (the SDK validates before it sends). Loading this module loads the Inngest SDK.
+ */
+import { eventType } from "inngest";
+import { EVENT, detailRequestedData, storageRequestedData, syncPieceRequestedData, syncRequestedData, type EventPayload } from "./schemas.js";
+
+export const syncRequested = eventType(EVENT.syncRequested, { schema: syncRequestedData });
+export const syncPieceRequested = eventType(EVENT.syncPieceRequested, { schema: syncPieceRequestedData });
+export const detailRequested = eventType(EVENT.detailRequested, { schema: detailRequestedData });
+export const storageRequested = eventType(EVENT.storageRequested, { schema: storageRequestedData });
+
+const EVENT_TYPES = {
+  [EVENT.syncRequested]: syncRequested,
+  [EVENT.syncPieceRequested]: syncPieceRequested,
+  [EVENT.detailRequested]: detailRequested,
+  [EVENT.storageRequested]: storageRequested,
+} as const;
+
+/** Turn a built payload into the SDK's validatable event (`X.create(data, { id })`). */
+export function toSdkEvent(p: EventPayload) {
+  const type = EVENT_TYPES[p.name] as { create(data: unknown, opts: { id: string }): ReturnType<typeof detailRequested.create> };
+  return type.create(p.data, { id: p.id });
+}

@@ -1,0 +1,83 @@
+/**
+ * The event contracts: names and data shapes, declared once. Names and fields come from the seed
+ * (`convocatorias/sync.requested`, `convocatorias/detail.requested`, `documents/storage.requested`);
+ * never rename them, only add optional fields.
+ *
+ * This file is plain zod on purpose: `events.ts` wraps these schemas in the SDK's `eventType()`, and
+ * paths that never send (`--help`, `--dry-run`) can validate without loading the Inngest SDK.
+ */
+import * as z from "zod/mini";
+import { bdnsCode, documentId, isoDate, runId, timestamp } from "./rules.js";
+
+export const APP_ID = "ayida-portal";
+
+export const EVENT = {
+  syncRequested: "convocatorias/sync.requested",
+  syncPieceRequested: "convocatorias/sync.piece.requested",
+  detailRequested: "convocatorias/detail.requested",
+  storageRequested: "documents/storage.requested",
+} as const;
+export type EventName = (typeof EVENT)[keyof typeof EVENT];
+
+const fromNotAfterTo = (d: { from?: string | undefined; to?: string | undefined }) => !d.from || !d.to || d.from <= d.to;
+const fromToRule = () => z.refine<{ from?: string | undefined; to?: string | undefined }>(fromNotAfterTo, { message: "must not be after to", path: ["from"] });
+const flag = z.optional(z.boolean("must be true or false"));
+
+/** A sync of convocatorias. `from`/`to` (inclusive) default to the 7 days ending yesterday. */
+export const syncRequestedData = z
+  .object({
+    runId,
+    timestamp,
+    from: z.optional(isoDate),
+    to: z.optional(isoDate),
+    /** Fan out every listed convocatoria, not only the new ones or those without a stored detail. */
+    full: flag,
+  })
+  .check(fromToRule());
+
+/**
+ * Internal: one piece (≤ 7 days) of a sync window. A backfill from 2013 is ~700 pieces; giving each
+ * its own run keeps every run far inside Inngest's 1,000-step and 4 MB limits.
+ */
+export const syncPieceRequestedData = z.object({ runId, timestamp, from: isoDate, to: isoDate, full: flag }).check(fromToRule());
+
+export const detailRequestedData = z.object({ bdns: bdnsCode, runId, timestamp });
+
+export const storageRequestedData = z.object({ bdns: bdnsCode, documentId, runId, timestamp });
+
+export type SyncRequestedData = z.infer<typeof syncRequestedData>;
+export type SyncPieceRequestedData = z.infer<typeof syncPieceRequestedData>;
+export type DetailRequestedData = z.infer<typeof detailRequestedData>;
+export type StorageRequestedData = z.infer<typeof storageRequestedData>;
+
+export interface DataByEvent {
+  [EVENT.syncRequested]: SyncRequestedData;
+  [EVENT.syncPieceRequested]: SyncPieceRequestedData;
+  [EVENT.detailRequested]: DetailRequestedData;
+  [EVENT.storageRequested]: StorageRequestedData;
+}
+
+export const SCHEMA_BY_EVENT = {
+  [EVENT.syncRequested]: syncRequestedData,
+  [EVENT.syncPieceRequested]: syncPieceRequestedData,
+  [EVENT.detailRequested]: detailRequestedData,
+  [EVENT.storageRequested]: storageRequestedData,
+} as const;
+
+/** An event ready to send: what goes over the wire, minus the SDK's `ts`. */
+export interface EventPayload<N extends EventName = EventName> {
+  name: N;
+  data: DataByEvent[N];
+  /** Inngest's idempotency key (see `eventId`). */
+  id: string;
+}
+
+/**
+ * The idempotency key: event name + business keys + runId. Deterministic, so a retried CI step or a
+ * re-delivered fan-out with the same runId is deduplicated by Inngest (24 h) instead of running twice.
+ * Every part is restricted to URL-safe characters by the rules, so the key needs no escaping; the
+ * longest (a 128-character runId) stays under 200 characters.
+ */
+export function eventId(name: EventName, keys: readonly string[], run: string): string {
+  return [name, ...keys, run].join(":");
+}

@@ -1,0 +1,279 @@
+/**
+ * The built binary as a real process against a loopback Inngest event API: what arrived on the
+ * wire, stdout, stderr and the exit code.
+ */
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { errorResultSchema, sendResultSchema } from "../../src/cli/output-schemas.js";
+import { runCli } from "../support/cli.js";
+import { deadPort, startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
+
+const KEY = "evtkey-super-secret-0123456789";
+let api: FakeEventApi;
+let dev: Record<string, string>;
+let cloud: Record<string, string>;
+
+beforeAll(async () => {
+  api = await startFakeEventApi();
+  dev = { INNGEST_DEV: api.url };
+  cloud = { INNGEST_EVENT_KEY: KEY, INNGEST_BASE_URL: api.url };
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.requests.length = 0;
+  api.setFault(undefined);
+});
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe("sending", () => {
+  it("detail: one event, exactly the seed's payload, over POST /e/:key", async () => {
+    const r = await runCli(["detail", "123456", "--run-id", "ci-1"], { env: cloud });
+    expect(r.code).toBe(0);
+    expect(api.requests).toHaveLength(1);
+    const [req] = api.requests;
+    expect(req!.method).toBe("POST");
+    expect(req!.path).toBe(`/e/${KEY}`);
+    expect(req!.headers["content-type"]).toBe("application/json");
+    const body = req!.body as Array<Record<string, unknown>>;
+    expect(body).toHaveLength(1);
+    expect(body[0]).toMatchObject({
+      name: "convocatorias/detail.requested",
+      data: { bdns: "123456", runId: "ci-1", timestamp: expect.stringMatching(ISO) },
+      id: "convocatorias/detail.requested:123456:ci-1",
+      ts: expect.any(Number),
+    });
+    expect(Object.keys(body[0]!.data as object).sort()).toEqual(["bdns", "runId", "timestamp"]);
+    expect(r.stdout).toBe(`sent convocatorias/detail.requested  bdns=123456  id=${req!.ids![0]}\n`);
+    expect(r.stderr).toContain("1 event(s) sent, runId ci-1");
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it("--json: one document on stdout with events and Inngest's ids", async () => {
+    const r = await runCli(["detail", "1", "22", "--json", "--run-id", "ci-2"], { env: dev });
+    expect(r.code).toBe(0);
+    const doc = sendResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc).toMatchObject({ ok: true, command: "detail", dryRun: false, runId: "ci-2", target: { mode: "dev" } });
+    expect(doc.events.map((e) => e.data.bdns)).toEqual(["1", "22"]);
+    expect(doc.ids).toEqual(api.requests[0]!.ids);
+    expect(doc.ids).toHaveLength(2);
+    expect(r.stderr).toBe(""); // no spinner, no progress under --json
+    // dev mode without a key posts to the Dev Server's placeholder key
+    expect(api.requests[0]!.path).toBe("/e/NO_EVENT_KEY_SET");
+  });
+
+  it("sync: the window and full flag travel in the event", async () => {
+    const r = await runCli(["sync", "convocatorias", "--from", "2026-11-01", "--to", "2026-11-07", "--full", "--run-id", "bf"], { env: dev });
+    expect(r.code).toBe(0);
+    expect(api.events()).toEqual([
+      {
+        name: "convocatorias/sync.requested",
+        data: { runId: "bf", timestamp: expect.stringMatching(ISO), from: "2026-11-01", to: "2026-11-07", full: true },
+        id: "convocatorias/sync.requested:2026-11-01:2026-11-07:full:bf",
+        ts: expect.any(Number),
+      },
+    ]);
+  });
+
+  it("document: the storage event", async () => {
+    const r = await runCli(["document", "123456", "doc-789", "--json"], { env: dev });
+    expect(r.code).toBe(0);
+    const doc = sendResultSchema.parse(JSON.parse(r.stdout));
+    expect(api.events()).toEqual([
+      expect.objectContaining({ name: "documents/storage.requested", data: { bdns: "123456", documentId: "doc-789", runId: doc.runId, timestamp: expect.stringMatching(ISO) } }),
+    ]);
+  });
+
+  it("the same --run-id gives the same event ids (Inngest deduplicates the re-run)", async () => {
+    await runCli(["detail", "5", "6", "--run-id", "same"], { env: dev });
+    await runCli(["detail", "5", "6", "--run-id", "same"], { env: dev });
+    const ids = api.events().map((e) => e.id);
+    expect(ids.slice(0, 2)).toEqual(ids.slice(2));
+    const fresh = await runCli(["detail", "5", "--json"], { env: dev });
+    expect(JSON.parse(fresh.stdout).runId).not.toBe("same");
+  });
+
+  it("--file and stdin: one code per line, blanks and comments ignored", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codes-"));
+    writeFileSync(join(dir, "codes.txt"), "# pending\n111\n\n  222  # trailing note\n333\n");
+    const r = await runCli(["detail", "--file", "codes.txt", "444", "--json"], { env: dev, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(api.events().map((e) => e.data.bdns)).toEqual(["444", "111", "222", "333"]);
+    const s = await runCli(["detail", "--file", "-", "--json"], { env: dev, stdin: "7\n8\n" });
+    expect(s.code).toBe(0);
+    expect(api.events().slice(4).map((e) => e.data.bdns)).toEqual(["7", "8"]);
+  });
+
+  it("sends 10,000 codes in batches of 500 and reports each batch", async () => {
+    const codes = Array.from({ length: 10_000 }, (_, i) => String(100000 + i)).join("\n");
+    const r = await runCli(["detail", "--file", "-", "--json"], { env: dev, stdin: codes });
+    expect(r.code).toBe(0);
+    expect(api.requests).toHaveLength(20);
+    expect(api.requests.every((q) => (q.body as unknown[]).length === 500)).toBe(true);
+    expect(new Set(api.events().map((e) => e.data.bdns)).size).toBe(10_000);
+    expect(sendResultSchema.parse(JSON.parse(r.stdout)).ids).toHaveLength(10_000);
+  });
+});
+
+describe("refusing bad input: exit 2, nothing sent", () => {
+  it.each([
+    [["detail", "12a"], /bdns \(argument 1\): "12a" must be a BDNS code: 1–10 digits/],
+    [["detail", "1", "2", "x"], /bdns \(argument 3\): "x" must be a BDNS code/],
+    [["detail"], /bdns: no BDNS code given/],
+    [["document", "123", "../../etc"], /documentId: "..\/..\/etc" must be a document id/],
+    [["sync", "concesiones"], /dataset: "concesiones" is not a dataset that can be synced yet; valid: convocatorias/],
+    [["sync", "convocatorias", "--from", "2026-02-30"], /from: "2026-02-30" must be a real calendar date/],
+    [["sync", "convocatorias", "--from", "2026-11-07", "--to", "2026-11-01"], /from: "2026-11-07" must not be after to \(2026-11-01\)/],
+    [["sync", "convocatorias", "--to", "2999-01-01"], /to: "2999-01-01" must not be in the future/],
+    [["detail", "1", "--run-id", "has space"], /runId: "has space" must be a run id/],
+    [["detail", "--file", "missing.txt"], /--file: cannot read missing.txt: ENOENT/],
+    [["detail", "1", "--bogus"], /unknown option '--bogus'/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+    [[], /no command given/],
+  ])("%j", async (args, message) => {
+    const r = await runCli(args, { env: cloud });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe("");
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("a file with one bad line sends none of the good ones, and names the line", async () => {
+    const r = await runCli(["detail", "--file", "-", "--json"], { env: cloud, stdin: "1\n2\nthree\n4\n" });
+    expect(r.code).toBe(2);
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.error.code).toBe("INVALID_INPUT");
+    expect(doc.issues).toEqual([{ field: "bdns (line 3 of stdin)", value: "three", rule: "must be a BDNS code: 1–10 digits" }]);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe("dry run", () => {
+  it("validates and prints the payloads, sends nothing, needs no key", async () => {
+    const r = await runCli(["detail", "123456", "--dry-run", "--json", "--run-id", "d"]);
+    expect(r.code).toBe(0);
+    const doc = sendResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc).toMatchObject({ dryRun: true, ids: [], target: { mode: "cloud", url: "https://inn.gs/e/***", eventKey: "not set" } });
+    expect(doc.events[0]).toEqual({ name: "convocatorias/detail.requested", data: { bdns: "123456", runId: "d", timestamp: expect.stringMatching(ISO) }, id: "convocatorias/detail.requested:123456:d" });
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("in human form prints each payload as a JSON line and the target on stderr", async () => {
+    const r = await runCli(["document", "1", "doc-1", "--dry-run"], { env: cloud });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ name: "documents/storage.requested" });
+    expect(r.stderr).toContain(`dry run: nothing sent. Would send 1 event(s) to ${api.url}e/***`);
+    expect(r.stderr).not.toContain(KEY);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe("configuration and failures", () => {
+  it("cloud mode without an event key: exit 78, says how to fix it, nothing sent", async () => {
+    const r = await runCli(["detail", "1", "--json"], { env: { INNGEST_BASE_URL: api.url } });
+    expect(r.code).toBe(78);
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.error).toMatchObject({ code: "CONFIG", message: expect.stringContaining("INNGEST_EVENT_KEY is not set"), hint: expect.stringContaining("INNGEST_DEV=1") });
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("an invalid variable: exit 78 naming it, never echoing its value", async () => {
+    const r = await runCli(["detail", "1"], { env: { ...cloud, PORT: "seventy" } });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain("PORT: must be a port number");
+    expect(r.stderr).not.toContain("seventy");
+  });
+
+  it("--env-file is loaded, real env vars win, a missing one is exit 78", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "envfile-"));
+    writeFileSync(join(dir, "ci.env"), `INNGEST_EVENT_KEY=${KEY}\nINNGEST_BASE_URL=http://127.0.0.1:1/\n`);
+    const r = await runCli(["--env-file", "ci.env", "detail", "9", "--json"], { env: { INNGEST_BASE_URL: api.url }, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(api.requests[0]!.path).toBe(`/e/${KEY}`);
+    const missing = await runCli(["detail", "9", "--env-file", "nope.env"], { cwd: dir });
+    expect(missing.code).toBe(78);
+    expect(missing.stderr).toContain("--env-file: nope.env does not exist");
+  });
+
+  it(".env in the working directory is read quietly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dotenv-"));
+    writeFileSync(join(dir, ".env"), `INNGEST_DEV=${api.url}\n`);
+    const r = await runCli(["detail", "10", "--json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).target.mode).toBe("dev");
+    expect(api.events()).toHaveLength(1);
+  });
+
+  it("connection refused: exit 69 after the SDK's retries", async () => {
+    const port = await deadPort();
+    const r = await runCli(["detail", "1", "--json"], { env: { INNGEST_EVENT_KEY: KEY, INNGEST_BASE_URL: `http://127.0.0.1:${port}/` } });
+    expect(r.code).toBe(69);
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.error.code).toBe("EVENT_API_UNAVAILABLE");
+    expect(doc.error.message).toContain("fetch failed");
+    expect(doc).toMatchObject({ events: [], ids: [], unsent: [expect.objectContaining({ data: expect.objectContaining({ bdns: "1" }) })] });
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it.each([
+    [500, '{"error":"boom"}', "500 boom"],
+    [401, "{}", "401 Event key Not Found"],
+  ])("HTTP %i: exit 69 with the API's reason, key never shown", async (status, body, reason) => {
+    api.setFault(() => ({ status, body }));
+    const r = await runCli(["detail", "1"], { env: cloud });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toContain(reason);
+    expect(api.requests.length).toBe(5); // the SDK's own attempts
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it("a batch that fails part-way says which events were sent and which were not", async () => {
+    api.setFault((n) => (n >= 1 ? { status: 500, body: '{"error":"down"}' } : undefined));
+    const codes = Array.from({ length: 700 }, (_, i) => String(i + 1)).join("\n");
+    const r = await runCli(["detail", "--file", "-", "--json", "--run-id", "p"], { env: cloud, stdin: codes });
+    expect(r.code).toBe(69);
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.runId).toBe("p");
+    expect(doc.events).toHaveLength(500);
+    expect(doc.ids).toHaveLength(500);
+    expect(doc.unsent).toHaveLength(200);
+    expect(doc.unsent![0]!.data.bdns).toBe("501");
+    expect(doc.error.message).toContain("batch 2 of 2");
+    expect(doc.error.hint).toContain("500 events were sent before the failure and 200 were not");
+  });
+});
+
+describe("help, version, color", () => {
+  it("--help on the program and every command, with examples and env vars", async () => {
+    for (const args of [["--help"], ["detail", "--help"], ["sync", "--help"], ["document", "--help"]]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Examples:");
+    }
+    expect((await runCli(["detail", "--help"])).stdout).toContain("INNGEST_EVENT_KEY");
+  });
+
+  it("--version prints the package version", async () => {
+    const r = await runCli(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("NO_COLOR wins over FORCE_COLOR; FORCE_COLOR alone colors", async () => {
+    const colored = await runCli(["detail", "1"], { env: { ...dev, FORCE_COLOR: "1" } });
+    expect(colored.stdout).toContain("\u001b[");
+    const plain = await runCli(["detail", "1"], { env: { ...dev, FORCE_COLOR: "1", NO_COLOR: "1" } });
+    expect(plain.stdout).not.toContain("\u001b[");
+    const flag = await runCli(["detail", "1", "--no-color"], { env: { ...dev, FORCE_COLOR: "1" } });
+    expect(flag.stdout).not.toContain("\u001b[");
+  });
+
+  it("--quiet leaves only the result lines", async () => {
+    const r = await runCli(["detail", "1", "--quiet"], { env: dev });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^sent /);
+  });
+});

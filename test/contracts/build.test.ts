@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, newRunContext } from "../../src/contracts/build.js";
+import { InvalidInputError } from "../../src/contracts/errors.js";
+import { detailRequested, storageRequested, syncRequested, toSdkEvent } from "../../src/contracts/events.js";
+import { EVENT, SCHEMA_BY_EVENT } from "../../src/contracts/schemas.js";
+
+const ctx = { runId: "run-1", timestamp: "2026-11-28T10:00:00.000Z" };
+const now = new Date("2026-11-28T10:00:00Z");
+
+function issuesOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof InvalidInputError) return e.issues;
+    throw e;
+  }
+  throw new Error("expected InvalidInputError");
+}
+
+describe("run context", () => {
+  it("makes a UUID runId and an ISO UTC timestamp", () => {
+    const c = newRunContext({ now });
+    expect(c.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(c.timestamp).toBe("2026-11-28T10:00:00.000Z");
+    expect(newRunContext().runId).not.toBe(c.runId);
+  });
+
+  it("keeps a given runId and rejects a bad one", () => {
+    expect(newRunContext({ runId: "ci-42" }).runId).toBe("ci-42");
+    expect(issuesOf(() => newRunContext({ runId: "a b" }))).toEqual([{ field: "runId", value: "a b", rule: expect.stringContaining("run id") }]);
+  });
+});
+
+describe("builders", () => {
+  it("builds the seed's detail payload with a deterministic id", () => {
+    const [e] = buildDetailRequests(["123456"], ctx);
+    expect(e).toEqual({
+      name: "convocatorias/detail.requested",
+      data: { bdns: "123456", runId: "run-1", timestamp: ctx.timestamp },
+      id: "convocatorias/detail.requested:123456:run-1",
+    });
+    expect(buildDetailRequests(["123456"], { ...ctx, timestamp: "2026-11-29T00:00:00.000Z" })[0]!.id).toBe(e!.id);
+    expect(buildDetailRequests(["123456"], { ...ctx, runId: "run-2" })[0]!.id).not.toBe(e!.id);
+  });
+
+  it("rejects a whole batch when one code is bad, naming every bad one", () => {
+    const issues = issuesOf(() => buildDetailRequests(["1", { code: "x2", source: "bdns (line 2 of f)" }, "3", "4444444444444"], ctx));
+    expect(issues.map((i) => [i.field, i.value])).toEqual([
+      ["bdns (line 2 of f)", "x2"],
+      ["bdns", "4444444444444"],
+    ]);
+  });
+
+  it("drops duplicate codes", () => {
+    expect(buildDetailRequests(["1", "2", "1"], ctx).map((e) => e.data.bdns)).toEqual(["1", "2"]);
+  });
+
+  it("builds the storage payload", () => {
+    expect(buildDocumentRequest("123456", "doc-789", ctx)).toEqual({
+      name: "documents/storage.requested",
+      data: { bdns: "123456", documentId: "doc-789", runId: "run-1", timestamp: ctx.timestamp },
+      id: "documents/storage.requested:123456:doc-789:run-1",
+    });
+    expect(issuesOf(() => buildDocumentRequest("12x", "../x", ctx)).map((i) => i.field)).toEqual(["bdns", "documentId"]);
+  });
+
+  it.each([
+    [{}, undefined],
+    [{ from: "2026-11-01", to: "2026-11-07" }, undefined],
+    [{ from: "2026-11-28" }, undefined],
+    [{ from: "2026-11-29" }, "from"],
+    [{ to: "2027-01-01" }, "to"],
+    [{ from: "2026-11-07", to: "2026-11-01" }, "from"],
+    [{ from: "2026-02-30" }, "from"],
+    [{ dataset: "concesiones" }, "dataset"],
+  ])("sync window %j → rejected field %s", (input, field) => {
+    if (field === undefined) {
+      const e = buildSyncRequest(input, ctx, now);
+      expect(e.name).toBe(EVENT.syncRequested);
+      expect(e.data).toEqual({ ...ctx, ...input });
+    } else {
+      expect(issuesOf(() => buildSyncRequest(input, ctx, now))[0]!.field).toBe(field);
+    }
+  });
+
+  it("lists the valid datasets when one is unknown", () => {
+    expect(issuesOf(() => buildSyncRequest({ dataset: "concesiones" }, ctx, now))[0]!.rule).toContain("valid: convocatorias");
+  });
+
+  it("keys a sync by its window and full flag", () => {
+    expect(buildSyncRequest({}, ctx, now).id).toBe("convocatorias/sync.requested:run-1");
+    expect(buildSyncRequest({ from: "2026-11-01", to: "2026-11-07", full: true }, ctx, now).id).toBe(
+      "convocatorias/sync.requested:2026-11-01:2026-11-07:full:run-1",
+    );
+  });
+});
+
+describe("event schemas", () => {
+  it.each([
+    [EVENT.detailRequested, { bdns: "1", runId: "r", timestamp: ctx.timestamp }, true],
+    [EVENT.detailRequested, { bdns: 1, runId: "r", timestamp: ctx.timestamp }, false],
+    [EVENT.detailRequested, { bdns: "1", runId: "r" }, false],
+    [EVENT.storageRequested, { bdns: "1", documentId: "d", runId: "r", timestamp: ctx.timestamp }, true],
+    [EVENT.storageRequested, { bdns: "1", runId: "r", timestamp: ctx.timestamp }, false],
+    [EVENT.syncRequested, { runId: "r", timestamp: ctx.timestamp }, true],
+    [EVENT.syncRequested, { runId: "r", timestamp: ctx.timestamp, from: "2026-11-02", to: "2026-11-01" }, false],
+    [EVENT.syncPieceRequested, { runId: "r", timestamp: ctx.timestamp, from: "2026-11-01", to: "2026-11-07" }, true],
+    [EVENT.syncPieceRequested, { runId: "r", timestamp: ctx.timestamp }, false],
+  ] as const)("%s accepts %j: %s", (name, data, ok) => {
+    expect(SCHEMA_BY_EVENT[name].safeParse(data).success).toBe(ok);
+  });
+
+  it("the SDK event types validate with the same schemas before sending", async () => {
+    expect(syncRequested.name).toBe("convocatorias/sync.requested");
+    expect(detailRequested.name).toBe("convocatorias/detail.requested");
+    expect(storageRequested.name).toBe("documents/storage.requested");
+    const good = toSdkEvent(buildDetailRequests(["123456"], ctx)[0]!);
+    await expect(good.validate()).resolves.toBeUndefined();
+    expect(good.id).toBe("convocatorias/detail.requested:123456:run-1");
+    const bad = detailRequested.create({ bdns: "12a", runId: "r", timestamp: ctx.timestamp } as never);
+    await expect(bad.validate()).rejects.toThrow(/bdns: must be a BDNS code/);
+  });
+});

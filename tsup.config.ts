@@ -1,0 +1,33 @@
+import { defineConfig, type Options } from "tsup";
+
+const common: Options = {
+  format: ["esm"],
+  target: "node20",
+  platform: "node",
+  sourcemap: true,
+  // Bundled CommonJS (commander) needs a real `require` for node built-ins inside ESM.
+  banner: { js: 'import { createRequire as __ayidaCreateRequire } from "node:module"; const require = __ayidaCreateRequire(import.meta.url);' },
+};
+
+export default defineConfig([
+  {
+    // The library: `import { InngestService } from "ayida-jobs"`. The Inngest SDK stays a real
+    // dependency here, so the caller's SDK and ours are one copy (EventType triggers match).
+    ...common,
+    entry: { index: "src/index.ts" },
+    dts: true,
+    clean: true,
+  },
+  {
+    // The CLI: one self-contained program. Everything is bundled: one parsed file starts far faster
+    // than the hundreds of ESM modules it replaces (zod, commander, and ~400 files of the Inngest
+    // SDK, which `detail` loads only to send). Splitting keeps the SDK, the functions and the server
+    // in chunks that only the commands needing them load.
+    ...common,
+    entry: { cli: "src/cli/run.ts" },
+    outDir: "dist/cli",
+    splitting: true,
+    noExternal: [/.*/],
+    external: ["better-sqlite3", "pg", "pino", "thread-stream"],
+  },
+]);
