@@ -1,0 +1,229 @@
+/**
+ * The BDNS HTTP client: the only code that talks to BDNS. Every request start goes through the
+ * process-wide spacer; transient failures get a few quick retries here (a BDNS hiccup costs seconds
+ * instead of Inngest's minutes-long backoff), then surface as a BdnsError the functions act on.
+ */
+import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { streamGet, type StreamedResponse } from "./download.js";
+import { BdnsError, type BdnsFailure } from "./errors.js";
+import { sharedSpacer, type StartSpacer } from "./limiter.js";
+import { detailSchema, errorBodySchema, searchPageSchema, type ConvocatoriaDetail, type SearchPage } from "./schemas.js";
+
+export const DEFAULT_BDNS_API_URL = "https://www.infosubvenciones.es/bdnstrans/api";
+
+export interface BdnsClientOptions {
+  baseUrl?: string;
+  /** Defaults to the process-wide spacer (9.5 starts/s): BDNS's limit is per IP. */
+  spacer?: StartSpacer;
+  /** Per API request (default 30 s). A hung request must not hold a concurrency slot for hours. */
+  timeoutMs?: number;
+  /** Per document download, the whole transfer (default 10 min). */
+  downloadTimeoutMs?: number;
+  /** Attempts per request for transient failures (default 3). */
+  maxAttempts?: number;
+  /** First backoff, doubled per attempt, capped at 10 s (default 500 ms). */
+  backoffMs?: number;
+  userAgent?: string;
+}
+
+export interface SearchParams {
+  /** Inclusive, YYYY-MM-DD. */
+  from: string;
+  to: string;
+  page: number;
+  pageSize: number;
+}
+
+export interface DetailResult {
+  detail: ConvocatoriaDetail;
+  /** The record as BDNS sent it, minus the legal notice it repeats on every response. */
+  raw: Record<string, unknown>;
+}
+
+export interface Download {
+  body: Readable;
+  /** Content-Length, when the server sent one. */
+  contentLength: number | undefined;
+}
+
+export class BdnsClient {
+  private readonly baseUrl: string;
+  private readonly spacer: StartSpacer;
+  private readonly timeoutMs: number;
+  private readonly downloadTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly userAgent: string;
+
+  constructor(o: BdnsClientOptions = {}) {
+    this.baseUrl = (o.baseUrl ?? DEFAULT_BDNS_API_URL).replace(/\/+$/, "");
+    this.spacer = o.spacer ?? sharedSpacer();
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.downloadTimeoutMs = o.downloadTimeoutMs ?? 600_000;
+    this.maxAttempts = o.maxAttempts ?? 3;
+    this.backoffMs = o.backoffMs ?? 500;
+    this.userAgent = o.userAgent ?? "ayida-jobs (+https://github.com/ayida/ayida-jobs)";
+  }
+
+  /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
+  async searchConvocatorias(p: SearchParams): Promise<SearchPage> {
+    const body = await this.retrying(() =>
+      this.getJson("/convocatorias/busqueda", {
+        fechaDesde: toBdnsDate(p.from),
+        fechaHasta: toBdnsDate(p.to),
+        page: String(p.page),
+        pageSize: String(p.pageSize),
+        order: "numeroConvocatoria",
+        direccion: "asc",
+      }),
+    );
+    if (body === undefined) return { content: [], totalPages: 0, totalElements: 0, last: true }; // 204
+    return this.parse(searchPageSchema, body, "/convocatorias/busqueda");
+  }
+
+  /** The detail of one convocatoria by its BDNS code. */
+  async getConvocatoria(numConv: string): Promise<DetailResult> {
+    const path = "/convocatorias";
+    const body = await this.retrying(() => this.getJson(path, { numConv }));
+    if (body === undefined || body === null) throw new BdnsError("NOT_FOUND", `convocatoria ${numConv}: BDNS has no such record (empty answer)`, { path });
+    const detail = this.parse(detailSchema, body, path);
+    if (detail.codigoBDNS !== numConv) throw new BdnsError("BROKEN_RECORD", `convocatoria ${numConv}: BDNS answered with record ${detail.codigoBDNS}`, { path });
+    const { advertencia: _notice, ...raw } = body as Record<string, unknown>;
+    return { detail, raw };
+  }
+
+  /** Streams one attachment. The caller checks the size and hash while storing it. */
+  async downloadDocument(idDocumento: string): Promise<Download> {
+    const path = "/convocatorias/documentos";
+    return this.retrying(async () => {
+      await this.spacer.wait();
+      let res: StreamedResponse;
+      try {
+        res = await streamGet(this.url(path, { idDocumento }), { "user-agent": this.userAgent }, this.downloadTimeoutMs);
+      } catch (cause) {
+        throw networkError(path, cause, this.downloadTimeoutMs);
+      }
+      const type = String(res.headers["content-type"] ?? "");
+      if (res.status === 200 && !type.includes("json") && !type.includes("text/html")) {
+        const length = res.headers["content-length"];
+        return { body: res.body, contentLength: length === undefined ? undefined : Number(length) };
+      }
+      // Not a file: read the (small) answer and let the JSON rules classify it.
+      const chunks: Buffer[] = [];
+      for await (const c of res.body) chunks.push(c as Buffer);
+      const answer = new Response(res.status === 204 ? null : Buffer.concat(chunks), { status: res.status, headers: { "content-type": type } });
+      if (res.status === 429) throw new BdnsError("RATE_LIMITED", `${path}: BDNS answered 429 (too many requests)`, { status: 429, path });
+      const body = await this.readJson(answer, path);
+      throw new BdnsError("BROKEN_RECORD", `document ${idDocumento}: expected a file, got ${describe(body)}`, { status: res.status, path });
+    });
+  }
+
+  private url(path: string, params: Record<string, string>): string {
+    return `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
+  }
+
+  private async getJson(path: string, params: Record<string, string>): Promise<unknown> {
+    return this.readJson(await this.fetch(path, params), path);
+  }
+
+  private async fetch(path: string, params: Record<string, string>, timeoutMs = this.timeoutMs): Promise<Response> {
+    await this.spacer.wait();
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent }, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (cause) {
+      throw networkError(path, cause, timeoutMs);
+    }
+    if (res.status === 429) {
+      await res.body?.cancel();
+      throw new BdnsError("RATE_LIMITED", `${path}: BDNS answered 429 (too many requests)`, { status: 429, path, ...retryAfter(res) });
+    }
+    return res;
+  }
+
+  /** Reads a JSON answer and turns every error shape BDNS uses into a BdnsError. 204 → undefined. */
+  private async readJson(res: Response, path: string): Promise<unknown> {
+    if (res.status === 204) return undefined;
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (cause) {
+      throw new BdnsError("TRUNCATED", `${path}: the answer was cut off`, { status: res.status, path, cause });
+    }
+    const status = res.status;
+    if (/^\s*</.test(text) || (res.headers.get("content-type") ?? "").includes("text/html")) {
+      if (status >= 500) throw new BdnsError("SERVER", `${path}: BDNS answered ${status} with an HTML page`, { status, path });
+      throw new BdnsError("BROKEN_RECORD", `${path}: BDNS answered ${status} with an HTML page instead of JSON`, { status, path });
+    }
+    let body: unknown;
+    try {
+      body = text === "" ? null : JSON.parse(text);
+    } catch (cause) {
+      throw new BdnsError(status >= 500 ? "SERVER" : "TRUNCATED", `${path}: BDNS answered ${status} with incomplete JSON`, { status, path, cause });
+    }
+    const coded = errorBodySchema.safeParse(body);
+    if (coded.success) throw codedError(coded.data, status, path);
+    if (status >= 500) throw new BdnsError("SERVER", `${path}: BDNS answered ${status}`, { status, path, ...retryAfter(res) });
+    if (status === 404) throw new BdnsError("NOT_FOUND", `${path}: BDNS answered 404`, { status, path });
+    if (status >= 400) {
+      const failure: BdnsFailure = /documento/i.test(text) ? "UNKNOWN_DOCUMENT" : "VALIDATION";
+      throw new BdnsError(failure, `${path}: BDNS answered ${status}: ${text.slice(0, 200)}`, { status, path });
+    }
+    return body;
+  }
+
+  private parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, body: unknown, path: string): T {
+    const r = schema.safeParse(body);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    throw new BdnsError("BROKEN_RECORD", `${path}: unexpected shape at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`, { path });
+  }
+
+  /** Quick retries for transient failures, honouring Retry-After, before giving up to Inngest. */
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof BdnsError) || !err.transient || n >= this.maxAttempts) throw err;
+        const backoff = Math.min(10_000, err.retryAfterMs ?? this.backoffMs * 2 ** (n - 1));
+        await sleep(backoff * (0.8 + Math.random() * 0.4));
+      }
+    }
+  }
+}
+
+function codedError(body: { codigo: string; error?: string | null; errores?: string[] | null }, status: number, path: string): BdnsError {
+  const detail = [body.error, ...(body.errores ?? [])].filter(Boolean).join("; ");
+  const message = `${path}: BDNS error ${body.codigo}${detail ? `: ${detail}` : ""} (HTTP ${status})`;
+  if (body.codigo === "ERR_MANTENIMIENTO_BBDD") return new BdnsError("MAINTENANCE", message, { status, path });
+  if (body.codigo === "ERR_SIN_RESULTADOS") return new BdnsError("NOT_FOUND", message, { status, path });
+  if (/documento/i.test(detail)) return new BdnsError("UNKNOWN_DOCUMENT", message, { status, path });
+  if (status >= 500) return new BdnsError("SERVER", message, { status, path });
+  return new BdnsError("VALIDATION", message, { status, path });
+}
+
+function networkError(path: string, cause: unknown, timeoutMs: number): BdnsError {
+  const timedOut = cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
+  return new BdnsError(timedOut ? "TIMEOUT" : "NETWORK", `${path}: ${timedOut ? `no answer within ${timeoutMs} ms` : "BDNS unreachable"}`, { path, cause });
+}
+
+function retryAfter(res: Response): { retryAfterMs?: number } {
+  const h = res.headers.get("retry-after");
+  if (!h) return {};
+  const seconds = Number(h);
+  if (Number.isFinite(seconds)) return { retryAfterMs: seconds * 1000 };
+  const at = Date.parse(h);
+  return Number.isNaN(at) ? {} : { retryAfterMs: Math.max(0, at - Date.now()) };
+}
+
+function describe(body: unknown): string {
+  return body === undefined ? "an empty answer" : JSON.stringify(body).slice(0, 200);
+}
+
+/** BDNS takes request dates as dd/MM/yyyy. */
+export function toBdnsDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split("-");
+  return `${d}/${m}/${y}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * Opens the database named by DATABASE_URL: a SQLite file by default (no set-up), PostgreSQL for a
+ * `postgres://` URL. Both go through Kysely, so every query is written once. Migrations run on open.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { migrations } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export const DEFAULT_DATABASE_FILE = "./data/ayida-jobs.db";
+
+export interface OpenedDb {
+  db: Kysely<Database>;
+  dialect: "sqlite" | "postgres";
+  /** Where the data lives, without credentials: a file path or host/database. */
+  location: string;
+}
+
+export async function openDatabase(databaseUrl: string | undefined): Promise<OpenedDb> {
+  const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
+  let dialect: Dialect;
+  let kind: OpenedDb["dialect"];
+  let location: string;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { default: pg } = await import("pg");
+    const parsed = new URL(url);
+    location = `${parsed.host}${parsed.pathname}`;
+    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+    kind = "postgres";
+  } else {
+    const file = resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
+    mkdirSync(dirname(file), { recursive: true });
+    const { default: SQLite } = await import("better-sqlite3");
+    const sqlite = new SQLite(file);
+    // WAL: the portal can read while the functions write; busy_timeout: concurrent steps wait, not fail.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("busy_timeout = 5000");
+    dialect = new SqliteDialect({ database: sqlite });
+    kind = "sqlite";
+    location = file;
+  }
+  const db = new Kysely<Database>({ dialect });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(kind) } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(`database migration ${failed ?? ""} failed at ${location}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { db, dialect: kind, location };
+}

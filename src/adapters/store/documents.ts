@@ -1,0 +1,108 @@
+/**
+ * Documents on disk under DOCUMENTS_DIR: one folder per BDNS code, written so that a crash or a short
+ * body never leaves a partial file where a complete one is expected. The body is streamed through a
+ * sha256 hash into a temporary file, fsynced, checked against the size BDNS announced, then renamed.
+ * A document never sits whole in memory.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { basename, relative, resolve, sep } from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+export const DEFAULT_DOCUMENTS_DIR = "./data/documents";
+
+export interface StoredDocument {
+  /** Relative to the documents directory, with forward slashes. */
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/** The body's size is not the one BDNS announced: a truncated or padded transfer. */
+export class SizeMismatchError extends Error {
+  override readonly name = "SizeMismatchError";
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`document body is ${actual} bytes, BDNS announced ${expected}`);
+  }
+}
+
+export class DocumentStore {
+  readonly root: string;
+
+  constructor(root: string = DEFAULT_DOCUMENTS_DIR) {
+    this.root = resolve(root);
+  }
+
+  /**
+   * `<bdns>/<documentId>-<readable name>`: the id makes it unique (BDNS document ids are global), the
+   * name keeps it recognisable; only safe characters survive, so it can never leave its folder.
+   */
+  relativePath(bdns: string, documentId: string, originalName: string | null): string {
+    if (!/^\d{1,10}$/.test(bdns)) throw new Error(`invalid BDNS code for a folder: ${JSON.stringify(bdns)}`);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(documentId)) throw new Error(`invalid document id for a file name: ${JSON.stringify(documentId)}`);
+    const readable = basename((originalName ?? "").replace(/\\/g, "/"))
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "") // "Resolució" → "Resolucio"
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^[._]+/, "")
+      .slice(0, 100);
+    return `${bdns}/${documentId}${readable ? `-${readable}` : ""}`;
+  }
+
+  absolute(relPath: string): string {
+    const abs = resolve(this.root, relPath);
+    if (!abs.startsWith(this.root + sep)) throw new Error(`path escapes the documents directory: ${relPath}`);
+    return abs;
+  }
+
+  /** Stream `body` into place. Throws SizeMismatchError (leaving nothing behind) on a short or long body. */
+  async store(relPath: string, body: Readable, expectedSize: number | null | undefined): Promise<StoredDocument> {
+    const target = this.absolute(relPath);
+    await mkdir(resolve(target, ".."), { recursive: true });
+    const temp = `${target}.part-${randomBytes(6).toString("hex")}`;
+    const hash = createHash("sha256");
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(temp, { flags: "wx" }));
+      if (expectedSize !== null && expectedSize !== undefined && size !== expectedSize) throw new SizeMismatchError(expectedSize, size);
+      const fh = await open(temp, "r");
+      try {
+        await fh.sync(); // the bytes are on disk before the name says the file is complete
+      } finally {
+        await fh.close();
+      }
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { path: relative(this.root, target).split(sep).join("/"), sha256: hash.digest("hex"), size };
+  }
+
+  /** The sha256 and size of a stored file, or undefined if it is not there. Streams; never buffers. */
+  async inspect(relPath: string): Promise<{ sha256: string; size: number } | undefined> {
+    const abs = this.absolute(relPath);
+    try {
+      const { size } = await stat(abs);
+      const hash = createHash("sha256");
+      await pipeline(createReadStream(abs), hash);
+      return { sha256: hash.digest("hex"), size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+}
+

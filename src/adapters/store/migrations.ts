@@ -1,0 +1,89 @@
+/** Schema migrations, run on first use. Append new ones; never edit one that has shipped. */
+import { sql, type Kysely, type Migration } from "kysely";
+
+export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
+  // SQLite's REAL is 8 bytes; PostgreSQL's `real` is 4, too coarse for budgets.
+  const double = dialect === "postgres" ? sql`double precision` : sql`real`;
+  return {
+    "0001_initial": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("convocatorias")
+          .addColumn("bdns", "text", (c) => c.primaryKey())
+          .addColumn("id", "bigint")
+          .addColumn("descripcion", "text")
+          .addColumn("descripcion_leng", "text")
+          .addColumn("fecha_recepcion", "text")
+          .addColumn("nivel1", "text")
+          .addColumn("nivel2", "text")
+          .addColumn("nivel3", "text")
+          .addColumn("codigo_invente", "text")
+          .addColumn("mrr", "integer")
+          .addColumn("tipo_convocatoria", "text")
+          .addColumn("presupuesto_total", double)
+          .addColumn("abierto", "integer")
+          .addColumn("fecha_inicio_solicitud", "text")
+          .addColumn("fecha_fin_solicitud", "text")
+          .addColumn("sede_electronica", "text")
+          .addColumn("detail_json", "text")
+          .addColumn("content_hash", "text")
+          .addColumn("first_seen_at", "text", (c) => c.notNull())
+          .addColumn("listed_at", "text")
+          .addColumn("last_fetched_at", "text")
+          .addColumn("last_changed_at", "text")
+          .addColumn("last_run_id", "text")
+          .execute();
+        await db.schema.createIndex("convocatorias_fecha_recepcion").on("convocatorias").column("fecha_recepcion").execute();
+
+        await db.schema
+          .createTable("documentos")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("bdns", "text", (c) => c.notNull())
+          .addColumn("nombre_fic", "text")
+          .addColumn("descripcion", "text")
+          .addColumn("announced_size", "bigint")
+          .addColumn("dat_mod", "text")
+          .addColumn("dat_publicacion", "text")
+          .addColumn("sha256", "text")
+          .addColumn("stored_size", "bigint")
+          .addColumn("stored_path", "text")
+          .addColumn("stored_at", "text")
+          .addColumn("first_seen_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("documentos_bdns").on("documentos").column("bdns").execute();
+
+        await db.schema
+          .createTable("sync_runs")
+          .addColumn("run_id", "text", (c) => c.primaryKey())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("window_from", "text")
+          .addColumn("window_to", "text")
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("finished_at", "text")
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("pieces", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("pieces_done", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("listed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("queued", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("new", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("changed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("unchanged", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("failed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("documents_stored", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+
+        await db.schema
+          .createTable("sync_failures")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("bdns", "text", (c) => c.notNull())
+          .addColumn("document_id", "text", (c) => c.notNull())
+          .addColumn("failure", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("sync_failures_pk", ["run_id", "bdns", "document_id"])
+          .execute();
+      },
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The tables: a contract the portal reads (documented in the README). Same columns on SQLite and
+ * PostgreSQL: dates and times are ISO 8601 text, flags are 0/1 integers, so one query path serves both.
+ */
+import type { Generated } from "kysely";
+
+export interface ConvocatoriasTable {
+  bdns: string;
+  id: number | null;
+  descripcion: string | null;
+  descripcion_leng: string | null;
+  fecha_recepcion: string | null;
+  nivel1: string | null;
+  nivel2: string | null;
+  nivel3: string | null;
+  codigo_invente: string | null;
+  mrr: number | null;
+  tipo_convocatoria: string | null;
+  presupuesto_total: number | null;
+  abierto: number | null;
+  fecha_inicio_solicitud: string | null;
+  fecha_fin_solicitud: string | null;
+  sede_electronica: string | null;
+  /** The detail as BDNS sent it (minus its legal notice); null until the detail is fetched. */
+  detail_json: string | null;
+  /** sha256 of the canonical detail JSON; null until the detail is fetched. */
+  content_hash: string | null;
+  first_seen_at: string;
+  listed_at: string | null;
+  last_fetched_at: string | null;
+  last_changed_at: string | null;
+  last_run_id: string | null;
+}
+
+export interface DocumentosTable {
+  id: string;
+  bdns: string;
+  nombre_fic: string | null;
+  descripcion: string | null;
+  announced_size: number | null;
+  dat_mod: string | null;
+  dat_publicacion: string | null;
+  sha256: string | null;
+  stored_size: number | null;
+  /** Relative to DOCUMENTS_DIR. */
+  stored_path: string | null;
+  stored_at: string | null;
+  first_seen_at: string;
+  updated_at: string;
+}
+
+export interface SyncRunsTable {
+  run_id: string;
+  /** What started it: sync (a window), detail or document (a direct request). */
+  kind: string;
+  window_from: string | null;
+  window_to: string | null;
+  started_at: string;
+  finished_at: string | null;
+  /** running → succeeded (every piece of the window listed and fanned out) | failed. */
+  status: string;
+  /** Pieces (≤ 7 days) of the window, and how many are done. */
+  pieces: Generated<number>;
+  pieces_done: Generated<number>;
+  listed: Generated<number>;
+  queued: Generated<number>;
+  new: Generated<number>;
+  changed: Generated<number>;
+  unchanged: Generated<number>;
+  failed: Generated<number>;
+  documents_stored: Generated<number>;
+}
+
+export interface SyncFailuresTable {
+  run_id: string;
+  bdns: string;
+  /** '' when the failure is the convocatoria's, not one of its documents. */
+  document_id: string;
+  failure: string;
+  reason: string;
+  at: string;
+}
+
+export interface Database {
+  convocatorias: ConvocatoriasTable;
+  documentos: DocumentosTable;
+  sync_runs: SyncRunsTable;
+  sync_failures: SyncFailuresTable;
+}

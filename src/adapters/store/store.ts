@@ -1,0 +1,255 @@
+/**
+ * The queries the functions need, written once for SQLite and PostgreSQL.
+ */
+import { createHash } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
+import { openDatabase, type OpenedDb } from "./db.js";
+import type { Database, DocumentosTable } from "./schema.js";
+
+/** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
+const ROWS_PER_INSERT = 500;
+
+export type DetailOutcome = "new" | "changed" | "unchanged";
+export type RunCounter = "listed" | "queued" | "new" | "changed" | "unchanged" | "failed" | "documents_stored";
+
+export class Store {
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: OpenedDb["dialect"],
+    readonly location: string,
+  ) {}
+
+  static async open(databaseUrl?: string): Promise<Store> {
+    const { db, dialect, location } = await openDatabase(databaseUrl);
+    return new Store(db, dialect, location);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+
+  // --- convocatorias ---------------------------------------------------------------------------
+
+  /**
+   * Upsert listing rows (the listing carries 10 of ~30 fields: it never replaces a stored detail).
+   * Returns the codes that have no stored detail yet.
+   */
+  async upsertListing(rows: readonly SearchRow[], runId: string, now = isoNow()): Promise<{ withoutDetail: string[] }> {
+    const unique = [...new Map(rows.map((r) => [r.numeroConvocatoria, r])).values()]; // paging can repeat a row
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
+        const values = unique.slice(i, i + ROWS_PER_INSERT).map((r) => ({
+          bdns: r.numeroConvocatoria,
+          id: r.id,
+          descripcion: r.descripcion,
+          descripcion_leng: r.descripcionLeng,
+          fecha_recepcion: r.fechaRecepcion,
+          nivel1: r.nivel1,
+          nivel2: r.nivel2,
+          nivel3: r.nivel3,
+          codigo_invente: r.codigoInvente,
+          mrr: flag(r.mrr),
+          first_seen_at: now,
+          listed_at: now,
+          last_run_id: runId,
+        }));
+        await tx
+          .insertInto("convocatorias")
+          .values(values)
+          .onConflict((oc) =>
+            oc.column("bdns").doUpdateSet((eb) => ({
+              id: eb.ref("excluded.id"),
+              descripcion: eb.ref("excluded.descripcion"),
+              descripcion_leng: eb.ref("excluded.descripcion_leng"),
+              fecha_recepcion: eb.ref("excluded.fecha_recepcion"),
+              nivel1: eb.ref("excluded.nivel1"),
+              nivel2: eb.ref("excluded.nivel2"),
+              nivel3: eb.ref("excluded.nivel3"),
+              codigo_invente: eb.ref("excluded.codigo_invente"),
+              mrr: eb.ref("excluded.mrr"),
+              listed_at: eb.ref("excluded.listed_at"),
+              last_run_id: eb.ref("excluded.last_run_id"),
+            })),
+          )
+          .execute();
+      }
+    });
+    const withoutDetail: string[] = [];
+    const codes = unique.map((r) => r.numeroConvocatoria);
+    for (let i = 0; i < codes.length; i += ROWS_PER_INSERT) {
+      const found = await this.db
+        .selectFrom("convocatorias")
+        .select("bdns")
+        .where("bdns", "in", codes.slice(i, i + ROWS_PER_INSERT))
+        .where("content_hash", "is", null)
+        .execute();
+      const missing = new Set(found.map((f) => f.bdns));
+      withoutDetail.push(...codes.slice(i, i + ROWS_PER_INSERT).filter((c) => missing.has(c)));
+    }
+    return { withoutDetail };
+  }
+
+  /** Store a fetched detail: new, changed (hash differs) or unchanged (only last_fetched_at moves). */
+  async upsertDetail(detail: ConvocatoriaDetail, raw: Record<string, unknown>, runId: string, now = isoNow()): Promise<DetailOutcome> {
+    const hash = contentHash(raw);
+    const bdns = detail.codigoBDNS;
+    return this.db.transaction().execute(async (tx) => {
+      const prev = await tx.selectFrom("convocatorias").select(["content_hash"]).where("bdns", "=", bdns).executeTakeFirst();
+      const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash ? "unchanged" : "changed";
+      if (outcome === "unchanged") {
+        await tx.updateTable("convocatorias").set({ last_fetched_at: now, last_run_id: runId }).where("bdns", "=", bdns).execute();
+        return outcome;
+      }
+      const columns = {
+        id: detail.id,
+        descripcion: detail.descripcion,
+        descripcion_leng: detail.descripcionLeng,
+        fecha_recepcion: detail.fechaRecepcion,
+        nivel1: detail.organo?.nivel1 ?? null,
+        nivel2: detail.organo?.nivel2 ?? null,
+        nivel3: detail.organo?.nivel3 ?? null,
+        mrr: flag(detail.mrr),
+        tipo_convocatoria: detail.tipoConvocatoria,
+        presupuesto_total: detail.presupuestoTotal,
+        abierto: flag(detail.abierto),
+        fecha_inicio_solicitud: detail.fechaInicioSolicitud,
+        fecha_fin_solicitud: detail.fechaFinSolicitud,
+        sede_electronica: detail.sedeElectronica,
+        detail_json: JSON.stringify(raw),
+        content_hash: hash,
+        last_fetched_at: now,
+        last_changed_at: now,
+        last_run_id: runId,
+      };
+      await tx
+        .insertInto("convocatorias")
+        .values({ bdns, first_seen_at: now, listed_at: null, ...columns })
+        .onConflict((oc) => oc.column("bdns").doUpdateSet(columns))
+        .execute();
+      return outcome;
+    });
+  }
+
+  async getConvocatoria(bdns: string) {
+    return this.db.selectFrom("convocatorias").selectAll().where("bdns", "=", bdns).executeTakeFirst();
+  }
+
+  // --- documentos ------------------------------------------------------------------------------
+
+  /**
+   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or
+   * BDNS now announces a different size or modification date than what was stored.
+   */
+  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow()): Promise<string[]> {
+    if (docs.length === 0) return [];
+    const ids = docs.map((d) => String(d.id));
+    const existing = new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
+    const toStore: string[] = [];
+    await this.db.transaction().execute(async (tx) => {
+      for (const d of docs) {
+        const id = String(d.id);
+        const prev = existing.get(id);
+        const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now };
+        const stale = !prev?.stored_at || prev.announced_size !== d.long || prev.dat_mod !== d.datMod;
+        if (stale) toStore.push(id);
+        await tx
+          .insertInto("documentos")
+          .values({ id, first_seen_at: now, ...meta })
+          .onConflict((oc) => oc.column("id").doUpdateSet(meta))
+          .execute();
+      }
+    });
+    return toStore;
+  }
+
+  async getDocument(id: string): Promise<DocumentosTable | undefined> {
+    return this.db.selectFrom("documentos").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async markDocumentStored(id: string, stored: { sha256: string; size: number; path: string }, now = isoNow()): Promise<void> {
+    await this.db.updateTable("documentos").set({ sha256: stored.sha256, stored_size: stored.size, stored_path: stored.path, stored_at: now, updated_at: now }).where("id", "=", id).execute();
+  }
+
+  // --- sync runs -------------------------------------------------------------------------------
+
+  /** Start (or find) the run row; a run started by `detail`/`document` directly gets one on first use. */
+  async ensureRun(runId: string, kind: string, window: { from?: string; to?: string } = {}, now = isoNow()): Promise<void> {
+    await this.db
+      .insertInto("sync_runs")
+      .values({ run_id: runId, kind, window_from: window.from ?? null, window_to: window.to ?? null, started_at: now, finished_at: null, status: "running" })
+      .onConflict((oc) => oc.column("run_id").doNothing())
+      .execute();
+  }
+
+  async setPieces(runId: string, pieces: number): Promise<void> {
+    await this.db.updateTable("sync_runs").set({ pieces }).where("run_id", "=", runId).execute();
+  }
+
+  /** One piece of the window is listed and fanned out; the last one marks the run succeeded. */
+  async completePiece(runId: string, now = isoNow()): Promise<{ done: number; of: number }> {
+    const row = await this.db
+      .updateTable("sync_runs")
+      .set((eb) => ({ pieces_done: eb("pieces_done", "+", 1) }))
+      .where("run_id", "=", runId)
+      .returning(["pieces_done", "pieces"])
+      .executeTakeFirstOrThrow();
+    if (row.pieces_done >= row.pieces) await this.db.updateTable("sync_runs").set({ status: "succeeded", finished_at: now }).where("run_id", "=", runId).where("status", "=", "running").execute();
+    return { done: row.pieces_done, of: row.pieces };
+  }
+
+  async finishRun(runId: string, status: "succeeded" | "failed", now = isoNow()): Promise<void> {
+    await this.db.updateTable("sync_runs").set({ status, finished_at: now }).where("run_id", "=", runId).execute();
+  }
+
+  async count(runId: string, counter: RunCounter, by = 1): Promise<void> {
+    if (by === 0) return;
+    await this.db
+      .updateTable("sync_runs")
+      .set((eb) => ({ [counter]: eb(sql.ref(counter), "+", by) }))
+      .where("run_id", "=", runId)
+      .execute();
+  }
+
+  /** Record a permanent failure once per run and record; retries of the same failure do not recount. */
+  async recordFailure(runId: string, f: { bdns: string; documentId?: string; failure: string; reason: string }, now = isoNow()): Promise<void> {
+    const inserted = await this.db
+      .insertInto("sync_failures")
+      .values({ run_id: runId, bdns: f.bdns, document_id: f.documentId ?? "", failure: f.failure, reason: f.reason.slice(0, 500), at: now })
+      .onConflict((oc) => oc.columns(["run_id", "bdns", "document_id"]).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await this.count(runId, "failed");
+  }
+
+  async getRun(runId: string) {
+    return this.db.selectFrom("sync_runs").selectAll().where("run_id", "=", runId).executeTakeFirst();
+  }
+
+  async getFailures(runId: string) {
+    return this.db.selectFrom("sync_failures").selectAll().where("run_id", "=", runId).orderBy("bdns").execute();
+  }
+}
+
+/** sha256 of the canonical JSON (keys sorted, arrays in BDNS's order: their order carries meaning). */
+export function contentHash(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function flag(b: boolean | null | undefined): number | null {
+  return b === null || b === undefined ? null : b ? 1 : 0;
+}
+
+function isoNow(): string {
+  return new Date().toISOString();
+}

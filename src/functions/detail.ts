@@ -1,0 +1,50 @@
+/**
+ * processConvocatoriaDetail (on convocatorias/detail.requested): fetch the detail by numConv, store
+ * it with its content hash (new / changed / unchanged), and fan out documents/storage.requested for
+ * each document not stored yet, or whose announced size or modification date changed.
+ * An unknown code or a broken record fails at once (no retries) and is recorded in sync_failures.
+ */
+import { buildDocumentRequest } from "../contracts/build.js";
+import { detailRequested, toSdkEvent } from "../contracts/events.js";
+import type { AyidaInngest } from "../config/client.js";
+import type { JobDeps } from "./deps.js";
+import { mapJobErrors } from "./errors.js";
+import { DETAIL_FLOW, FAN_OUT_CHUNK } from "./flow.js";
+
+export const DETAIL_FUNCTION_ID = "process-convocatoria-detail";
+
+export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) {
+  return inngest.createFunction(
+    { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW },
+    async ({ event, step, runId: inngestRunId }) => {
+      const { bdns, runId, timestamp } = event.data;
+      const log = deps.logger.child({ jobName: DETAIL_FUNCTION_ID, runId, inngestRunId, bdns });
+
+      const r = await step.run("fetch-and-store", async () => {
+        const store = await deps.store();
+        await store.ensureRun(runId, "detail");
+        return mapJobErrors(store, { runId, bdns }, async () => {
+          const outcome = await fetchAndStoreDetail(deps, bdns, runId);
+          log.info({ outcome: outcome.outcome, documents: outcome.documents, toStore: outcome.toStore.length }, "detail stored");
+          return outcome;
+        });
+      });
+
+      for (let i = 0; i < r.toStore.length; i += FAN_OUT_CHUNK) {
+        const events = r.toStore.slice(i, i + FAN_OUT_CHUNK).map((documentId) => toSdkEvent(buildDocumentRequest(bdns, documentId, { runId, timestamp })));
+        await step.sendEvent(`fan-out-documents #${i / FAN_OUT_CHUNK}`, events);
+      }
+      return { bdns, outcome: r.outcome, documents: r.documents, queued: r.toStore.length };
+    },
+  );
+}
+
+/** Fetch, store and count one detail; shared with the document function when metadata is missing. */
+export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string) {
+  const store = await deps.store();
+  const { detail, raw } = await deps.bdns.getConvocatoria(bdns);
+  const outcome = await store.upsertDetail(detail, raw, runId);
+  await store.count(runId, outcome);
+  const toStore = await store.upsertDocuments(bdns, detail.documentos ?? []);
+  return { outcome, documents: detail.documentos?.length ?? 0, toStore };
+}

@@ -1,0 +1,56 @@
+/**
+ * processDocumentStorage (on documents/storage.requested): find the document's metadata (fetching the
+ * convocatoria's detail first if it is not stored), stream the file into the document store, record
+ * its sha256 and path. Already stored with the same size and hash: skipped, nothing downloaded.
+ * A document BDNS does not know fails at once (no retries) and is recorded in sync_failures.
+ */
+import { BdnsError } from "../adapters/bdns/errors.js";
+import { storageRequested } from "../contracts/events.js";
+import type { AyidaInngest } from "../config/client.js";
+import { fetchAndStoreDetail } from "./detail.js";
+import type { JobDeps } from "./deps.js";
+import { mapJobErrors } from "./errors.js";
+import { DOCUMENT_FLOW } from "./flow.js";
+
+export const DOCUMENT_FUNCTION_ID = "process-document-storage";
+
+export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
+  return inngest.createFunction(
+    { id: DOCUMENT_FUNCTION_ID, name: "processDocumentStorage", triggers: [storageRequested], ...DOCUMENT_FLOW },
+    async ({ event, step, runId: inngestRunId }) => {
+      const { bdns, documentId, runId } = event.data;
+      const log = deps.logger.child({ jobName: DOCUMENT_FUNCTION_ID, runId, inngestRunId, bdns, documentId });
+
+      return step.run("store-document", async () => {
+        const store = await deps.store();
+        await store.ensureRun(runId, "document");
+        return mapJobErrors(store, { runId, bdns, documentId }, async () => {
+          let meta = await store.getDocument(documentId);
+          if (!meta || meta.bdns !== bdns) {
+            await fetchAndStoreDetail(deps, bdns, runId);
+            meta = await store.getDocument(documentId);
+          }
+          if (!meta || meta.bdns !== bdns) {
+            throw new BdnsError("UNKNOWN_DOCUMENT", `document ${documentId} is not listed in convocatoria ${bdns}`);
+          }
+
+          if (meta.stored_path && meta.sha256 && (meta.announced_size === null || meta.announced_size === meta.stored_size)) {
+            const onDisk = await deps.documents.inspect(meta.stored_path);
+            if (onDisk && onDisk.sha256 === meta.sha256 && onDisk.size === meta.stored_size) {
+              log.info({ path: meta.stored_path }, "document already stored; skipped");
+              return { status: "skipped" as const, path: meta.stored_path, sha256: meta.sha256, size: onDisk.size };
+            }
+          }
+
+          const path = deps.documents.relativePath(bdns, documentId, meta.nombre_fic);
+          const download = await deps.bdns.downloadDocument(documentId);
+          const stored = await deps.documents.store(path, download.body, meta.announced_size ?? download.contentLength);
+          await store.markDocumentStored(documentId, stored);
+          await store.count(runId, "documents_stored");
+          log.info({ path: stored.path, size: stored.size, sha256: stored.sha256 }, "document stored");
+          return { status: "stored" as const, ...stored };
+        });
+      });
+    },
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * createConvocatoriaJobs (on convocatorias/sync.requested) and its per-piece worker.
+ *
+ * The window (default: the 7 days ending yesterday) is cut into pieces of ≤ 7 days. A one-piece window
+ * is listed in the same run; a longer one (a backfill from 2013 is ~700 pieces) fans out one
+ * convocatorias/sync.piece.requested per piece, so no run comes near Inngest's 1,000 steps or 4 MB.
+ *
+ * Per piece: list every page, upsert the listing rows, then fan out convocatorias/detail.requested
+ * (same runId, deterministic id) for each convocatoria that has no stored detail yet — new ones, and
+ * ones whose detail fetch never succeeded — or, with `full`, for every listed one.
+ * Steps return counts and codes, never payloads.
+ */
+import type { GetStepTools } from "inngest";
+import { buildDetailRequests, payload } from "../contracts/build.js";
+import { syncPieceRequested, syncRequested, toSdkEvent } from "../contracts/events.js";
+import { EVENT, type EventPayload } from "../contracts/schemas.js";
+import type { AyidaInngest } from "../config/client.js";
+import type { JobDeps } from "./deps.js";
+import { mapJobErrors } from "./errors.js";
+import { FAN_OUT_CHUNK, SYNC_FLOW, SYNC_PIECE_FLOW } from "./flow.js";
+import { resolveWindow, splitWindow, type Window } from "./window.js";
+
+export const SYNC_FUNCTION_ID = "create-convocatoria-jobs";
+export const SYNC_PIECE_FUNCTION_ID = "process-sync-piece";
+
+interface PieceRequest extends Window {
+  runId: string;
+  timestamp: string;
+  full?: boolean | undefined;
+}
+
+export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
+  return inngest.createFunction(
+    { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW },
+    async ({ event, step, runId: inngestRunId }) => {
+      const { runId, timestamp, full } = event.data;
+      const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
+      const window = resolveWindow(event.data);
+      const pieces = splitWindow(window);
+
+      await step.run("record-run", async () => {
+        const store = await deps.store();
+        await store.ensureRun(runId, "sync", window);
+        await store.setPieces(runId, pieces.length);
+        log.info({ window, pieces: pieces.length, full: Boolean(full) }, "sync requested");
+      });
+
+      if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full }, log);
+
+      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }, [p.from, p.to]));
+      await sendInChunks(step, "fan-out-pieces", events);
+      return { window, pieces: pieces.length };
+    },
+  );
+}
+
+export function processSyncPiece(inngest: AyidaInngest, deps: JobDeps) {
+  return inngest.createFunction(
+    { id: SYNC_PIECE_FUNCTION_ID, name: "processSyncPiece", triggers: [syncPieceRequested], ...SYNC_PIECE_FLOW },
+    async ({ event, step, runId: inngestRunId }) => {
+      const log = deps.logger.child({ jobName: SYNC_PIECE_FUNCTION_ID, runId: event.data.runId, inngestRunId });
+      return syncPiece(step, deps, event.data, log);
+    },
+  );
+}
+
+type Step = GetStepTools<AyidaInngest>;
+
+async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, log: JobDeps["logger"]) {
+  const { runId, from, to } = piece;
+  const queue: string[] = [];
+  let listed = 0;
+  for (let page = 0, totalPages = 1; page < totalPages; page++) {
+    const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
+      const store = await deps.store();
+      return mapJobErrors(store, { runId, bdns: "" }, async () => {
+        const res = await deps.bdns.searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
+        const { withoutDetail } = await store.upsertListing(res.content, runId);
+        await store.count(runId, "listed", res.content.length);
+        log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, withoutDetail: withoutDetail.length }, "listing page stored");
+        return { totalPages: res.totalPages, rows: res.content.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
+      });
+    });
+    totalPages = r.totalPages;
+    listed += r.rows;
+    queue.push(...r.queue);
+  }
+
+  const codes = [...new Set(queue)];
+  if (codes.length > 0) await sendInChunks(step, `fan-out-details ${from}..${to}`, buildDetailRequests(codes, { runId, timestamp: piece.timestamp }));
+
+  const progress = await step.run(`complete ${from}..${to}`, async () => {
+    const store = await deps.store();
+    await store.count(runId, "queued", codes.length);
+    const p = await store.completePiece(runId);
+    log.info({ from, to, listed, queued: codes.length, piecesDone: p.done, pieces: p.of }, "piece done");
+    return p;
+  });
+  return { from, to, listed, queued: codes.length, piecesDone: progress.done, pieces: progress.of };
+}
+
+async function sendInChunks(step: Step, id: string, events: EventPayload[]): Promise<void> {
+  for (let i = 0; i < events.length; i += FAN_OUT_CHUNK) {
+    await step.sendEvent(`${id} #${i / FAN_OUT_CHUNK}`, events.slice(i, i + FAN_OUT_CHUNK).map(toSdkEvent));
+  }
+}
