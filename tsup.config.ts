@@ -27,7 +27,7 @@ export default defineConfig([
     entry: { cli: "src/cli/run.ts" },
     outDir: "dist/cli",
     splitting: true,
-    noExternal: [/.*/],
-    external: ["better-sqlite3", "pg", "pino", "thread-stream"],
+    // Except native and worker-thread packages, which must load from node_modules as they are.
+    noExternal: [/^(?!better-sqlite3|pg$|pg\/|pino|thread-stream)/],
   },
 ]);

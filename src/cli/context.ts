@@ -12,6 +12,10 @@ export interface CliContext {
   state: { command?: string; runId?: string };
   /** Called on SIGINT before exit: lets a command say what it already did. */
   interruptHandlers: Array<() => void>;
+  /** A long-running command (serve) takes SIGINT over, to shut down cleanly instead of exiting. */
+  signalHandler?: (signal: NodeJS.Signals) => void;
+  /** A command that ends without an error but not with 0 (serve stopped by a signal). */
+  exitCode?: number;
 }
 
 export function requireEnv(ctx: CliContext): Env {

@@ -22,13 +22,14 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
   const ctx: CliContext = { out, cwd: io.cwd, stdin: io.stdin, state: {}, interruptHandlers: [] };
 
   const onSigint = () => {
+    if (ctx.signalHandler) return ctx.signalHandler("SIGINT");
     for (const h of ctx.interruptHandlers) h();
     process.exit(EXIT.interrupted);
   };
-  process.once("SIGINT", onSigint);
+  process.on("SIGINT", onSigint);
   try {
     await createProgram(ctx, io).parseAsync(argv);
-    return EXIT.ok;
+    return ctx.exitCode ?? EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT.ok; // --help, --version

@@ -5,6 +5,7 @@ import type { CliContext } from "./context.js";
 import type { OutputOptions } from "./output.js";
 import { registerDetail } from "./commands/detail.js";
 import { registerDocument } from "./commands/document.js";
+import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
 
 export interface GlobalOptions {
@@ -70,5 +71,6 @@ Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API u
   registerSync(program, ctx);
   registerDetail(program, ctx);
   registerDocument(program, ctx);
+  registerServe(program, ctx);
   return program;
 }

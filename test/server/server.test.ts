@@ -1,0 +1,238 @@
+/**
+ * `serve` over real HTTP on port 0: the batch routes (auth, bodies, what reaches the event API), the
+ * SDK's /api/inngest in dev and cloud mode running a function end to end against the loopback BDNS
+ * and a temp store, and the request log.
+ */
+import { createHmac } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Store } from "../../src/adapters/store/store.js";
+import { canonicalJson } from "../../src/adapters/store/store.js";
+import { parseEnv } from "../../src/config/env.js";
+import { startServer, type RunningServer } from "../../src/server/index.js";
+import { makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
+import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
+
+const SECRET = "cron-secret-for-tests-0123456789";
+const SIGNING_KEY = "signkey-prod-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const EVENT_KEY = "event-key-for-tests-abcdef";
+
+let bdns: FakeBdns;
+let events: FakeEventApi;
+let logs: string[];
+let dir: string;
+
+function logger() {
+  return pino({ level: "debug" }, new Writable({ write: (c, _e, done) => (logs.push(String(c)), done()) }));
+}
+
+async function start(env: Record<string, string>): Promise<RunningServer> {
+  return startServer(parseEnv({ DATABASE_URL: join(dir, "ayida.db"), DOCUMENTS_DIR: join(dir, "docs"), BDNS_API_URL: bdns.url, ...env }), { port: 0, host: "127.0.0.1", logger: logger() });
+}
+
+beforeAll(async () => {
+  bdns = await startFakeBdns({ dataset: makeDataset(2) });
+  events = await startFakeEventApi();
+});
+afterAll(async () => {
+  await bdns.close();
+  await events.close();
+});
+beforeEach(() => {
+  logs = [];
+  dir = mkdtempSync(join(tmpdir(), "ayida-serve-"));
+  events.requests.length = 0;
+  events.setFault(undefined);
+});
+
+describe("dev mode", () => {
+  let server: RunningServer;
+  let url: string;
+  beforeEach(async () => {
+    server = await start({ INNGEST_DEV: events.url, CRON_SECRET: SECRET });
+    url = server.urls[0]!;
+  });
+  afterEach(() => server.close());
+
+  const post = (path: string, body?: unknown, auth: string | null = `Bearer ${SECRET}`, raw?: string) =>
+    fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(auth !== null && { authorization: auth }) }, ...(raw !== undefined ? { body: raw } : body !== undefined && { body: JSON.stringify(body) }) });
+
+  it("GET /health names the mode and the functions, no secrets", async () => {
+    const res = await fetch(`${url}/health`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({
+      ok: true,
+      mode: "dev",
+      functions: ["ayida-portal-create-convocatoria-jobs", "ayida-portal-process-sync-piece", "ayida-portal-process-convocatoria-detail", "ayida-portal-process-document-storage"],
+    });
+    expect(text).not.toContain(SECRET);
+  });
+
+  it.each([
+    ["no header", null, 401],
+    ["a wrong secret", "Bearer nope", 401],
+    ["a secret with extra characters", `Bearer ${SECRET}x`, 401],
+    ["Basic auth", `Basic ${SECRET}`, 401],
+    ["the right secret", `Bearer ${SECRET}`, 202],
+  ])("batch route with %s → %i", async (_name, auth, status) => {
+    const res = await post("/api/batch/sync-convocatoria-individual", { bdns: "123456" }, auth);
+    expect(res.status).toBe(status);
+    const body = await json(res);
+    expect(body.ok).toBe(status === 202);
+    expect(events.requests).toHaveLength(status === 202 ? 1 : 0);
+  });
+
+  it("sync-convocatoria-individual sends the detail event and answers 202 with runId and ids", async () => {
+    const res = await post("/api/batch/sync-convocatoria-individual", { bdns: "123456" });
+    const body = await json(res);
+    expect(res.status).toBe(202);
+    expect(body).toEqual({ ok: true, queued: true, runId: expect.any(String), ids: events.requests[0]!.ids });
+    expect(events.events()).toEqual([
+      { name: "convocatorias/detail.requested", data: { bdns: "123456", runId: body.runId, timestamp: expect.any(String) }, id: `convocatorias/detail.requested:123456:${body.runId}`, ts: expect.any(Number) },
+    ]);
+  });
+
+  it("sync-convocatorias takes an optional window", async () => {
+    expect((await post("/api/batch/sync-convocatorias")).status).toBe(202);
+    expect((await post("/api/batch/sync-convocatorias", { from: "2026-11-01", to: "2026-11-07" })).status).toBe(202);
+    expect(events.events().map((e) => e.data)).toEqual([
+      { runId: expect.any(String), timestamp: expect.any(String) },
+      { runId: expect.any(String), timestamp: expect.any(String), from: "2026-11-01", to: "2026-11-07" },
+    ]);
+  });
+
+  it.each([
+    ["/api/batch/sync-convocatoria-individual", undefined, "{bad json", 400, /body: is not valid JSON/],
+    ["/api/batch/sync-convocatoria-individual", {}, undefined, 400, /bdns: is required/],
+    ["/api/batch/sync-convocatoria-individual", { bdns: "12x" }, undefined, 400, /bdns: "12x" must be a BDNS code/],
+    ["/api/batch/sync-convocatoria-individual", { bdns: 123456 }, undefined, 400, /bdns: 123456 must be a string/],
+    ["/api/batch/sync-convocatoria-individual", [1], undefined, 400, /body: must be a JSON object/],
+    ["/api/batch/sync-convocatorias", { desde: "2026-11-01" }, undefined, 400, /body.desde: is not a known field; known: from, to/],
+    ["/api/batch/sync-convocatorias", { from: "2026-02-30" }, undefined, 400, /from: "2026-02-30" must be a real calendar date/],
+    ["/api/batch/sync-convocatorias", { from: "2026-11-07", to: "2026-11-01" }, undefined, 400, /must not be after to/],
+    ["/api/batch/sync-convocatorias", undefined, JSON.stringify({ from: "x".repeat(70_000) }), 413, /at most 64 KiB/],
+  ])("%s %j → %i, nothing sent", async (path, body, raw, status, message) => {
+    const res = await post(path, body, `Bearer ${SECRET}`, raw);
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    const answer = await json(res);
+    expect(answer.ok).toBe(false);
+    expect(answer.error.message).toMatch(message);
+    expect(events.requests).toHaveLength(0);
+  });
+
+  it("wrong method 405 with Allow; unknown path 404; both JSON", async () => {
+    const get = await fetch(`${url}/api/batch/sync-convocatorias`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect((await json(get)).error.code).toBe("METHOD_NOT_ALLOWED");
+    const missing = await fetch(`${url}/nope`);
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).error.code).toBe("NOT_FOUND");
+    expect((await fetch(`${url}/health`, { method: "DELETE" })).status).toBe(405);
+  });
+
+  it("event API failing → 502 with a clear message", async () => {
+    events.setFault(() => ({ status: 500, body: '{"error":"down"}' }));
+    const res = await post("/api/batch/sync-convocatoria-individual", { bdns: "1" });
+    expect(res.status).toBe(502);
+    expect((await json(res)).error).toMatchObject({ code: "EVENT_API_UNAVAILABLE", message: expect.stringContaining("500 down") });
+  });
+
+  it("GET /api/inngest lists the functions; PUT registers them with the Dev Server", async () => {
+    const intro = await (await fetch(`${url}/api/inngest`)).json();
+    expect(intro).toMatchObject({ mode: "dev", function_count: 4 });
+    const put = await fetch(`${url}/api/inngest`, { method: "PUT" });
+    expect(put.status).toBe(200);
+    const register = events.requests.find((r) => r.path === "/fn/register")!;
+    const body = register.body as { appName: string; url: string; functions: Array<{ id: string; triggers: Array<{ event: string }> }> };
+    expect(body.appName).toBe("ayida-portal");
+    expect(body.url).toBe(`${url}/api/inngest`);
+    expect(body.functions.map((f) => [f.id, f.triggers[0]!.event])).toEqual([
+      ["ayida-portal-create-convocatoria-jobs", "convocatorias/sync.requested"],
+      ["ayida-portal-process-sync-piece", "convocatorias/sync.piece.requested"],
+      ["ayida-portal-process-convocatoria-detail", "convocatorias/detail.requested"],
+      ["ayida-portal-process-document-storage", "documents/storage.requested"],
+    ]);
+  });
+
+  it("POST /api/inngest shaped like the executor's request runs the detail function end to end", async () => {
+    const res = await fetch(`${url}/api/inngest?fnId=ayida-portal-process-convocatoria-detail&stepId=step`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(executorBody("900000", "exec-1")),
+    });
+    expect([200, 206]).toContain(res.status);
+    const store = await Store.open(join(dir, "ayida.db"));
+    try {
+      expect(await store.getConvocatoria("900000")).toMatchObject({ bdns: "900000", content_hash: expect.any(String) });
+      expect(await store.getRun("exec-1")).toMatchObject({ kind: "detail", new: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("logs one line per request, never the Authorization header or a secret", async () => {
+    await post("/api/batch/sync-convocatoria-individual", { bdns: "1" });
+    await post("/api/batch/sync-convocatoria-individual", { bdns: "1" }, "Bearer wrong-secret-value");
+    const lines = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    expect(lines).toEqual([
+      expect.objectContaining({ method: "POST", path: "/api/batch/sync-convocatoria-individual", status: 202, durationMs: expect.any(Number) }),
+      expect.objectContaining({ status: 401 }),
+    ]);
+    const all = logs.join("\n");
+    expect(all).not.toContain(SECRET);
+    expect(all).not.toContain("wrong-secret-value");
+    expect(all.toLowerCase()).not.toContain("authorization");
+  });
+});
+
+describe("cloud mode", () => {
+  it("refuses to start without a signing key or an event key", async () => {
+    await expect(start({ INNGEST_EVENT_KEY: EVENT_KEY })).rejects.toThrow(/INNGEST_SIGNING_KEY is not set/);
+    await expect(start({ INNGEST_SIGNING_KEY: SIGNING_KEY })).rejects.toThrow(/INNGEST_EVENT_KEY is not set/);
+  });
+
+  it("refuses an unsigned POST (401) and runs a correctly signed one", async () => {
+    const server = await start({ INNGEST_SIGNING_KEY: SIGNING_KEY, INNGEST_EVENT_KEY: EVENT_KEY, INNGEST_BASE_URL: events.url, CRON_SECRET: SECRET });
+    try {
+      const target = `${server.urls[0]}/api/inngest?fnId=ayida-portal-process-convocatoria-detail&stepId=step`;
+      const body = JSON.stringify(executorBody("900001", "cloud-1"));
+      const unsigned = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(unsigned.status).toBe(401);
+      const forged = await fetch(target, { method: "POST", headers: { "content-type": "application/json", "x-inngest-signature": sign(body, "signkey-prod-" + "0".repeat(64)) }, body });
+      expect(forged.status).toBe(401);
+      const signed = await fetch(target, { method: "POST", headers: { "content-type": "application/json", "x-inngest-signature": sign(body, SIGNING_KEY) }, body });
+      expect([200, 206]).toContain(signed.status);
+      const store = await Store.open(join(dir, "ayida.db"));
+      try {
+        expect(await store.getConvocatoria("900001")).toMatchObject({ bdns: "900001" });
+      } finally {
+        await store.close();
+      }
+      expect((await json(await fetch(`${server.urls[0]}/health`))).mode).toBe("cloud");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** Response bodies are asserted field by field. */
+const json = async (r: Response): Promise<any> => r.json();
+
+function executorBody(bdnsCode: string, runId: string) {
+  const event = { name: "convocatorias/detail.requested", data: { bdns: bdnsCode, runId, timestamp: "2026-11-28T10:00:00.000Z" }, id: `e-${runId}`, ts: Date.now() };
+  return { event, events: [event], steps: {}, ctx: { run_id: `01RUN${runId}`, attempt: 0, stack: { stack: [], current: 0 } }, version: 2, use_api: false };
+}
+
+/** X-Inngest-Signature: t=<unix s>&s=HMAC-SHA256(key without "signkey-<env>-", canonical JSON + t). */
+function sign(body: string, signingKey: string): string {
+  const t = Math.floor(Date.now() / 1000).toString();
+  const s = createHmac("sha256", signingKey.replace(/^signkey-\w+-/, "")).update(canonicalJson(JSON.parse(body)) + t).digest("hex");
+  return `t=${t}&s=${s}`;
+}
