@@ -2,18 +2,17 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { detailSchema, searchRowSchema } from "../../src/adapters/bdns/schemas.js";
 import { canonicalJson, contentHash, Store } from "../../src/adapters/store/store.js";
 import { makeDataset } from "../support/bdns-server.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
-let store: Store;
-let file: string;
-beforeEach(async () => {
-  file = join(mkdtempSync(join(tmpdir(), "ayida-store-")), "nested", "ayida.db");
-  store = await Store.open(file);
-});
-afterEach(() => store.close());
+let pgServer: TestPostgres;
+beforeAll(async () => {
+  pgServer = await startPostgres();
+}, 60_000);
+afterAll(() => pgServer?.stop());
 
 const data = makeDataset(3);
 const rows = data.map((c) => searchRowSchema.parse({ id: 1, numeroConvocatoria: c.bdns, descripcion: `row ${c.bdns}`, fechaRecepcion: c.fechaRecepcion, nivel1: "LOCAL" }));
@@ -22,8 +21,18 @@ const detailOf = (i: number, patch: Record<string, unknown> = {}) => {
   return { detail: detailSchema.parse(raw), raw };
 };
 
-describe("Store", () => {
-  it("creates the file and directory and migrates once; reopening keeps the data", async () => {
+// The same queries, the same assertions, on both databases the store supports.
+describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
+  let store: Store;
+  let file: string;
+  beforeEach(async () => {
+    file = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-store-")), "nested", "ayida.db") : await pgServer.createDatabase();
+    store = await Store.open(file);
+    expect(store.dialect).toBe(dialect);
+  });
+  afterEach(() => store.close());
+
+  it("creates the database and migrates once; reopening keeps the data", async () => {
     await store.upsertListing(rows, "r");
     await store.close();
     store = await Store.open(file);
@@ -36,7 +45,7 @@ describe("Store", () => {
     await store.upsertDetail(detail, raw, "r1");
     expect((await store.upsertListing(rows, "r2")).withoutDetail).toEqual(rows.slice(1).map((r) => r.numeroConvocatoria));
     const count = await store.db.selectFrom("convocatorias").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(3);
+    expect(count.n).toBe(3);
     // the listing never overwrites the detail
     expect((await store.getConvocatoria(detail.codigoBDNS))!.content_hash).toBe(contentHash(raw));
   });
@@ -78,6 +87,9 @@ describe("Store", () => {
     expect(failures[0]!.reason).toHaveLength(500);
   });
 
+});
+
+describe("content hash", () => {
   it("hashes canonically: key order does not matter, array order does", () => {
     expect(canonicalJson({ b: 1, a: [2, { d: 1, c: null }] })).toBe('{"a":[2,{"c":null,"d":1}],"b":1}');
     expect(contentHash({ a: 1, b: 2 })).toBe(contentHash({ b: 2, a: 1 }));

@@ -24,6 +24,9 @@ export async function openDatabase(databaseUrl: string | undefined): Promise<Ope
   let location: string;
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import("pg");
+    // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
+    // JS number (ids ~1e6, sizes < 2^53), and the store's types promise numbers on both dialects.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
     const parsed = new URL(url);
     location = `${parsed.host}${parsed.pathname}`;
     dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
