@@ -26,6 +26,21 @@ export async function repeat(runs: number, warmup: number, fn: () => Promise<num
   return { median: samples[Math.floor(runs / 2)]!, p90: samples[Math.floor(runs * 0.9)]!, runs };
 }
 
+/** Round-robin over several measurements, so slow spells of a noisy machine hit them all alike. */
+export async function interleaved(runs: number, warmup: number, fns: Array<() => Promise<number>>): Promise<Timing[]> {
+  const samples = fns.map(() => [] as number[]);
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const ms = await fn();
+      if (i >= warmup) samples[k]!.push(ms);
+    }
+  }
+  return samples.map((s) => {
+    s.sort((a, b) => a - b);
+    return { median: s[Math.floor(runs / 2)]!, p90: s[Math.floor(runs * 0.9)]!, runs };
+  });
+}
+
 export function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }

@@ -2,13 +2,15 @@
  * The built binary as a real process against a loopback Inngest event API: what arrived on the
  * wire, stdout, stderr and the exit code.
  */
+import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { errorResultSchema, sendResultSchema } from "../../src/cli/output-schemas.js";
-import { runCli } from "../support/cli.js";
-import { deadPort, startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
+import { BIN, runCli } from "../support/cli.js";
+import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
+import { freePort } from "../support/ports.js";
 
 const KEY = "evtkey-super-secret-0123456789";
 let api: FakeEventApi;
@@ -207,7 +209,7 @@ describe("configuration and failures", () => {
   });
 
   it("connection refused: exit 69 after the SDK's retries", async () => {
-    const port = await deadPort();
+    const port = await freePort(); // nothing listens there
     const r = await runCli(["detail", "1", "--json"], { env: { INNGEST_EVENT_KEY: KEY, INNGEST_BASE_URL: `http://127.0.0.1:${port}/` } });
     expect(r.code).toBe(69);
     const doc = errorResultSchema.parse(JSON.parse(r.stdout));
@@ -275,5 +277,22 @@ describe("help, version, color", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^sent /);
+  });
+});
+
+describe("interrupt", () => {
+  it("Ctrl-C while sending: exit 130, saying how many events were sent", async () => {
+    api.setFault(() => "hang");
+    const child = spawn(process.execPath, ["--", BIN, "detail", "1", "2", "--run-id", "int-1"], {
+      env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", NODE_ENV: "test", ...dev },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    while (api.requests.length === 0) await new Promise((r) => setTimeout(r, 20)); // the send is under way
+    const exit = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    child.kill("SIGINT");
+    expect(await exit).toBe(130);
+    expect(stderr).toContain("interrupted: 0 of 2 events were sent (runId int-1)");
   });
 });

@@ -79,12 +79,3 @@ export async function startFakeEventApi(opts: { fault?: Fault } = {}): Promise<F
       }),
   };
 }
-
-/** A port with nothing listening: bind, note the port, close. */
-export async function deadPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}

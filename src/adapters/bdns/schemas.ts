@@ -2,23 +2,32 @@
  * The BDNS responses we read, as zod schemas. Lenient where the API is noisy: unknown fields are kept,
  * `""` means null, dates come as `YYYY-MM-DD` or as ISO datetimes with an offset (older data), and the
  * spec's `codigoINVENTE` spelling is accepted beside `codigoInvente`.
+ * zod/mini, like the contracts: one flavour of zod in the bundle keeps the CLI's start-up small.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 
-/** `""` and missing → null. */
-const nullish = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === "" || v === undefined ? null : v), t.nullable());
+/** `""` and missing → null, then the schema (or null). */
+function nullish<T extends z.ZodMiniType>(t: T) {
+  const blankIsNull = z.pipe(
+    z.union([t, z.literal(""), z.null()]),
+    z.transform((v): Exclude<z.output<T>, ""> | null => (v === "" ? null : (v as Exclude<z.output<T>, "">))),
+  );
+  return z._default(blankIsNull, null); // a missing field is null too
+}
 const text = nullish(z.string());
 const num = nullish(z.number());
 const bool = nullish(z.boolean());
 /** `2026-09-14` or `2024-10-14T15:57:09+02:00` → the calendar date as written, `YYYY-MM-DD`. */
-const date = nullish(z.string().regex(/^\d{4}-\d{2}-\d{2}/, "a date").transform((s) => s.slice(0, 10)));
+const date = nullish(z.pipe(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}/, "a date")), z.transform((s: string) => s.slice(0, 10))));
+/** A BDNS code, sometimes sent as a number. */
+const code = z.pipe(z.transform((v: unknown) => (typeof v === "number" ? String(v) : v)), z.string().check(z.regex(/^\d{1,10}$/, "a BDNS code")));
 const described = z.looseObject({ descripcion: text });
 
-export const searchRowSchema = z
-  .looseObject({
+export const searchRowSchema = z.pipe(
+  z.looseObject({
     id: z.number(),
     mrr: bool,
-    numeroConvocatoria: z.coerce.string().regex(/^\d{1,10}$/),
+    numeroConvocatoria: code,
     descripcion: text,
     descripcionLeng: text,
     fechaRecepcion: date,
@@ -27,21 +36,22 @@ export const searchRowSchema = z
     nivel3: text,
     codigoInvente: text,
     codigoINVENTE: text,
-  })
-  .transform(({ codigoINVENTE, ...row }) => ({ ...row, codigoInvente: row.codigoInvente ?? codigoINVENTE ?? null }));
+  }),
+  z.transform(({ codigoINVENTE, ...row }) => ({ ...row, codigoInvente: row.codigoInvente ?? codigoINVENTE ?? null })),
+);
 export type SearchRow = z.infer<typeof searchRowSchema>;
 
 export const searchPageSchema = z.looseObject({
   content: z.array(searchRowSchema),
-  totalPages: z.number().int(),
-  totalElements: z.number().int(),
-  number: z.number().int().optional(),
-  last: z.boolean().optional(),
+  totalPages: z.int(),
+  totalElements: z.int(),
+  number: z.optional(z.int()),
+  last: z.optional(z.boolean()),
 });
 export type SearchPage = z.infer<typeof searchPageSchema>;
 
 export const documentMetaSchema = z.looseObject({
-  id: z.number().int(),
+  id: z.int(),
   nombreFic: text,
   descripcion: text,
   long: num,
@@ -52,7 +62,7 @@ export type DocumentMeta = z.infer<typeof documentMetaSchema>;
 
 export const detailSchema = z.looseObject({
   id: z.number(),
-  codigoBDNS: z.coerce.string().regex(/^\d{1,10}$/),
+  codigoBDNS: code,
   organo: nullish(z.looseObject({ nivel1: text, nivel2: text, nivel3: text })),
   fechaRecepcion: date,
   descripcion: text,
@@ -72,4 +82,4 @@ export const detailSchema = z.looseObject({
 export type ConvocatoriaDetail = z.infer<typeof detailSchema>;
 
 /** An error reported in the body, sometimes inside an HTTP 200. */
-export const errorBodySchema = z.looseObject({ codigo: z.string(), error: text.optional(), errores: z.array(z.string()).nullish() });
+export const errorBodySchema = z.looseObject({ codigo: z.string(), error: z.optional(text), errores: z.optional(z.nullable(z.array(z.string()))) });
