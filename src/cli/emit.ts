@@ -19,7 +19,7 @@ export function describeTarget(env: Env): Target {
   const branch = branchEnvironment();
   return {
     mode: inngestMode(env).mode,
-    url: new URL("e/***", eventApiBaseUrl(env)).href.replace("%2A%2A%2A", "***"),
+    url: new URL("e/***", eventApiBaseUrl(env)).href,
     eventKey: env.INNGEST_EVENT_KEY ? "set" : "not set",
     ...(branch && { branchEnv: branch }),
   };

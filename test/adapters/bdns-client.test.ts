@@ -39,7 +39,7 @@ describe("reading BDNS", () => {
     expect(raw).toHaveProperty("anuncios");
   });
 
-  it("sends a User-Agent naming ayida-jobs", async () => {
+  it("sends a User-Agent naming ayida-jobs and its version", async () => {
     bdns = await startFakeBdns({ dataset: makeDataset(1) });
     const seen: string[] = [];
     const http = await import("node:http");
@@ -48,7 +48,7 @@ describe("reading BDNS", () => {
     const port = (srv.address() as { port: number }).port;
     await new BdnsClient({ baseUrl: `http://127.0.0.1:${port}`, spacer: new StartSpacer(1000) }).searchConvocatorias({ from: "2026-01-01", to: "2026-01-01", page: 0, pageSize: 1 });
     srv.close();
-    expect(seen[0]).toMatch(/^ayida-jobs/);
+    expect(seen[0]).toMatch(/^ayida-jobs\/\d+\.\d+\.\d+ /);
   });
 });
 

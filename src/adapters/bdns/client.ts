@@ -4,6 +4,7 @@
  * instead of Inngest's minutes-long backoff), then surface as a BdnsError the functions act on.
  */
 import type { Readable } from "node:stream";
+import pkg from "../../../package.json" with { type: "json" };
 import { setTimeout as sleep } from "node:timers/promises";
 import { streamGet, type StreamedResponse } from "./download.js";
 import { BdnsError, type BdnsFailure } from "./errors.js";
@@ -63,7 +64,7 @@ export class BdnsClient {
     this.downloadTimeoutMs = o.downloadTimeoutMs ?? 600_000;
     this.maxAttempts = o.maxAttempts ?? 3;
     this.backoffMs = o.backoffMs ?? 500;
-    this.userAgent = o.userAgent ?? "ayida-jobs (+https://github.com/ayida/ayida-jobs)";
+    this.userAgent = o.userAgent ?? `ayida-jobs/${pkg.version} (Ayida Portal BDNS sync; node ${process.version})`;
   }
 
   /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
