@@ -6,6 +6,7 @@
 import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, newRunContext, type SourcedCode } from "./contracts/build.js";
 import { toSdkEvent } from "./contracts/events.js";
 import type { EventPayload } from "./contracts/schemas.js";
+import { EventSendError } from "./send-error.js";
 import { createInngestClient, type AyidaInngest } from "./config/client.js";
 import { parseEnv, requireEventKey, type Env } from "./config/env.js";
 
@@ -33,20 +34,6 @@ export interface SendOptions {
  * ~180 KB, inside the event API's 256 KiB limit on the smallest plan.
  */
 export const SEND_BATCH_SIZE = 500;
-
-/** The event API refused or could not be reached (after the SDK's own 5 attempts). */
-export class EventSendError extends Error {
-  override readonly name = "EventSendError";
-  constructor(
-    message: string,
-    readonly sent: EventPayload[],
-    readonly ids: string[],
-    readonly unsent: EventPayload[],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 export interface ServiceOptions {
   /** Defaults to `parseEnv(process.env)`. */
@@ -112,6 +99,8 @@ export function createInngestService(opts: ServiceOptions = {}) {
     },
   };
 }
+
+export { EventSendError };
 
 export type InngestServiceApi = ReturnType<typeof createInngestService>;
 

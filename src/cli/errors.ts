@@ -4,6 +4,7 @@
  */
 import { InvalidInputError } from "../contracts/errors.js";
 import { ConfigError } from "../config/errors.js";
+import { EventSendError } from "../send-error.js";
 
 export const EXIT = {
   ok: 0,
@@ -45,23 +46,19 @@ export class UsageError extends CliError {
   }
 }
 
-/**
- * Turn anything thrown into a CliError. Errors from the contracts, the config and the service are
- * recognised by name as well as class: the send path lives in a lazily loaded chunk.
- */
+/** Turn anything thrown into a CliError. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof InvalidInputError) {
     return new UsageError(`invalid input: ${err.message}`, { code: "INVALID_INPUT", hint: "nothing was sent; fix the input and run again", details: { issues: err.issues } });
   }
   if (err instanceof ConfigError) return new CliError(err.message, { exitCode: EXIT.config, code: "CONFIG", hint: err.hint, cause: err });
-  if (err instanceof Error && err.name === "EventSendError") {
-    const e = err as Error & { sent: unknown[]; ids: string[]; unsent: unknown[] };
+  if (err instanceof EventSendError) {
     return new CliError(err.message, {
       exitCode: EXIT.unavailable,
       code: "EVENT_API_UNAVAILABLE",
-      hint: e.sent.length > 0 ? `${e.sent.length} events were sent before the failure and ${e.unsent.length} were not; re-run with the same --run-id to send the rest (sent ones are deduplicated)` : "nothing was sent; check INNGEST_EVENT_KEY, INNGEST_DEV / INNGEST_BASE_URL and that the event API is reachable",
-      details: { events: e.sent, ids: e.ids, unsent: e.unsent },
+      hint: err.sent.length > 0 ? `${err.sent.length} events were sent before the failure and ${err.unsent.length} were not; re-run with the same --run-id to send the rest (sent ones are deduplicated)` : "nothing was sent; check INNGEST_EVENT_KEY, INNGEST_DEV / INNGEST_BASE_URL and that the event API is reachable",
+      details: { events: err.sent, ids: err.ids, unsent: err.unsent },
       cause: err,
     });
   }

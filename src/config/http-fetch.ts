@@ -6,42 +6,35 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { readAll, request } from "../net/request.js";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const keepAlive = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
   return async function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    const method = init.method ?? "GET";
     const body = init.body == null ? undefined : typeof init.body === "string" ? init.body : Buffer.from(init.body as ArrayBuffer);
-    const headers = new Headers(init.headers);
-    const secure = url.protocol === "https:";
-    const transport = secure ? https : http;
-    const agent = secure ? keepAlive.https : keepAlive.http;
-
-    return new Promise<Response>((resolve, reject) => {
-      const fail = (cause: unknown) => reject(new TypeError("fetch failed", { cause }));
-      const req = transport.request(
-        url,
-        { method: init.method ?? "GET", headers: Object.fromEntries(headers), agent, timeout: timeoutMs, signal: init.signal ?? undefined },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", fail);
-          res.on("end", () => {
-            const status = res.statusCode ?? 0;
-            const resHeaders = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders.set(k, Array.isArray(v) ? v.join(", ") : v);
-            const noBody = status === 204 || status === 304 || (init.method ?? "GET") === "HEAD";
-            resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? "", headers: resHeaders }));
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-      req.on("error", fail);
-      req.end(body);
-    });
+    try {
+      const res = await request(url, {
+        method,
+        headers: Object.fromEntries(new Headers(init.headers)),
+        ...(body !== undefined && { body }),
+        timeoutMs,
+        ...(init.signal && { signal: init.signal }),
+        agent: url.protocol === "https:" ? agents.https : agents.http,
+      });
+      const bytes = await readAll(res);
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+      const status = res.statusCode ?? 0;
+      const noBody = status === 204 || status === 304 || method === "HEAD";
+      return new Response(noBody ? null : bytes, { status, statusText: res.statusMessage ?? "", headers });
+    } catch (cause) {
+      throw new TypeError("fetch failed", { cause });
+    }
   } as typeof fetch;
 }

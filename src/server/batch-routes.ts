@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { InvalidInputError } from "../contracts/errors.js";
+import { EventSendError } from "../send-error.js";
 import type { InngestServiceApi, TriggerResult } from "../service.js";
 import { checkBearer } from "./auth.js";
 import { HttpError, readJsonBody, sendJson } from "./http.js";
@@ -27,7 +28,7 @@ export async function handleBatch(path: keyof typeof BATCH_ROUTES, req: Incoming
     result = await BATCH_ROUTES[path](o.service, body);
   } catch (err) {
     if (err instanceof InvalidInputError) throw new HttpError(400, "INVALID_INPUT", err.message, { issues: err.issues });
-    if (err instanceof Error && err.name === "EventSendError") throw new HttpError(502, "EVENT_API_UNAVAILABLE", `the Inngest event API failed; nothing was queued: ${err.message}`);
+    if (err instanceof EventSendError) throw new HttpError(502, "EVENT_API_UNAVAILABLE", `the Inngest event API failed; nothing was queued: ${err.message}`);
     throw err;
   }
   sendJson(res, 202, { ok: true, queued: true, runId: result.runId, ids: result.ids });

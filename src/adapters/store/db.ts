@@ -26,10 +26,14 @@ export async function openDatabase(databaseUrl: string | undefined): Promise<Ope
     const { default: pg } = await import("pg");
     // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
     // JS number (ids ~1e6, sizes < 2^53), and the store's types promise numbers on both dialects.
-    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+    // Set on this pool only, not on the pg module every other user of it shares.
+    const types = {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    };
     const parsed = new URL(url);
     location = `${parsed.host}${parsed.pathname}`;
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) });
+    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types }) });
     kind = "postgres";
   } else {
     const file = resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
