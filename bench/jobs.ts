@@ -56,57 +56,46 @@ async function listingIngest(dir: string): Promise<boolean> {
   }
 }
 
-async function detailRate(): Promise<boolean> {
-  const n = 95;
-  // 429 to any start within 100 ms of the previous one: BDNS's limit, enforced strictly.
-  const bdns = await startFakeBdns({ dataset: makeDataset(n, { light: true, docs: 0 }), minGapMs: 100 });
-  bdns.requests.length = 0;
-  const client = new BdnsClient({ baseUrl: bdns.url, spacer: new StartSpacer(9.5), maxAttempts: 1 });
-  const failures: unknown[] = [];
-  try {
-    const queue = bdns.dataset.map((d) => d.bdns);
-    const t0 = performance.now();
-    const worker = async () => {
-      for (let code = queue.shift(); code; code = queue.shift()) await client.getConvocatoria(code).catch((e: unknown) => failures.push(e));
-    };
-    await Promise.all(Array.from({ length: 8 }, worker)); // 8 concurrent workers, as a busy fleet would be
-    const seconds = (performance.now() - t0) / 1000;
-    const rate = n / seconds;
-    const gaps = bdns.requests.slice(1).map((r, i) => r.at - bdns.requests[i]!.at).sort((a, b) => a - b);
-    console.log(`      gaps between request arrivals at the server: min ${gaps[0]!.toFixed(1)} ms, median ${gaps[gaps.length >> 1]!.toFixed(1)} ms`);
-    let ok = report("detail fetching, 8 workers, 429 on bursts", `${rate.toFixed(2)} req/s`, "≥ 9 req/s", rate >= 9);
-    ok = report("429 answers during that", String(bdns.tooMany()), "0", bdns.tooMany() === 0) && ok;
-    console.log(`      at this rate a full backfill of 640,000 details takes ${(640_000 / rate / 3600).toFixed(1)} h (BDNS's limit is the bound)`);
-    return ok;
-  } finally {
-    await bdns.close();
-  }
-}
-
 const BIG = 200 * 1_000_000;
+const DETAILS = 95;
 
-/** Child-process mode: serve one 200 MB document, so its bytes are not counted in the storer's RSS. */
-export async function serveBigDocument(): Promise<void> {
-  const dataset = makeDataset(1, { docs: 1 });
-  dataset[0]!.documents[0]!.long = BIG;
-  const bdns = await startFakeBdns({ dataset });
-  process.stdout.write(`${bdns.url} ${dataset[0]!.documents[0]!.id}\n`);
+/**
+ * Child-process mode: a fake BDNS in its own process, so that what the bench measures (the storer's
+ * memory, the gaps between request arrivals) is not disturbed by the server sharing its event loop.
+ */
+export async function serveFakeBdns(kind: string): Promise<void> {
+  const bdns =
+    kind === "big-document"
+      ? await startFakeBdns({ dataset: makeDataset(1, { docs: 1 }).map((c) => (c.documents[0]!.long = BIG, c)) })
+      : // 429 to any start within 100 ms of the previous one: BDNS's limit, enforced strictly.
+        await startFakeBdns({ dataset: makeDataset(DETAILS, { light: true, docs: 0 }), minGapMs: 100 });
+  process.stdout.write(`${bdns.url} ${bdns.dataset.map((c) => c.documents[0]?.id ?? c.bdns).join(",")}\n`);
   process.stdin.resume();
   process.stdin.on("end", () => void bdns.close());
 }
 
+async function startChildBdns(kind: string): Promise<{ url: string; ids: string[]; stats(): Promise<{ requests: number; tooMany: number; minGapMs: number; medianGapMs: number }>; stop(): void }> {
+  const child = spawn(process.execPath, [process.argv[1]!, "--serve-fake-bdns", kind], { stdio: ["pipe", "pipe", "inherit"] });
+  const [url, ids] = (await new Promise<string>((r) => child.stdout.once("data", (d) => r(String(d))))).trim().split(" ");
+  return {
+    url: url!,
+    ids: ids!.split(","),
+    stats: async () => (await fetch(`${url}/__stats`)).json() as never,
+    stop: () => void child.stdin.end(),
+  };
+}
+
 async function bigDocument(dir: string): Promise<boolean> {
-  const child = spawn(process.execPath, [process.argv[1]!, "--serve-big-document"], { stdio: ["pipe", "pipe", "inherit"] });
-  const [url, id] = (await new Promise<string>((r) => child.stdout.once("data", (d) => r(String(d))))).trim().split(" ");
+  const child = await startChildBdns("big-document");
   const docs = new DocumentStore(join(dir, "documents"));
-  const client = new BdnsClient({ baseUrl: url!, spacer: new StartSpacer(1000) });
+  const client = new BdnsClient({ baseUrl: child.url, spacer: new StartSpacer(1000) });
   try {
     global.gc?.();
     const before = rssMiB();
     let peak = before;
     const timer = setInterval(() => (peak = Math.max(peak, rssMiB())), 10);
     const t0 = performance.now();
-    const dl = await client.downloadDocument(id!);
+    const dl = await client.downloadDocument(child.ids[0]!);
     const stored = await docs.store("900000/big.bin", dl.body, BIG);
     const ms = performance.now() - t0;
     clearInterval(timer);
@@ -115,7 +104,30 @@ async function bigDocument(dir: string): Promise<boolean> {
     console.log(`document: ${stored.size} bytes in ${(ms / 1000).toFixed(2)} s (${(stored.size / MiB / (ms / 1000)).toFixed(0)} MiB/s), sha256 ${stored.sha256.slice(0, 12)}…; RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB`);
     return report("200 MB document stored, peak RSS growth", `${growth.toFixed(1)} MiB`, "< 64 MiB", growth < 64);
   } finally {
-    child.stdin.end();
+    child.stop();
+  }
+}
+
+async function detailRate(): Promise<boolean> {
+  const fake = await startChildBdns("detail-rate");
+  const client = new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(9.5), maxAttempts: 1 });
+  try {
+    const queue = [...fake.ids];
+    const failures: unknown[] = [];
+    const t0 = performance.now();
+    const worker = async () => {
+      for (let code = queue.shift(); code; code = queue.shift()) await client.getConvocatoria(code).catch((e: unknown) => failures.push(e));
+    };
+    await Promise.all(Array.from({ length: 8 }, worker)); // 8 concurrent workers, as a busy fleet would be
+    const rate = fake.ids.length / ((performance.now() - t0) / 1000);
+    const stats = await fake.stats();
+    console.log(`      gaps between request arrivals at the server: min ${stats.minGapMs.toFixed(1)} ms, median ${stats.medianGapMs.toFixed(1)} ms`);
+    let ok = report("detail fetching, 8 workers, 429 on bursts", `${rate.toFixed(2)} req/s`, "≥ 9 req/s", rate >= 9);
+    ok = report("429 answers during that", String(stats.tooMany), "0", stats.tooMany === 0 && failures.length === 0) && ok;
+    console.log(`      at this rate a full backfill of 640,000 details takes ${(640_000 / rate / 3600).toFixed(1)} h (BDNS's limit is the bound)`);
+    return ok;
+  } finally {
+    fake.stop();
   }
 }
 

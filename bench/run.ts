@@ -4,7 +4,7 @@
  */
 import os from "node:os";
 import { benchCli } from "./cli.js";
-import { benchJobs, serveBigDocument } from "./jobs.js";
+import { benchJobs, serveFakeBdns } from "./jobs.js";
 import { benchServer } from "./server.js";
 
 const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer() };
@@ -21,6 +21,6 @@ async function main(wanted: string[]): Promise<void> {
   process.exitCode = ok ? 0 : 1;
 }
 
-// The bench re-runs itself as a child to serve big files from another process (see jobs.ts).
-if (process.argv[2] === "--serve-big-document") await serveBigDocument();
+// The bench re-runs itself as a child to serve a fake BDNS from another process (see jobs.ts).
+if (process.argv[2] === "--serve-fake-bdns") await serveFakeBdns(process.argv[3] ?? "");
 else await main(process.argv.length > 2 ? process.argv.slice(2) : Object.keys(sections));

@@ -6,7 +6,7 @@
 import { Inngest, type Logger } from "inngest";
 import { APP_ID } from "../contracts/schemas.js";
 import { inngestMode, type Env } from "./env.js";
-import { createHttpFetch } from "./http-fetch.js";
+import { createHttpFetch } from "../net/http-fetch.js";
 
 export interface ClientOptions {
   /** Defaults to a node:http fetch (fast start); tests and servers may pass their own. */

@@ -121,6 +121,7 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname.replace(/^\/api/, "");
+    if (path === "/__stats") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats()));
     const params = url.searchParams;
     const at = performance.now();
     const record: BdnsRequest = { path, params, at, status: 0 };
@@ -185,6 +186,12 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
       return sendFile(doc, doc.long);
     }
     send(404, JSON.stringify({ error: "not found" }));
+  }
+
+  /** For a fake in another process: what arrived, how far apart, how many were refused. */
+  function stats() {
+    const gaps = requests.slice(1).map((r, i) => r.at - requests[i]!.at).sort((a, b) => a - b);
+    return { requests: requests.length, tooMany: requests.filter((r) => r.status === 429).length, minGapMs: gaps[0] ?? null, medianGapMs: gaps[gaps.length >> 1] ?? null };
   }
 
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import pkg from "../../../package.json" with { type: "json" };
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IncomingMessage } from "node:http";
+import { createHttpFetch } from "../../net/http-fetch.js";
 import { readAll, request } from "../../net/request.js";
 import { BdnsError, type BdnsFailure } from "./errors.js";
 import { sharedSpacer, type StartSpacer } from "./limiter.js";
@@ -57,6 +58,7 @@ export class BdnsClient {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly userAgent: string;
+  private readonly http: typeof fetch;
 
   constructor(o: BdnsClientOptions = {}) {
     this.baseUrl = (o.baseUrl ?? DEFAULT_BDNS_API_URL).replace(/\/+$/, "");
@@ -66,6 +68,7 @@ export class BdnsClient {
     this.maxAttempts = o.maxAttempts ?? 3;
     this.backoffMs = o.backoffMs ?? 500;
     this.userAgent = o.userAgent ?? `ayida-jobs/${pkg.version} (Ayida Portal BDNS sync; node ${process.version})`;
+    this.http = createHttpFetch({ timeoutMs: this.timeoutMs });
   }
 
   /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
@@ -99,12 +102,11 @@ export class BdnsClient {
   async downloadDocument(idDocumento: string): Promise<Download> {
     const path = "/convocatorias/documentos";
     return this.retrying(async () => {
-      await this.spacer.wait();
       // node:http, not fetch: a Node stream with backpressure to the socket holds ~25 MB less per
       // 200 MB download than fetch's web stream converted back (measured; BENCHMARKS.md).
       let res: IncomingMessage;
       try {
-        res = await request(this.url(path, { idDocumento }), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs });
+        res = await this.spacer.run(() => request(this.url(path, { idDocumento }), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs }));
       } catch (cause) {
         throw networkError(path, cause, this.downloadTimeoutMs);
       }
@@ -115,7 +117,10 @@ export class BdnsClient {
         return { body: res, contentLength: length === undefined ? undefined : Number(length) };
       }
       // Not a file: read the (small) answer and let the JSON rules classify it.
-      const answer = new Response(status === 204 ? null : await readAll(res), { status, headers: { "content-type": type } });
+      const bytes = await readAll(res).catch((cause: unknown) => {
+        throw new BdnsError("TRUNCATED", `${path}: the answer was cut off`, { status, path, cause });
+      });
+      const answer = new Response(status === 204 ? null : bytes, { status, headers: { "content-type": type } });
       if (status === 429) throw new BdnsError("RATE_LIMITED", `${path}: BDNS answered 429 (too many requests)`, { status, path, ...retryAfter(answer) });
       const body = await this.readJson(answer, path);
       throw new BdnsError("BROKEN_RECORD", `document ${idDocumento}: expected a file, got ${describe(body)}`, { status, path });
@@ -130,13 +135,12 @@ export class BdnsClient {
     return this.readJson(await this.fetch(path, params), path);
   }
 
-  private async fetch(path: string, params: Record<string, string>, timeoutMs = this.timeoutMs): Promise<Response> {
-    await this.spacer.wait();
+  private async fetch(path: string, params: Record<string, string>): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent }, signal: AbortSignal.timeout(timeoutMs) });
+      res = await this.spacer.run(() => this.http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
     } catch (cause) {
-      throw networkError(path, cause, timeoutMs);
+      throw networkError(path, cause, this.timeoutMs);
     }
     if (res.status === 429) {
       await res.body?.cancel();
@@ -148,12 +152,7 @@ export class BdnsClient {
   /** Reads a JSON answer and turns every error shape BDNS uses into a BdnsError. 204 → undefined. */
   private async readJson(res: Response, path: string): Promise<unknown> {
     if (res.status === 204) return undefined;
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (cause) {
-      throw new BdnsError("TRUNCATED", `${path}: the answer was cut off`, { status: res.status, path, cause });
-    }
+    const text = await res.text(); // buffered: a cut-off body already failed as TRUNCATED
     const status = res.status;
     if (/^\s*</.test(text) || (res.headers.get("content-type") ?? "").includes("text/html")) {
       if (status >= 500) throw new BdnsError("SERVER", `${path}: BDNS answered ${status} with an HTML page`, { status, path });
@@ -208,8 +207,10 @@ function codedError(body: { codigo: string; error?: string | null; errores?: str
 }
 
 function networkError(path: string, cause: unknown, timeoutMs: number): BdnsError {
-  const timedOut = cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
-  return new BdnsError(timedOut ? "TIMEOUT" : "NETWORK", `${path}: ${timedOut ? `no answer within ${timeoutMs} ms` : "BDNS unreachable"}`, { path, cause });
+  if (cause instanceof TypeError && cause.message === "terminated") return new BdnsError("TRUNCATED", `${path}: the answer was cut off`, { path, cause: cause.cause });
+  const root = cause instanceof TypeError && cause.cause instanceof Error ? cause.cause : cause; // "fetch failed" wraps the reason
+  const timedOut = root instanceof Error && root.name === "TimeoutError";
+  return new BdnsError(timedOut ? "TIMEOUT" : "NETWORK", `${path}: ${timedOut ? `no answer within ${timeoutMs} ms` : "BDNS unreachable"}`, { path, cause: root });
 }
 
 function retryAfter(res: Response): { retryAfterMs?: number } {

@@ -18,19 +18,30 @@ export class StartSpacer {
   }
 
   /**
-   * Resolves when this caller may start its request; callers are served in arrival order. Each slot
-   * is measured from when the previous caller was actually released, not from when it was due: a
-   * late wake-up (a busy event loop) then delays the next start instead of squeezing it closer.
+   * Runs `start` when this caller's turn comes; callers are served in arrival order. `start` must put
+   * its request on the wire synchronously. Each slot is measured from when the previous request
+   * actually started, not from when it was due: a late wake-up (a busy event loop, a GC pause) then
+   * delays the next start instead of squeezing the two closer together.
    */
-  wait(): Promise<void> {
+  run<T>(start: () => Promise<T>): Promise<T> {
     const turn = this.queue.then(async () => {
       const delay = this.lastStart + this.intervalMs - performance.now();
       // ceil: timers have millisecond granularity and may otherwise fire a fraction early.
       if (delay > 0) await sleep(Math.ceil(delay));
+      const started = start();
       this.lastStart = performance.now();
+      return { started };
     });
-    this.queue = turn;
-    return turn;
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn.then(({ started }) => started);
+  }
+
+  /** Waits for a turn without a request of its own (tests, callers that dispatch themselves). */
+  wait(): Promise<void> {
+    return this.run(async () => undefined);
   }
 }
 

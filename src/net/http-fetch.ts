@@ -1,0 +1,49 @@
+/**
+ * A small buffered `fetch` over node:http, for the Inngest client and the BDNS client.
+ * - Node 20's built-in fetch compiles undici's HTTP parser on first use (~200 ms), more than the rest
+ *   of a one-shot `ayida-jobs detail` put together.
+ * - The request is written synchronously within the call (no await before `req.end()`), so a caller
+ *   that must space request starts (BDNS) knows when a request left: built-in fetch dispatches later,
+ *   after an unknown delay (a GC pause let two starts 91 ms apart reach BDNS's 100 ms limit).
+ * Failures look like built-in fetch's (`TypeError: fetch failed`, cause attached), which the SDK expects.
+ */
+import http from "node:http";
+import https from "node:https";
+import { readAll, request } from "./request.js";
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+  return async function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    const method = init.method ?? "GET";
+    const body = init.body == null ? undefined : typeof init.body === "string" ? init.body : Buffer.from(init.body as ArrayBuffer);
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(url, {
+        method,
+        headers: Object.fromEntries(new Headers(init.headers)),
+        ...(body !== undefined && { body }),
+        timeoutMs,
+        ...(init.signal && { signal: init.signal }),
+        agent: url.protocol === "https:" ? agents.https : agents.http,
+      });
+    } catch (cause) {
+      throw new TypeError("fetch failed", { cause });
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readAll(res);
+    } catch (cause) {
+      throw new TypeError("terminated", { cause }); // as built-in fetch says of a body cut off mid-way
+    }
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+    const status = res.statusCode ?? 0;
+    const noBody = status === 204 || status === 304 || method === "HEAD";
+    return new Response(noBody ? null : bytes, { status, statusText: res.statusMessage ?? "", headers });
+  } as typeof fetch;
+}
