@@ -192,6 +192,32 @@ describe("dev mode", () => {
   });
 });
 
+describe("shutdown", () => {
+  it("lets an in-flight request finish, refuses new connections, and closes", async () => {
+    const server = await start({ INNGEST_DEV: events.url, CRON_SECRET: SECRET });
+    const url = server.urls[0]!;
+    events.setFault(() => ({ delayMs: 300 }));
+    const inFlight = fetch(`${url}/api/batch/sync-convocatoria-individual`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: '{"bdns":"5"}' });
+    while (events.requests.length === 0) await new Promise((r) => setTimeout(r, 10)); // it has reached the event API
+    const closing = server.close(5_000);
+    const res = await inFlight;
+    expect(res.status).toBe(202);
+    await closing;
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it("bounds the wait: a request that never ends is cut at the grace period", async () => {
+    const server = await start({ INNGEST_DEV: events.url, CRON_SECRET: SECRET });
+    events.setFault(() => "hang");
+    const inFlight = fetch(`${server.urls[0]}/api/batch/sync-convocatoria-individual`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: '{"bdns":"6"}' }).catch((e: unknown) => e);
+    while (events.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    await server.close(200);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(await inFlight).toBeInstanceOf(Error);
+  });
+});
+
 describe("cloud mode", () => {
   it("refuses to start without a signing key or an event key", async () => {
     await expect(start({ INNGEST_EVENT_KEY: EVENT_KEY })).rejects.toThrow(/INNGEST_SIGNING_KEY is not set/);

@@ -17,7 +17,7 @@ export interface ReceivedRequest {
 }
 
 /** How to answer the n-th POST (0-based); undefined → the normal 200. */
-export type Fault = (n: number) => { status: number; body: string } | "hang" | undefined;
+export type Fault = (n: number) => { status: number; body: string } | { delayMs: number } | "hang" | undefined;
 
 export interface FakeEventApi {
   url: string;
@@ -52,11 +52,15 @@ export async function startFakeEventApi(opts: { fault?: Fault } = {}): Promise<F
       if (req.method === "POST" && key !== undefined) {
         const f = fault?.(posts++);
         if (f === "hang") return;
-        if (f) return reply(f.status, f.body);
-        const count = Array.isArray(body) ? body.length : 1;
-        const ids = Array.from({ length: count }, () => `01FAKE${String(++nextId).padStart(10, "0")}`);
-        requests[requests.length - 1]!.ids = ids;
-        return reply(200, JSON.stringify({ ids, status: 200 }));
+        if (f && "status" in f) return reply(f.status, f.body);
+        const record = requests[requests.length - 1]!;
+        const accept = () => {
+          const count = Array.isArray(body) ? body.length : 1;
+          record.ids = Array.from({ length: count }, () => `01FAKE${String(++nextId).padStart(10, "0")}`);
+          reply(200, JSON.stringify({ ids: record.ids, status: 200 }));
+        };
+        if (f) return void setTimeout(accept, f.delayMs);
+        return accept();
       }
       if (req.method === "POST" && path === "/fn/register") return reply(200, JSON.stringify({ ok: true, modified: true }));
       reply(404, JSON.stringify({ error: "not found" }));
