@@ -8,14 +8,14 @@ import { buildDocumentRequest } from "../contracts/build.js";
 import { detailRequested, toSdkEvent } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
 import type { JobDeps } from "./deps.js";
-import { mapJobErrors } from "./errors.js";
+import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { DETAIL_FLOW, FAN_OUT_CHUNK } from "./flow.js";
 
 export const DETAIL_FUNCTION_ID = "process-convocatoria-detail";
 
 export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW },
+    { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW, onFailure: recordRunFailure(deps, DETAIL_FUNCTION_ID, "detail") },
     async ({ event, step, runId: inngestRunId }) => {
       const { bdns, runId, timestamp } = event.data;
       const log = deps.logger.child({ jobName: DETAIL_FUNCTION_ID, runId, inngestRunId, bdns });

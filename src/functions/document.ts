@@ -9,14 +9,14 @@ import { storageRequested } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
 import { fetchAndStoreDetail } from "./detail.js";
 import type { JobDeps } from "./deps.js";
-import { mapJobErrors } from "./errors.js";
+import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { DOCUMENT_FLOW } from "./flow.js";
 
 export const DOCUMENT_FUNCTION_ID = "process-document-storage";
 
 export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: DOCUMENT_FUNCTION_ID, name: "processDocumentStorage", triggers: [storageRequested], ...DOCUMENT_FLOW },
+    { id: DOCUMENT_FUNCTION_ID, name: "processDocumentStorage", triggers: [storageRequested], ...DOCUMENT_FLOW, onFailure: recordRunFailure(deps, DOCUMENT_FUNCTION_ID, "document") },
     async ({ event, step, runId: inngestRunId }) => {
       const { bdns, documentId, runId } = event.data;
       const log = deps.logger.child({ jobName: DOCUMENT_FUNCTION_ID, runId, inngestRunId, bdns, documentId });

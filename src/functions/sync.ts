@@ -16,7 +16,7 @@ import { syncPieceRequested, syncRequested, toSdkEvent } from "../contracts/even
 import { EVENT, type EventPayload } from "../contracts/schemas.js";
 import type { AyidaInngest } from "../config/client.js";
 import type { JobDeps } from "./deps.js";
-import { mapJobErrors } from "./errors.js";
+import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { FAN_OUT_CHUNK, SYNC_FLOW, SYNC_PIECE_FLOW } from "./flow.js";
 import { resolveWindow, splitWindow, type Window } from "./window.js";
 
@@ -31,7 +31,7 @@ interface PieceRequest extends Window {
 
 export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW },
+    { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW, onFailure: recordRunFailure(deps, SYNC_FUNCTION_ID, "sync") },
     async ({ event, step, runId: inngestRunId }) => {
       const { runId, timestamp, full } = event.data;
       const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
@@ -56,7 +56,7 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
 
 export function processSyncPiece(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: SYNC_PIECE_FUNCTION_ID, name: "processSyncPiece", triggers: [syncPieceRequested], ...SYNC_PIECE_FLOW },
+    { id: SYNC_PIECE_FUNCTION_ID, name: "processSyncPiece", triggers: [syncPieceRequested], ...SYNC_PIECE_FLOW, onFailure: recordRunFailure(deps, SYNC_PIECE_FUNCTION_ID, "sync") },
     async ({ event, step, runId: inngestRunId }) => {
       const log = deps.logger.child({ jobName: SYNC_PIECE_FUNCTION_ID, runId: event.data.runId, inngestRunId });
       return syncPiece(step, deps, event.data, log);

@@ -146,7 +146,7 @@ describe("dev mode", () => {
 
   it("GET /api/inngest lists the functions; PUT registers them with the Dev Server", async () => {
     const intro = await (await fetch(`${url}/api/inngest`)).json();
-    expect(intro).toMatchObject({ mode: "dev", function_count: 4 });
+    expect(intro).toMatchObject({ mode: "dev", function_count: 8 }); // four functions, each with its failure handler
     const put = await fetch(`${url}/api/inngest`, { method: "PUT" });
     expect(put.status).toBe(200);
     const register = events.requests.find((r) => r.path === "/fn/register")!;
@@ -155,9 +155,13 @@ describe("dev mode", () => {
     expect(body.url).toBe(`${url}/api/inngest`);
     expect(body.functions.map((f) => [f.id, f.triggers[0]!.event])).toEqual([
       ["ayida-portal-create-convocatoria-jobs", "convocatorias/sync.requested"],
+      ["ayida-portal-create-convocatoria-jobs-failure", "inngest/function.failed"],
       ["ayida-portal-process-sync-piece", "convocatorias/sync.piece.requested"],
+      ["ayida-portal-process-sync-piece-failure", "inngest/function.failed"],
       ["ayida-portal-process-convocatoria-detail", "convocatorias/detail.requested"],
+      ["ayida-portal-process-convocatoria-detail-failure", "inngest/function.failed"],
       ["ayida-portal-process-document-storage", "documents/storage.requested"],
+      ["ayida-portal-process-document-storage-failure", "inngest/function.failed"],
     ]);
   });
 
@@ -172,6 +176,27 @@ describe("dev mode", () => {
     try {
       expect(await store.getConvocatoria("900000")).toMatchObject({ bdns: "900000", content_hash: expect.any(String) });
       expect(await store.getRun("exec-1")).toMatchObject({ kind: "detail", new: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([
+    ["create-convocatoria-jobs", { runId: "dead-sync", timestamp: "2026-11-28T10:00:00.000Z" }, { kind: "sync", status: "failed" }, { bdns: "", document_id: "" }],
+    ["process-convocatoria-detail", { runId: "dead-detail", bdns: "900000", timestamp: "2026-11-28T10:00:00.000Z" }, { kind: "detail", status: "running" }, { bdns: "900000", document_id: "" }],
+  ])("a %s run that failed for good is recorded by its failure handler", async (fn, data, run, failure) => {
+    const original = { name: fn === "create-convocatoria-jobs" ? "convocatorias/sync.requested" : "convocatorias/detail.requested", data };
+    const failed = { name: "inngest/function.failed", data: { function_id: `ayida-portal-${fn}`, run_id: "01DEAD", error: { name: "Error", message: "BDNS unreachable for 3 hours" }, event: original }, id: "f-1", ts: Date.now() };
+    const res = await fetch(`${url}/api/inngest?fnId=ayida-portal-${fn}-failure&stepId=step`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ event: failed, events: [failed], steps: {}, ctx: { run_id: "01FAIL", attempt: 0, stack: { stack: [], current: 0 } }, version: 2, use_api: false }),
+    });
+    expect([200, 206]).toContain(res.status);
+    const store = await Store.open(join(dir, "ayida.db"));
+    try {
+      expect(await store.getRun(data.runId)).toMatchObject({ ...run, failed: 1 });
+      expect(await store.getFailures(data.runId)).toEqual([expect.objectContaining({ ...failure, failure: "RETRIES_EXHAUSTED", reason: "BDNS unreachable for 3 hours" })]);
     } finally {
       await store.close();
     }
