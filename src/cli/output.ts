@@ -110,7 +110,7 @@ export class Output {
       return { text: (s) => this.info(s), stop: () => {} };
     }
     const { default: ora } = await import("ora");
-    const s = ora({ text: this.redact(text), stream: process.stderr, color: this.opts.color ? "cyan" : false }).start();
+    const s = ora({ text: this.redact(text), stream: this.stderr as NodeJS.WritableStream, color: this.opts.color ? "cyan" : false }).start();
     return { text: (t) => void (s.text = this.redact(t)), stop: () => void s.stop() };
   }
 }

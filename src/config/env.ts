@@ -82,12 +82,6 @@ export function eventApiBaseUrl(env: Env): string {
   return env.INNGEST_EVENT_API_BASE_URL ?? env.INNGEST_BASE_URL ?? devUrl ?? (mode === "dev" ? DEV_SERVER_URL : CLOUD_EVENT_API);
 }
 
-/** The API URL (function registration), in the SDK's order. */
-export function apiBaseUrl(env: Env): string {
-  const { mode, devUrl } = inngestMode(env);
-  return env.INNGEST_API_BASE_URL ?? env.INNGEST_BASE_URL ?? devUrl ?? (mode === "dev" ? DEV_SERVER_URL : "https://api.inngest.com/");
-}
-
 /**
  * The Inngest branch environment the SDK will target (`x-inngest-env`). The SDK falls back to CI/host
  * branch variables, so a `BRANCH` set by a CI system silently targets a branch environment: we show it.

@@ -22,11 +22,12 @@ export interface AppOptions {
   mode: "dev" | "cloud";
 }
 
-export function createAppServer(o: AppOptions): http.Server {
+/** The request listener; `serve` attaches it to one server per address it listens on. */
+export function createAppHandler(o: AppOptions): http.RequestListener {
   const inngestHandler = serve({ client: o.client, functions: o.functions, servePath: INNGEST_PATH });
   const functionIds = o.functions.map((f) => f.id(o.client.id));
 
-  return http.createServer((req, res) => {
+  return (req, res) => {
     const started = performance.now();
     const path = (req.url ?? "/").split("?")[0]!;
     res.once("finish", () => o.logger.info({ method: req.method, path, status: res.statusCode, durationMs: Math.round((performance.now() - started) * 10) / 10 }, "request"));
@@ -37,7 +38,7 @@ export function createAppServer(o: AppOptions): http.Server {
         if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use GET`, {}, { allow: "GET, HEAD" });
         return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
       }
-      if (path in BATCH_ROUTES) return handleBatch(path as keyof typeof BATCH_ROUTES, req, res, { service: o.service, cronSecret: o.cronSecret });
+      if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path as keyof typeof BATCH_ROUTES, req, res, { service: o.service, cronSecret: o.cronSecret });
       throw new HttpError(404, "NOT_FOUND", `no route for ${path}`);
     };
     route().catch((err: unknown) => {
@@ -46,5 +47,5 @@ export function createAppServer(o: AppOptions): http.Server {
       o.logger.error({ err, path }, "request failed");
       sendError(res, new HttpError(500, "INTERNAL", "internal error; see the server log"));
     });
-  });
+  };
 }

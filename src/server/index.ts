@@ -5,14 +5,14 @@
  */
 import { lookup } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
-import type http from "node:http";
+import http from "node:http";
 import { createInngestClient } from "../config/client.js";
 import { ConfigError } from "../config/errors.js";
 import { inngestMode, type Env } from "../config/env.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { createFunctions, createJobDeps } from "../functions/index.js";
 import { createInngestService } from "../service.js";
-import { createAppServer, INNGEST_PATH } from "./app.js";
+import { createAppHandler, INNGEST_PATH } from "./app.js";
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -45,19 +45,15 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   const functions = createFunctions(client, deps);
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
-  const app = () => createAppServer({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode });
+  const handler = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode });
 
-  const servers: http.Server[] = [];
-  const main = await listen(app(), o.port, o.host);
-  servers.push(main);
-  const port = (main.address() as AddressInfo).port;
-  // The Dev Server calls the app at "localhost"; if that is not the address we listen on (::1 on some
-  // hosts), answer there too.
-  if (o.host === "127.0.0.1") {
-    const local = await lookup("localhost").catch(() => undefined);
-    if (local && local.address !== "127.0.0.1" && local.address.startsWith("::1")) servers.push(await listen(app(), port, local.address).catch(() => main));
+  const servers = [await listen(http.createServer(handler), o.port, o.host)];
+  // The Dev Server calls the app at "localhost"; where that resolves to ::1, answer there too.
+  if (o.host === "127.0.0.1" && (await lookup("localhost").catch(() => undefined))?.address === "::1") {
+    const port = (servers[0]!.address() as AddressInfo).port;
+    await listen(http.createServer(handler), port, "::1").then((s) => servers.push(s), () => undefined);
   }
-  const urls = [...new Set(servers)].map((s) => urlOf(s.address() as AddressInfo));
+  const urls = servers.map((s) => urlOf(s.address() as AddressInfo));
 
   return {
     urls,
@@ -65,10 +61,9 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     functionIds: functions.map((f) => f.id(client.id)),
     storeLocation: store.location,
     async close(graceMs = 10_000) {
-      const unique = [...new Set(servers)];
-      const closed = Promise.all(unique.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      unique.forEach((s) => s.closeIdleConnections());
-      const timer = setTimeout(() => unique.forEach((s) => s.closeAllConnections()), graceMs);
+      const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      servers.forEach((s) => s.closeIdleConnections());
+      const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), graceMs);
       await closed;
       clearTimeout(timer);
       await deps.close();

@@ -120,8 +120,7 @@ export class BdnsClient {
       const bytes = await readAll(res).catch((cause: unknown) => {
         throw new BdnsError("TRUNCATED", `${path}: the answer was cut off`, { status, path, cause });
       });
-      const answer = new Response(status === 204 ? null : bytes, { status, headers: { "content-type": type } });
-      if (status === 429) throw new BdnsError("RATE_LIMITED", `${path}: BDNS answered 429 (too many requests)`, { status, path, ...retryAfter(answer) });
+      const answer = new Response(status === 204 ? null : bytes, { status, headers: { "content-type": type, "retry-after": String(res.headers["retry-after"] ?? "") } });
       const body = await this.readJson(answer, path);
       throw new BdnsError("BROKEN_RECORD", `document ${idDocumento}: expected a file, got ${describe(body)}`, { status, path });
     });
@@ -136,21 +135,16 @@ export class BdnsClient {
   }
 
   private async fetch(path: string, params: Record<string, string>): Promise<Response> {
-    let res: Response;
     try {
-      res = await this.spacer.run(() => this.http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
+      return await this.spacer.run(() => this.http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
     } catch (cause) {
       throw networkError(path, cause, this.timeoutMs);
     }
-    if (res.status === 429) {
-      await res.body?.cancel();
-      throw new BdnsError("RATE_LIMITED", `${path}: BDNS answered 429 (too many requests)`, { status: 429, path, ...retryAfter(res) });
-    }
-    return res;
   }
 
   /** Reads a JSON answer and turns every error shape BDNS uses into a BdnsError. 204 → undefined. */
   private async readJson(res: Response, path: string): Promise<unknown> {
+    if (res.status === 429) throw new BdnsError("RATE_LIMITED", `${path}: BDNS answered 429 (too many requests)`, { status: 429, path, ...retryAfter(res) });
     if (res.status === 204) return undefined;
     const text = await res.text(); // buffered: a cut-off body already failed as TRUNCATED
     const status = res.status;
