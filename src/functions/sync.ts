@@ -35,7 +35,9 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
     async ({ event, step, runId: inngestRunId }) => {
       const { runId, timestamp, full } = event.data;
       const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
-      const window = resolveWindow(event.data);
+      // From the request's own timestamp, not the clock: the handler re-runs for every step, and a
+      // default window computed from "now" could shift between two runs of it across midnight.
+      const window = resolveWindow(event.data, new Date(timestamp));
       const pieces = splitWindow(window);
 
       await step.run("record-run", async () => {

@@ -47,6 +47,13 @@ describe("createConvocatoriaJobs", () => {
     expect(page.params.get("fechaHasta")).toBe("07/09/2026");
   });
 
+  it("without a window, syncs the 7 days ending the day before the request was made", async () => {
+    const { result, error } = await sync({ runId: "dflt", timestamp: "2026-09-08T23:59:00.000Z" });
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ from: "2026-09-01", to: "2026-09-07", listed: 23 });
+    expect(await h.store.getRun("dflt")).toMatchObject({ window_from: "2026-09-01", window_to: "2026-09-07" });
+  });
+
   it("fans out only convocatorias without a stored detail, unless full", async () => {
     await sync({ runId: "a", from: "2026-09-01", to: "2026-09-07" });
     await detail("900000", "a");

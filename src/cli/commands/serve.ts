@@ -34,8 +34,7 @@ Environment:
       const port = o.port === "" ? (env.PORT ?? 3000) : Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
       const host = o.host || env.HOST || "127.0.0.1";
-      const { startServer, devServerCommand, checkServeConfig } = await import("../../server/index.js");
-      checkServeConfig(env);
+      const { startServer, devServerCommand } = await import("../../server/index.js");
       const server = await startServer(env, { port: o.check ? 0 : port, host: o.check ? "127.0.0.1" : host });
       const info = { ok: true, command: "serve", url: server.urls[0], urls: server.urls, mode: server.mode, functions: server.functionIds, store: server.storeLocation };
       const { out } = ctx;
