@@ -1,9 +1,10 @@
 /**
  * processConvocatoriaDetail (on convocatorias/detail.requested): fetch the detail by numConv, store
  * it with its content hash (new / changed / unchanged), and fan out documents/storage.requested for
- * each document not stored yet, or whose announced size or modification date changed.
+ * each document not stored yet, or whose stored file is not the revision BDNS announces now.
  * An unknown code or a broken record fails at once (no retries) and is recorded in sync_failures.
  */
+import { workItem } from "../adapters/store/store.js";
 import { buildDocumentRequest } from "../contracts/build.js";
 import { detailRequested, toSdkEvent } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
@@ -13,18 +14,22 @@ import { DETAIL_FLOW, FAN_OUT_CHUNK } from "./flow.js";
 
 export const DETAIL_FUNCTION_ID = "process-convocatoria-detail";
 
+const itemOf = (d: { bdns: string }) => workItem.detail(d.bdns);
+
 export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW, onFailure: recordRunFailure(deps, DETAIL_FUNCTION_ID, "detail") },
-    async ({ event, step, runId: inngestRunId }) => {
+    { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW, onFailure: recordRunFailure(deps, DETAIL_FUNCTION_ID, "detail", itemOf) },
+    async ({ event, step, runId: inngestRunId, attempt }) => {
       const { bdns, runId, timestamp } = event.data;
       const log = deps.logger.child({ jobName: DETAIL_FUNCTION_ID, runId, inngestRunId, bdns });
+      const item = itemOf(event.data);
 
       const r = await step.run("fetch-and-store", async () => {
         const store = await deps.store();
         await store.ensureRun(runId, "detail");
-        return mapJobErrors(store, { runId, bdns }, async () => {
+        return mapJobErrors(store, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
           const outcome = await fetchAndStoreDetail(deps, bdns, runId);
+          await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
           log.info({ outcome: outcome.outcome, documents: outcome.documents, toStore: outcome.toStore.length }, "detail stored");
           return outcome;
         });
@@ -33,6 +38,10 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
       for (let i = 0; i < r.toStore.length; i += FAN_OUT_CHUNK) {
         const events = r.toStore.slice(i, i + FAN_OUT_CHUNK).map((documentId) => toSdkEvent(buildDocumentRequest(bdns, documentId, { runId, timestamp })));
         await step.sendEvent(`fan-out-documents #${i / FAN_OUT_CHUNK}`, events);
+      }
+      // Filed once the events are out: a run then never waits for work that was not requested.
+      if (r.toStore.length > 0) {
+        await step.run("queue-documents", async () => (await deps.store()).queueItems(runId, r.toStore.map((documentId) => workItem.document(bdns, documentId))));
       }
       return { bdns, outcome: r.outcome, documents: r.documents, queued: r.toStore.length };
     },

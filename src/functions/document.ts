@@ -1,10 +1,12 @@
 /**
  * processDocumentStorage (on documents/storage.requested): find the document's metadata (fetching the
  * convocatoria's detail first if it is not stored), stream the file into the document store, record
- * its sha256 and path. Already stored with the same size and hash: skipped, nothing downloaded.
- * A document BDNS does not know fails at once (no retries) and is recorded in sync_failures.
+ * its sha256, path and revision. Skipped, nothing downloaded, only when the stored file is the
+ * revision BDNS announces and the file on disk still hashes to what was stored.
+ * A document BDNS does not list under that convocatoria fails at once (no retries) and is recorded.
  */
 import { BdnsError } from "../adapters/bdns/errors.js";
+import { storedRevisionIsCurrent, workItem } from "../adapters/store/store.js";
 import { storageRequested } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
 import { fetchAndStoreDetail } from "./detail.js";
@@ -14,17 +16,20 @@ import { DOCUMENT_FLOW } from "./flow.js";
 
 export const DOCUMENT_FUNCTION_ID = "process-document-storage";
 
+const itemOf = (d: { bdns: string; documentId: string }) => workItem.document(d.bdns, d.documentId);
+
 export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: DOCUMENT_FUNCTION_ID, name: "processDocumentStorage", triggers: [storageRequested], ...DOCUMENT_FLOW, onFailure: recordRunFailure(deps, DOCUMENT_FUNCTION_ID, "document") },
-    async ({ event, step, runId: inngestRunId }) => {
+    { id: DOCUMENT_FUNCTION_ID, name: "processDocumentStorage", triggers: [storageRequested], ...DOCUMENT_FLOW, onFailure: recordRunFailure(deps, DOCUMENT_FUNCTION_ID, "document", itemOf) },
+    async ({ event, step, runId: inngestRunId, attempt }) => {
       const { bdns, documentId, runId } = event.data;
       const log = deps.logger.child({ jobName: DOCUMENT_FUNCTION_ID, runId, inngestRunId, bdns, documentId });
+      const item = itemOf(event.data);
 
       return step.run("store-document", async () => {
         const store = await deps.store();
         await store.ensureRun(runId, "document");
-        return mapJobErrors(store, { runId, bdns, documentId }, async () => {
+        return mapJobErrors(store, { runId, item, attempt, maxAttempts: DOCUMENT_FLOW.retries + 1 }, async () => {
           let meta = await store.getDocument(documentId);
           if (!meta || meta.bdns !== bdns) {
             await fetchAndStoreDetail(deps, bdns, runId);
@@ -34,9 +39,12 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
             throw new BdnsError("UNKNOWN_DOCUMENT", `document ${documentId} is not listed in convocatoria ${bdns}`);
           }
 
-          if (meta.stored_path && meta.sha256 && (meta.announced_size === null || meta.announced_size === meta.stored_size)) {
+          if (meta.stored_path && meta.sha256 && storedRevisionIsCurrent(meta)) {
+            // The row says it is stored; the file must still say so too (a corrupted or replaced
+            // file is fetched again).
             const onDisk = await deps.documents.inspect(meta.stored_path);
             if (onDisk && onDisk.sha256 === meta.sha256 && onDisk.size === meta.stored_size) {
+              await store.itemDone(runId, item, "unchanged");
               log.info({ path: meta.stored_path }, "document already stored; skipped");
               return { status: "skipped" as const, path: meta.stored_path, sha256: meta.sha256, size: onDisk.size };
             }
@@ -45,8 +53,9 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
           const path = deps.documents.relativePath(bdns, documentId, meta.nombre_fic);
           const download = await deps.bdns.downloadDocument(documentId);
           const stored = await deps.documents.store(path, download.body, meta.announced_size ?? download.contentLength);
-          await store.markDocumentStored(documentId, stored);
+          await store.markDocumentStored(documentId, { ...stored, datMod: meta.dat_mod });
           await store.count(runId, "documents_stored");
+          await store.itemDone(runId, item, "stored");
           log.info({ path: stored.path, size: stored.size, sha256: stored.sha256 }, "document stored");
           return { status: "stored" as const, ...stored };
         });

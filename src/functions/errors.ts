@@ -1,34 +1,50 @@
 /**
- * How a failure inside a step becomes Inngest's retry decision — one rule for every function:
- * - a permanent BDNS failure (unknown code, broken record, bad request) is recorded in sync_failures
- *   and fails the run now (NonRetriableError): retrying cannot help;
- * - 429 and maintenance windows ask Inngest to come back later (RetryAfterError);
- * - anything else transient is rethrown for Inngest's own backoff;
+ * How a failure inside a step becomes Inngest's retry decision — one rule for every function — and
+ * what the store learns of it at once:
+ * - a permanent BDNS failure (unknown code, broken record, bad request) fails the item for good
+ *   (recorded) and the run now (NonRetriableError): retrying cannot help;
+ * - anything transient is recorded as "failing, attempt n of m, next attempt at …" and handed back to
+ *   Inngest as a RetryAfterError with our own schedule (flow.ts), so the time we record is the time
+ *   Inngest will use — an operator sees a failing record within seconds, not when every retry is spent;
  * - when a run has failed for good, `recordRunFailure` (the functions' onFailure) records it.
  */
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { BdnsError } from "../adapters/bdns/errors.js";
-import type { Store } from "../adapters/store/store.js";
+import type { Store, WorkItem } from "../adapters/store/store.js";
 import type { JobDeps } from "./deps.js";
+import { retryDelayMs } from "./flow.js";
 
-/** BDNS maintenance windows last minutes; five retries a minute apart ride one out. */
-const MAINTENANCE_RETRY_MS = 60_000;
-const RATE_LIMIT_RETRY_MS = 10_000;
+/** Where a step stands: the run and item it works on, and which attempt of how many this is. */
+export interface Attempt {
+  runId: string;
+  item: WorkItem;
+  /** Zero-based, as Inngest counts (the handler's `attempt`). */
+  attempt: number;
+  /** The function's retries + 1. */
+  maxAttempts: number;
+}
 
-export async function toJobError(err: unknown, store: Store, at: { runId: string; bdns: string; documentId?: string }): Promise<Error> {
-  if (err instanceof BdnsError) {
-    if (!err.transient) {
-      await store.recordFailure(at.runId, { bdns: at.bdns, ...(at.documentId && { documentId: at.documentId }), failure: err.failure, reason: err.message });
-      return new NonRetriableError(err.message, { cause: err });
-    }
-    if (err.failure === "RATE_LIMITED") return new RetryAfterError(err.message, err.retryAfterMs ?? RATE_LIMIT_RETRY_MS, { cause: err });
-    if (err.failure === "MAINTENANCE") return new RetryAfterError(err.message, MAINTENANCE_RETRY_MS, { cause: err });
+export async function toJobError(err: unknown, store: Store, at: Attempt, now: Date = new Date()): Promise<Error> {
+  const reason = err instanceof Error ? err.message : String(err);
+  if (err instanceof BdnsError && !err.transient) {
+    await store.recordFailure(at.runId, at.item, { failure: err.failure, reason });
+    return new NonRetriableError(reason, { cause: err });
   }
-  return err instanceof Error ? err : new Error(String(err));
+  const failed = at.attempt + 1;
+  const last = failed >= at.maxAttempts;
+  const delayMs = retryDelayMs(err, at.attempt);
+  await store.itemFailing(at.runId, at.item, {
+    attempt: failed,
+    maxAttempts: at.maxAttempts,
+    failure: err instanceof BdnsError ? err.failure : err instanceof Error ? err.name : "ERROR",
+    reason,
+    nextAttemptAt: last ? null : new Date(now.getTime() + delayMs).toISOString(),
+  });
+  return new RetryAfterError(reason, delayMs, { cause: err });
 }
 
 /** Run `work`; map what it throws with toJobError. */
-export async function mapJobErrors<T>(store: Store, at: { runId: string; bdns: string; documentId?: string }, work: () => Promise<T>): Promise<T> {
+export async function mapJobErrors<T>(store: Store, at: Attempt, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -36,25 +52,28 @@ export async function mapJobErrors<T>(store: Store, at: { runId: string; bdns: s
   }
 }
 
-/** What the failure handler sees: the original event, carried in inngest/function.failed. */
+/** The original event's data, as the failure handler receives it in inngest/function.failed. */
+type FailedEventData = { runId: string; bdns?: string; documentId?: string; from?: string; to?: string; timestamp?: string };
+
 interface FailedRun {
-  event: { data: { event: { data: { runId: string; bdns?: string; documentId?: string } } } };
+  event: { data: { event: { data: FailedEventData } } };
   error: Error;
 }
 
 /**
  * `onFailure` for every function: runs once a run has failed for good (a permanent failure, or
- * retries exhausted — e.g. BDNS down longer than the retry schedule). Records the failure (a
- * permanent one was recorded already, with its own reason, and is kept) and, for the sync
- * functions, marks the run failed so sync_runs never shows a dead run as "running".
+ * retries exhausted — e.g. BDNS down longer than the retry schedule). Fails the run's item, found from
+ * the original event exactly as the handler found it (a permanent failure the handler recorded keeps
+ * its own, more precise reason, and is not counted twice) and, for the sync functions, marks the run
+ * failed so sync_runs never shows a dead run as "running".
  */
-export function recordRunFailure(deps: JobDeps, jobName: string, kind: "sync" | "detail" | "document") {
+export function recordRunFailure<D>(deps: JobDeps, jobName: string, runKind: "sync" | "detail" | "document", itemOf: (data: D) => WorkItem) {
   return async ({ event, error }: FailedRun): Promise<void> => {
-    const { runId, bdns, documentId } = event.data.event.data;
+    const data = event.data.event.data;
     const store = await deps.store();
-    await store.ensureRun(runId, kind);
-    await store.recordFailure(runId, { bdns: bdns ?? "", ...(documentId && { documentId }), failure: "RETRIES_EXHAUSTED", reason: error.message });
-    if (kind === "sync") await store.finishRun(runId, "failed");
-    deps.logger.error({ jobName, runId, bdns, documentId, err: error }, "run failed");
+    await store.ensureRun(data.runId, runKind);
+    await store.recordFailure(data.runId, itemOf(data as D), { failure: "RETRIES_EXHAUSTED", reason: error.message });
+    if (runKind === "sync") await store.finishRun(data.runId, "failed");
+    deps.logger.error({ jobName, runId: data.runId, bdns: data.bdns, documentId: data.documentId, err: error }, "run failed");
   };
 }

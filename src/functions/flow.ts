@@ -15,9 +15,11 @@
  * - inside each instance, the BDNS client spaces every request start (9.5/s, BDNS_RATE_LIMIT), which
  *   alone gave zero 429s against the live API; with one instance it is the binding limit.
  * - retries: the BDNS client retries transient failures quickly (3 attempts); what survives that goes
- *   to Inngest: RetryAfterError for 429 (Retry-After or 10 s) and maintenance (60 s, five times ≈ the
- *   3–4 min maintenance windows), Inngest's backoff for the rest, and no retry for permanent failures.
+ *   back to Inngest as a RetryAfterError on our schedule (below), so the store can say when the next
+ *   attempt is due; no retry for permanent failures.
  */
+import { BdnsError } from "../adapters/bdns/errors.js";
+
 const bdnsSlots = { scope: "env", key: '"bdns-api"', limit: 6 } as const;
 /** At most two entries: Inngest rejects a third at registration (and then registers no function). */
 const concurrency = (perFunction: number) => [{ limit: perFunction }, bdnsSlots] as [{ limit: number }, typeof bdnsSlots];
@@ -45,6 +47,26 @@ export const DOCUMENT_FLOW = {
   concurrency: concurrency(2),
   throttle: { limit: 2, period: "1s" as const, burst: 1 },
 };
+
+/**
+ * When the next attempt of a failed step is due, after attempt `attempt` (zero-based) failed:
+ * - 429: what BDNS asked (Retry-After), else 10 s;
+ * - maintenance windows last minutes: 60 s a time, so five retries ride out the 3–4 min windows;
+ * - anything else: 10 s, 30 s, 1 min, 2 min, 5 min (the last repeats), ±20 % so that a burst of
+ *   failures does not come back as a burst. A detail failing every time is failed for good ~9 min
+ *   after its first attempt (Inngest's own backoff took ~10 min to get there, unannounced).
+ */
+export function retryDelayMs(err: unknown, attempt: number, random: () => number = Math.random): number {
+  // Whole seconds: Inngest's Retry-After has one-second resolution, and the time we record must be its.
+  const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000)) * 1000;
+  if (err instanceof BdnsError && err.failure === "RATE_LIMITED") return seconds(err.retryAfterMs ?? RATE_LIMIT_RETRY_MS);
+  if (err instanceof BdnsError && err.failure === "MAINTENANCE") return MAINTENANCE_RETRY_MS;
+  const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
+  return seconds(base * (0.8 + random() * 0.4));
+}
+const RATE_LIMIT_RETRY_MS = 10_000;
+const MAINTENANCE_RETRY_MS = 60_000;
+const BACKOFF_MS = [10_000, 30_000, 60_000, 120_000, 300_000];
 
 /** Events per step.sendEvent: one request each, inside the event API's size limit. */
 export const FAN_OUT_CHUNK = 500;

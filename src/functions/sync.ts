@@ -11,6 +11,7 @@
  * Steps return counts and codes, never payloads.
  */
 import type { GetStepTools } from "inngest";
+import { workItem, type WorkItem } from "../adapters/store/store.js";
 import { buildDetailRequests, payload } from "../contracts/build.js";
 import { syncPieceRequested, syncRequested, toSdkEvent } from "../contracts/events.js";
 import { EVENT, type EventPayload } from "../contracts/schemas.js";
@@ -29,16 +30,28 @@ interface PieceRequest extends Window {
   full?: boolean | undefined;
 }
 
+/** The request's window and pieces, from the event alone: the handler and its failure handler agree. */
+function plan(data: { from?: string | undefined; to?: string | undefined; timestamp: string }) {
+  // From the request's own timestamp, not the clock: the handler re-runs for every step, and a
+  // default window computed from "now" could shift between two runs of it across midnight.
+  const window = resolveWindow(data, new Date(data.timestamp));
+  return { window, pieces: splitWindow(window) };
+}
+
+/** A one-piece window is listed by the request's own run, so its item is that piece. */
+const requestItem = (data: { from?: string; to?: string; timestamp: string }): WorkItem => {
+  const { pieces } = plan(data);
+  return pieces.length === 1 ? workItem.piece(pieces[0]!) : workItem.sync();
+};
+const pieceItem = (data: Window) => workItem.piece(data);
+
 export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW, onFailure: recordRunFailure(deps, SYNC_FUNCTION_ID, "sync") },
-    async ({ event, step, runId: inngestRunId }) => {
+    { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW, onFailure: recordRunFailure(deps, SYNC_FUNCTION_ID, "sync", requestItem) },
+    async ({ event, step, runId: inngestRunId, attempt }) => {
       const { runId, timestamp, full } = event.data;
       const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
-      // From the request's own timestamp, not the clock: the handler re-runs for every step, and a
-      // default window computed from "now" could shift between two runs of it across midnight.
-      const window = resolveWindow(event.data, new Date(timestamp));
-      const pieces = splitWindow(window);
+      const { window, pieces } = plan(event.data);
 
       await step.run("record-run", async () => {
         const store = await deps.store();
@@ -47,10 +60,11 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
         log.info({ window, pieces: pieces.length, full: Boolean(full) }, "sync requested");
       });
 
-      if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full }, log);
+      if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full }, { attempt, maxAttempts: SYNC_FLOW.retries + 1 }, log);
 
       const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }, [p.from, p.to]));
       await sendInChunks(step, "fan-out-pieces", events);
+      await step.run("queue-pieces", async () => (await deps.store()).queueItems(runId, pieces.map(pieceItem)));
       return { window, pieces: pieces.length };
     },
   );
@@ -58,24 +72,25 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
 
 export function processSyncPiece(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
-    { id: SYNC_PIECE_FUNCTION_ID, name: "processSyncPiece", triggers: [syncPieceRequested], ...SYNC_PIECE_FLOW, onFailure: recordRunFailure(deps, SYNC_PIECE_FUNCTION_ID, "sync") },
-    async ({ event, step, runId: inngestRunId }) => {
+    { id: SYNC_PIECE_FUNCTION_ID, name: "processSyncPiece", triggers: [syncPieceRequested], ...SYNC_PIECE_FLOW, onFailure: recordRunFailure(deps, SYNC_PIECE_FUNCTION_ID, "sync", pieceItem) },
+    async ({ event, step, runId: inngestRunId, attempt }) => {
       const log = deps.logger.child({ jobName: SYNC_PIECE_FUNCTION_ID, runId: event.data.runId, inngestRunId });
-      return syncPiece(step, deps, event.data, log);
+      return syncPiece(step, deps, event.data, { attempt, maxAttempts: SYNC_PIECE_FLOW.retries + 1 }, log);
     },
   );
 }
 
 type Step = GetStepTools<AyidaInngest>;
 
-async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, log: JobDeps["logger"]) {
+async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: { attempt: number; maxAttempts: number }, log: JobDeps["logger"]) {
   const { runId, from, to } = piece;
+  const item = pieceItem(piece);
   const queue: string[] = [];
   let listed = 0;
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
     const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
       const store = await deps.store();
-      return mapJobErrors(store, { runId, bdns: "" }, async () => {
+      return mapJobErrors(store, { runId, item, ...tries }, async () => {
         const res = await deps.bdns.searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
         const { withoutDetail } = await store.upsertListing(res.content, runId);
         await store.count(runId, "listed", res.content.length);
@@ -93,7 +108,10 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, log: Jo
 
   const progress = await step.run(`complete ${from}..${to}`, async () => {
     const store = await deps.store();
+    // Filed once the events are out: a run then never waits for work that was not requested.
+    await store.queueItems(runId, codes.map(workItem.detail));
     await store.count(runId, "queued", codes.length);
+    await store.itemDone(runId, item, "stored");
     const p = await store.completePiece(runId);
     log.info({ from, to, listed, queued: codes.length, piecesDone: p.done, pieces: p.of }, "piece done");
     return p;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { detailSchema, searchRowSchema } from "../../src/adapters/bdns/schemas.js";
-import { canonicalJson, contentHash, Store } from "../../src/adapters/store/store.js";
+import { canonicalJson, contentHash, Store, workItem, type WorkItem } from "../../src/adapters/store/store.js";
 import { makeDataset } from "../support/bdns-server.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
@@ -62,31 +62,59 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
     expect(after!.content_hash).not.toBe(first!.content_hash);
   });
 
-  it("queues documents never stored, or whose announced size or date changed", async () => {
+  it("queues documents never stored, or whose stored file is not the revision BDNS announces (size or date)", async () => {
     const docs = detailOf(0).detail.documentos!;
     expect(await store.upsertDocuments("900000", docs)).toEqual(docs.map((d) => String(d.id)));
-    await store.markDocumentStored(String(docs[0]!.id), { sha256: "a".repeat(64), size: docs[0]!.long!, path: "p" });
+    await store.markDocumentStored(String(docs[0]!.id), { sha256: "a".repeat(64), size: docs[0]!.long!, path: "p", datMod: docs[0]!.datMod });
     expect(await store.upsertDocuments("900000", docs)).toEqual([String(docs[1]!.id)]);
     expect(await store.upsertDocuments("900000", [{ ...docs[0]!, long: 1 }, docs[1]!])).toEqual(docs.map((d) => String(d.id)));
+    // same size, new date: a new revision, queued — and queued again next time, until it is stored
+    const revised = { ...docs[0]!, datMod: "2027-01-02" };
+    expect(await store.upsertDocuments("900000", [revised])).toEqual([String(revised.id)]);
+    expect(await store.upsertDocuments("900000", [revised])).toEqual([String(revised.id)]);
+    await store.markDocumentStored(String(revised.id), { sha256: "b".repeat(64), size: revised.long!, path: "p", datMod: revised.datMod });
+    expect(await store.upsertDocuments("900000", [revised])).toEqual([]);
+    expect(await store.getDocument(String(revised.id))).toMatchObject({ stored_dat_mod: "2027-01-02", dat_mod: "2027-01-02", sha256: "b".repeat(64) });
   });
 
-  it("keeps run counters and records each failure once", async () => {
+  it("keeps run counters and pieces; a run succeeds when its last piece is done", async () => {
     await store.ensureRun("run", "sync", { from: "2026-01-01", to: "2026-01-07" });
     await store.ensureRun("run", "detail"); // an existing run keeps its kind and window
     await store.setPieces("run", 2);
     await store.count("run", "listed", 10);
     await store.count("run", "new");
-    await store.recordFailure("run", { bdns: "1", failure: "NOT_FOUND", reason: "x".repeat(900) });
-    await store.recordFailure("run", { bdns: "1", failure: "NOT_FOUND", reason: "again" });
     expect(await store.completePiece("run")).toEqual({ done: 1, of: 2 });
-    expect(await store.getRun("run")).toMatchObject({ kind: "sync", window_from: "2026-01-01", status: "running", listed: 10, new: 1, failed: 1 });
+    expect(await store.getRun("run")).toMatchObject({ kind: "sync", window_from: "2026-01-01", status: "running", listed: 10, new: 1 });
     expect(await store.completePiece("run")).toEqual({ done: 2, of: 2 });
     expect(await store.getRun("run")).toMatchObject({ status: "succeeded", finished_at: expect.any(String) });
-    const failures = await store.getFailures("run");
-    expect(failures).toHaveLength(1);
-    expect(failures[0]!.reason).toHaveLength(500);
   });
 
+  it("files each item of a run: queued, failing with attempt n of m, then its outcome; a failure counted once", async () => {
+    await store.ensureRun("items", "sync");
+    const [a, b, c] = ["1", "2", "3"].map(workItem.detail) as [WorkItem, WorkItem, WorkItem];
+    await store.queueItems("items", [a, b, c]);
+    await store.itemFailing("items", a, { attempt: 1, maxAttempts: 6, failure: "SERVER", reason: "500", nextAttemptAt: "2026-01-01T00:00:10.000Z" });
+    expect(await store.getItem("items", a)).toMatchObject({ state: "failing", attempt: 1, max_attempts: 6, failure: "SERVER", reason: "500", next_attempt_at: "2026-01-01T00:00:10.000Z" });
+    await store.itemDone("items", a, "stored");
+    expect(await store.getItem("items", a)).toMatchObject({ state: "stored", failure: null, reason: null, next_attempt_at: null });
+    await store.queueItems("items", [a]); // a retried fan-out step does not undo progress
+    expect((await store.getItem("items", a))!.state).toBe("stored");
+    await store.itemDone("items", b, "unchanged");
+    await store.recordFailure("items", c, { failure: "NOT_FOUND", reason: "x".repeat(900) });
+    await store.recordFailure("items", c, { failure: "RETRIES_EXHAUSTED", reason: "again" }); // the failure handler after it
+    await store.itemFailing("items", c, { attempt: 2, maxAttempts: 6, failure: "SERVER", reason: "late", nextAttemptAt: null }); // never reopens it
+    expect(await store.getItem("items", c)).toMatchObject({ state: "failed", failure: "NOT_FOUND" });
+    expect((await store.getItem("items", c))!.reason).toHaveLength(500);
+    expect(await store.getFailures("items")).toEqual([expect.objectContaining({ bdns: "3", document_id: "", failure: "NOT_FOUND" })]);
+    expect((await store.getRun("items"))!.failed).toBe(1);
+    expect((await store.getItems("items")).map((i) => [i.item, i.state])).toEqual([["1", "stored"], ["2", "unchanged"], ["3", "failed"]]);
+  });
+
+  it("a document item names its document in the failures list", async () => {
+    await store.ensureRun("docs", "document");
+    await store.recordFailure("docs", workItem.document("900000", "77"), { failure: "UNKNOWN_DOCUMENT", reason: "not listed" });
+    expect(await store.getFailures("docs")).toEqual([expect.objectContaining({ bdns: "900000", document_id: "77" })]);
+  });
 });
 
 describe("content hash", () => {

@@ -1,43 +1,101 @@
+/**
+ * A failure inside a step → Inngest's retry decision, and what the store knows of it at once. Each
+ * test works on its own run, so each stands alone.
+ */
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BdnsError } from "../../src/adapters/bdns/errors.js";
-import { Store } from "../../src/adapters/store/store.js";
+import { Store, workItem } from "../../src/adapters/store/store.js";
 import { toJobError } from "../../src/functions/errors.js";
+import { retryDelayMs } from "../../src/functions/flow.js";
 
 let store: Store;
+let n = 0;
 beforeAll(async () => {
   store = await Store.open(join(mkdtempSync(join(tmpdir(), "ayida-err-")), "db.sqlite"));
-  await store.ensureRun("r", "detail");
 });
 afterAll(() => store.close());
 
+/** A fresh run with its row, so counters can be read. */
+async function freshRun(): Promise<string> {
+  const runId = `r${++n}`;
+  await store.ensureRun(runId, "detail");
+  return runId;
+}
+
+const NOW = new Date("2026-11-28T10:00:00.000Z");
+const at = (runId: string, attempt = 0) => ({ runId, item: workItem.detail("900000"), attempt, maxAttempts: 6 });
+
 describe("failure → Inngest's retry decision", () => {
   it.each([
-    [new BdnsError("RATE_LIMITED", "429", { retryAfterMs: 3000 }), RetryAfterError, "3"],
-    [new BdnsError("RATE_LIMITED", "429"), RetryAfterError, "10"],
-    [new BdnsError("MAINTENANCE", "mant"), RetryAfterError, "60"],
-  ])("%s → RetryAfterError(%s s)", async (err, cls, seconds) => {
-    const e = await toJobError(err, store, { runId: "r", bdns: "1" });
-    expect(e).toBeInstanceOf(cls);
+    ["429 with Retry-After: 3 s", new BdnsError("RATE_LIMITED", "429", { retryAfterMs: 3000 }), "3"],
+    ["429 without Retry-After", new BdnsError("RATE_LIMITED", "429"), "10"],
+    ["maintenance", new BdnsError("MAINTENANCE", "mant"), "60"],
+  ])("%s → RetryAfterError(%s s), recorded as failing with that time", async (_name, err, seconds) => {
+    const runId = await freshRun();
+    const e = await toJobError(err, store, at(runId), NOW);
+    expect(e).toBeInstanceOf(RetryAfterError);
     expect((e as RetryAfterError).retryAfter).toBe(seconds);
+    expect(await store.getItem(runId, workItem.detail("900000"))).toMatchObject({
+      state: "failing",
+      attempt: 1,
+      max_attempts: 6,
+      failure: err.failure,
+      next_attempt_at: new Date(NOW.getTime() + Number(seconds) * 1000).toISOString(),
+    });
   });
 
-  it.each(["SERVER", "NETWORK", "TIMEOUT", "TRUNCATED"] as const)("%s → rethrown for Inngest's backoff", async (failure) => {
-    const err = new BdnsError(failure, "x");
-    expect(await toJobError(err, store, { runId: "r", bdns: "1" })).toBe(err);
+  it.each(["SERVER", "NETWORK", "TIMEOUT", "TRUNCATED"] as const)("%s → retried on our schedule; attempt n of m, why and when, visible at once", async (failure) => {
+    const runId = await freshRun();
+    const e = await toJobError(new BdnsError(failure, `/convocatorias: ${failure}`), store, at(runId, 2), NOW);
+    expect(e).toBeInstanceOf(RetryAfterError);
+    const delayS = Number((e as RetryAfterError).retryAfter);
+    expect(delayS).toBeGreaterThanOrEqual(48); // attempt 3 of the schedule: 1 min ± 20 %
+    expect(delayS).toBeLessThanOrEqual(72);
+    expect(await store.getItem(runId, workItem.detail("900000"))).toMatchObject({
+      state: "failing",
+      attempt: 3,
+      max_attempts: 6,
+      failure,
+      reason: `/convocatorias: ${failure}`,
+      next_attempt_at: new Date(NOW.getTime() + delayS * 1000).toISOString(),
+    });
+    expect((await store.getRun(runId))!.failed).toBe(0); // failing is not failed
   });
 
-  it.each(["VALIDATION", "NOT_FOUND", "UNKNOWN_DOCUMENT", "BROKEN_RECORD"] as const)("%s → NonRetriableError, recorded once", async (failure) => {
-    const e = await toJobError(new BdnsError(failure, `why ${failure}`), store, { runId: "r", bdns: failure });
+  it("the last attempt says no further attempt is due", async () => {
+    const runId = await freshRun();
+    await toJobError(new BdnsError("SERVER", "500"), store, at(runId, 5), NOW);
+    expect(await store.getItem(runId, workItem.detail("900000"))).toMatchObject({ state: "failing", attempt: 6, max_attempts: 6, next_attempt_at: null });
+  });
+
+  it("an error that is not BDNS's (a bug, the disk) is retried the same way, named by its class", async () => {
+    const runId = await freshRun();
+    const e = await toJobError(new RangeError("disk full"), store, at(runId), NOW);
+    expect(e).toBeInstanceOf(RetryAfterError);
+    expect(await store.getItem(runId, workItem.detail("900000"))).toMatchObject({ state: "failing", failure: "RangeError", reason: "disk full" });
+  });
+
+  it.each(["VALIDATION", "NOT_FOUND", "UNKNOWN_DOCUMENT", "BROKEN_RECORD"] as const)("%s → NonRetriableError, failed for good, recorded and counted once", async (failure) => {
+    const runId = await freshRun();
+    const e = await toJobError(new BdnsError(failure, `why ${failure}`), store, at(runId), NOW);
     expect(e).toBeInstanceOf(NonRetriableError);
-    await toJobError(new BdnsError(failure, `why ${failure}`), store, { runId: "r", bdns: failure });
-    expect((await store.getFailures("r")).filter((f) => f.bdns === failure)).toEqual([expect.objectContaining({ failure, reason: `why ${failure}` })]);
+    await toJobError(new BdnsError(failure, `again ${failure}`), store, at(runId), NOW);
+    expect(await store.getFailures(runId)).toEqual([expect.objectContaining({ bdns: "900000", document_id: "", failure, reason: `why ${failure}` })]);
+    expect(await store.getItem(runId, workItem.detail("900000"))).toMatchObject({ state: "failed", failure, reason: `why ${failure}` });
+    expect((await store.getRun(runId))!.failed).toBe(1);
   });
+});
 
-  it("counts each recorded failure once", async () => {
-    expect((await store.getRun("r"))!.failed).toBe(4);
+describe("the retry schedule", () => {
+  it("grows 10 s, 30 s, 1 min, 2 min, 5 min, then stays; jitter ±20 %; whole seconds", () => {
+    const at = (attempt: number, r: number) => retryDelayMs(new BdnsError("SERVER", "x"), attempt, () => r);
+    expect([0, 1, 2, 3, 4, 9].map((a) => at(a, 0.5))).toEqual([10_000, 30_000, 60_000, 120_000, 300_000, 300_000]);
+    expect(at(0, 0)).toBe(8_000);
+    expect(at(0, 0.999)).toBe(12_000);
+    expect(at(1, 0.37) % 1000).toBe(0);
   });
 });

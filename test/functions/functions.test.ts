@@ -3,23 +3,30 @@
  * API (fan-out really goes over the wire), a real SQLite file and a real documents folder.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InngestTestEngine } from "@inngest/test";
+import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { documentBytes, makeDataset } from "../support/bdns-server.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
+import { workItem } from "../../src/adapters/store/store.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 let h: JobsHarness;
 
-async function run(fnIndex: number, name: string, data: Record<string, unknown>) {
-  const t = new InngestTestEngine({ function: h.fns[fnIndex]! as never, events: [{ name, data }] as never });
+/** Run one function once; `attempt` is Inngest's zero-based attempt of the step (a retry when > 0). */
+async function run(fnIndex: number, name: string, data: Record<string, unknown>, attempt = 0) {
+  const t = new InngestTestEngine({
+    function: h.fns[fnIndex]! as never,
+    events: [{ name, data }] as never,
+    transformCtx: (ctx) => ({ ...mockCtx(ctx), attempt }),
+  });
   return t.execute();
 }
 const sync = (data: Record<string, unknown>) => run(0, "convocatorias/sync.requested", { timestamp: TS, ...data });
 const piece = (data: Record<string, unknown>) => run(1, "convocatorias/sync.piece.requested", { timestamp: TS, ...data });
-const detail = (bdns: string, runId: string) => run(2, "convocatorias/detail.requested", { bdns, runId, timestamp: TS });
+const detail = (bdns: string, runId: string, attempt = 0) => run(2, "convocatorias/detail.requested", { bdns, runId, timestamp: TS }, attempt);
 const document = (bdns: string, documentId: string, runId: string) => run(3, "documents/storage.requested", { bdns, documentId, runId, timestamp: TS });
 
 describe("createConvocatoriaJobs", () => {
@@ -39,6 +46,9 @@ describe("createConvocatoriaJobs", () => {
     for (const e of sent) {
       expect(e).toMatchObject({ name: "convocatorias/detail.requested", data: { runId: "s1", timestamp: TS }, id: `convocatorias/detail.requested:${e.data.bdns}:s1` });
     }
+    const items = await h.store.getItems("s1");
+    expect(items.filter((i) => i.kind === "detail").map((i) => [i.item, i.state])).toEqual(h.bdns.dataset.map((c) => [c.bdns, "queued"]));
+    expect(items.filter((i) => i.kind === "piece").map((i) => [i.item, i.state])).toEqual([["2026-09-01..2026-09-07", "stored"]]);
     const runRow = await h.store.getRun("s1");
     expect(runRow).toMatchObject({ kind: "sync", window_from: "2026-09-01", window_to: "2026-09-07", status: "succeeded", listed: 23, queued: 23, pieces: 1, pieces_done: 1 });
     expect(runRow!.finished_at).not.toBeNull();
@@ -78,9 +88,11 @@ describe("createConvocatoriaJobs", () => {
     ]);
     expect(pieces[0]).toMatchObject({ name: "convocatorias/sync.piece.requested", id: "convocatorias/sync.piece.requested:2026-08-01:2026-08-07:bf" });
     expect(h.bdns.count("/convocatorias/busqueda")).toBe(0);
+    expect((await h.store.getItems("bf")).map((i) => [i.kind, i.state])).toEqual(Array(8).fill(["piece", "queued"]));
 
     // the pieces, run by the piece function, complete the run
     for (const p of pieces) expect((await piece(p.data)).error).toBeUndefined();
+    expect((await h.store.getItems("bf")).filter((i) => i.kind === "piece").map((i) => i.state)).toEqual(Array(8).fill("stored"));
     expect(await h.store.getRun("bf")).toMatchObject({ status: "succeeded", pieces: 8, pieces_done: 8, listed: 23, queued: 23 });
   });
 
@@ -89,6 +101,7 @@ describe("createConvocatoriaJobs", () => {
     const { error } = await sync({ runId: "bad", from: "2026-09-01", to: "2026-09-02" });
     expect(error).toMatchObject({ name: "NonRetriableError" });
     expect(await h.store.getFailures("bad")).toEqual([expect.objectContaining({ failure: "VALIDATION", bdns: "" })]);
+    expect(await h.store.getItems("bad")).toEqual([expect.objectContaining({ kind: "piece", item: "2026-09-01..2026-09-02", state: "failed", failure: "VALIDATION" })]);
   });
 });
 
@@ -216,6 +229,87 @@ describe("processConvocatoriaDetail and processDocumentStorage", () => {
     expect(await snapshot()).toEqual(before);
     expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads);
     expect(await h.store.getRun("twice")).toMatchObject({ unchanged: 3, new: 0, changed: 0, documents_stored: 0 });
+  });
+
+  it("a document whose date changed but size did not is fetched again exactly once, and the file replaced", async () => {
+    await detail("900000", "v1");
+    for (const id of ["9000000", "9000001"]) await document("900000", id, "v1");
+    const doc = h.bdns.dataset[0]!.documents[0]!;
+    const path = join(h.dir, "documents", "900000", "9000000-Resolucio_900000.pdf");
+    const first = readFileSync(path);
+    // BDNS publishes a corrected file of the same size under a new modification date
+    doc.rev = 2;
+    doc.datMod = "2026-10-15";
+    (h.bdns.dataset[0]!.detail.documentos as Array<{ id: number; datMod: string }>)[0]!.datMod = doc.datMod;
+    expect((await detail("900000", "v2")).result).toMatchObject({ queued: 1 });
+    const downloads = h.bdns.count("/convocatorias/documentos");
+    expect((await document("900000", "9000000", "v2")).result).toMatchObject({ status: "stored", sha256: sha256(documentBytes(doc)) });
+    expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads + 1);
+    const second = readFileSync(path);
+    expect(second.equals(documentBytes(doc))).toBe(true);
+    expect(second.equals(first)).toBe(false);
+    // once: the next detail run queues nothing, and a stray request downloads nothing
+    expect((await detail("900000", "v3")).result).toMatchObject({ queued: 0 });
+    expect((await document("900000", "9000000", "v3")).result).toMatchObject({ status: "skipped" });
+    expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads + 1);
+  });
+
+  it("a stored file corrupted on disk is fetched again: the skip re-hashes the file, it does not trust the row", async () => {
+    await detail("900000", "k1");
+    await document("900000", "9000000", "k1");
+    const path = join(h.dir, "documents", "900000", "9000000-Resolucio_900000.pdf");
+    const good = readFileSync(path);
+    writeFileSync(path, Buffer.alloc(good.length, 0x58)); // same size, other bytes
+    const downloads = h.bdns.count("/convocatorias/documentos");
+    expect((await document("900000", "9000000", "k2")).result).toMatchObject({ status: "stored" });
+    expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads + 1);
+    expect(readFileSync(path).equals(good)).toBe(true);
+  });
+
+  it("a document of another convocatoria is refused: nothing downloaded, nothing written under the wrong code", async () => {
+    await detail("900000", "o1");
+    await detail("900001", "o1");
+    const downloads = h.bdns.count("/convocatorias/documentos");
+    const { error } = await document("900001", "9000000", "o2"); // 9000000 belongs to 900000
+    expect(error).toMatchObject({ name: "NonRetriableError", message: "document 9000000 is not listed in convocatoria 900001" });
+    expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads);
+    expect(existsSync(join(h.dir, "documents", "900001"))).toBe(false);
+    expect(await h.store.getDocument("9000000")).toMatchObject({ bdns: "900000", stored_at: null });
+    expect(await h.store.getFailures("o2")).toEqual([expect.objectContaining({ bdns: "900001", document_id: "9000000", failure: "UNKNOWN_DOCUMENT" })]);
+  });
+
+  it("a record that keeps failing is visible after its first attempt: attempt n of m, why, when the next is due", async () => {
+    const html = { status: 500, body: "<html><body>Error interno</body></html>", contentType: "text/html" };
+    h.bdns.fault((p, q) => p === "/convocatorias" && q.get("numConv") === "900000", ...Array<typeof html>(6).fill(html));
+    const before = Date.now();
+    const first = await detail("900000", "kf");
+    expect(first.error).toMatchObject({ name: "RetryAfterError" });
+    const failing = await h.store.getItem("kf", workItem.detail("900000"));
+    expect(failing).toMatchObject({ state: "failing", attempt: 1, max_attempts: 6, failure: "SERVER", reason: expect.stringContaining("500 with an HTML page") });
+    const due = Date.parse(failing!.next_attempt_at!) - before;
+    expect(due).toBeGreaterThanOrEqual(8_000);
+    expect(due).toBeLessThanOrEqual(13_000 + (Date.now() - before));
+    expect((await h.store.getRun("kf"))!.failed).toBe(0);
+
+    const last = await detail("900000", "kf", 5); // Inngest's sixth and last attempt
+    expect(last.error).toMatchObject({ name: "RetryAfterError" });
+    expect(await h.store.getItem("kf", workItem.detail("900000"))).toMatchObject({ state: "failing", attempt: 6, max_attempts: 6, next_attempt_at: null });
+
+    // a later attempt that succeeds clears it
+    expect((await detail("900000", "kf", 2)).result).toMatchObject({ outcome: "new" });
+    expect(await h.store.getItem("kf", workItem.detail("900000"))).toMatchObject({ state: "stored", failure: null, reason: null });
+  });
+
+  it("each fanned-out item is filed as queued, then gets its outcome", async () => {
+    await detail("900001", "q1");
+    expect((await h.store.getItems("q1")).map((i) => [i.kind, i.item, i.state])).toEqual([
+      ["detail", "900001", "stored"],
+      ["document", "900001/9000010", "queued"],
+      ["document", "900001/9000011", "queued"],
+    ]);
+    await document("900001", "9000010", "q1");
+    await detail("900001", "q1"); // a re-delivery: the detail is unchanged now, and queues what is still missing
+    expect((await h.store.getItems("q1")).map((i) => i.state)).toEqual(["unchanged", "stored", "queued"]);
   });
 
   it("every log line a function writes carries jobName, the event's runId and Inngest's run id", async () => {

@@ -31,6 +31,8 @@ export interface FakeDocument {
   nombreFic: string;
   long: number;
   datMod: string;
+  /** A new revision of the file: different bytes, same size (BDNS then announces a new datMod). */
+  rev?: number;
 }
 
 export interface FakeConvocatoria {
@@ -41,13 +43,13 @@ export interface FakeConvocatoria {
 }
 
 /** The bytes of a document: deterministic from its id and size. */
-export function documentBytes(doc: Pick<FakeDocument, "id" | "long">): Buffer {
+export function documentBytes(doc: Pick<FakeDocument, "id" | "long" | "rev">): Buffer {
   return Buffer.concat([...documentChunks(doc)]);
 }
 
 /** The same bytes as `documentBytes`, generated in 64 KiB pieces: a 200 MB file never sits in memory. */
-export function* documentChunks(doc: Pick<FakeDocument, "id" | "long">, upTo = doc.long): Generator<Buffer> {
-  const unit = Buffer.from(`BDNS document ${doc.id};`);
+export function* documentChunks(doc: Pick<FakeDocument, "id" | "long" | "rev">, upTo = doc.long): Generator<Buffer> {
+  const unit = Buffer.from(`BDNS document ${doc.id}${doc.rev ? ` rev ${doc.rev}` : ""};`);
   const block = Buffer.alloc(unit.length * Math.ceil(65536 / unit.length));
   for (let i = 0; i < block.length; i += unit.length) unit.copy(block, i);
   for (let sent = 0; sent < upTo; sent += block.length) yield block.subarray(0, Math.min(block.length, upTo - sent));

@@ -52,7 +52,7 @@ export interface Download {
 
 export class BdnsClient {
   private readonly baseUrl: string;
-  private readonly spacer: StartSpacer;
+  readonly spacer: StartSpacer;
   private readonly timeoutMs: number;
   private readonly downloadTimeoutMs: number;
   private readonly maxAttempts: number;

@@ -85,5 +85,33 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
           .execute();
       },
     },
+
+    "0002_run_items": {
+      async up(db: Kysely<unknown>) {
+        // Which revision of a document the stored file is: BDNS can publish a corrected file of the
+        // same size under a new datMod, and only this tells the document function to fetch it again.
+        await db.schema.alterTable("documentos").addColumn("stored_dat_mod", "text").execute();
+        await sql`UPDATE documentos SET stored_dat_mod = dat_mod WHERE stored_at IS NOT NULL`.execute(db);
+
+        // Every unit of work a run caused and where it stands, written as it happens.
+        await db.schema
+          .createTable("run_items")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("item", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("attempt", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("max_attempts", "integer")
+          .addColumn("failure", "text")
+          .addColumn("reason", "text")
+          .addColumn("next_attempt_at", "text")
+          .addColumn("queued_at", "text")
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("run_items_pk", ["run_id", "kind", "item"])
+          .execute();
+        await db.schema.createIndex("run_items_state").on("run_items").columns(["run_id", "state"]).execute();
+        await db.schema.createIndex("run_items_failing").on("run_items").columns(["state", "updated_at"]).execute();
+      },
+    },
   };
 }

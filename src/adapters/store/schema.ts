@@ -45,6 +45,8 @@ export interface DocumentosTable {
   /** Relative to DOCUMENTS_DIR. */
   stored_path: string | null;
   stored_at: string | null;
+  /** The `dat_mod` BDNS announced for the revision that is stored (a new one means a new file). */
+  stored_dat_mod: string | null;
   first_seen_at: string;
   updated_at: string;
 }
@@ -81,9 +83,32 @@ export interface SyncFailuresTable {
   at: string;
 }
 
+/** The kinds of work a run causes: its listing pieces, the details and documents they fan out. */
+export type ItemKind = "sync" | "piece" | "detail" | "document";
+/** queued → (failing, attempt n of m)* → stored | unchanged | failed (for good). */
+export type ItemState = "queued" | "failing" | "stored" | "unchanged" | "failed";
+
+export interface RunItemsTable {
+  run_id: string;
+  kind: ItemKind;
+  /** The item's key within the run: a BDNS code, `<bdns>/<documentId>`, a window `from..to`. */
+  item: string;
+  state: ItemState;
+  /** Attempts that failed so far (the last one is attempt n of max_attempts). */
+  attempt: Generated<number>;
+  max_attempts: number | null;
+  failure: string | null;
+  reason: string | null;
+  /** When the next attempt is due, while failing; null when none is (last attempt, or done). */
+  next_attempt_at: string | null;
+  queued_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   convocatorias: ConvocatoriasTable;
   documentos: DocumentosTable;
   sync_runs: SyncRunsTable;
   sync_failures: SyncFailuresTable;
+  run_items: RunItemsTable;
 }

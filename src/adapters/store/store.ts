@@ -5,12 +5,42 @@ import { createHash } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb } from "./db.js";
-import type { Database, DocumentosTable } from "./schema.js";
+import type { Database, DocumentosTable, ItemKind } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
 const ROWS_PER_INSERT = 500;
 
 export type DetailOutcome = "new" | "changed" | "unchanged";
+
+/**
+ * One unit of work of a run, as the store files it: its kind and key, and for the failures list the
+ * convocatoria and document it concerns (build them with `workItem`).
+ */
+export interface WorkItem {
+  kind: ItemKind;
+  key: string;
+  bdns?: string;
+  documentId?: string;
+}
+
+export const workItem = {
+  detail: (bdns: string): WorkItem => ({ kind: "detail", key: bdns, bdns }),
+  document: (bdns: string, documentId: string): WorkItem => ({ kind: "document", key: `${bdns}/${documentId}`, bdns, documentId }),
+  piece: (w: { from: string; to: string }): WorkItem => ({ kind: "piece", key: `${w.from}..${w.to}` }),
+  /** The request itself, before it is cut into pieces. */
+  sync: (): WorkItem => ({ kind: "sync", key: "" }),
+};
+
+/**
+ * Whether the stored file is the revision BDNS announces now: stored, with the announced size (when
+ * BDNS gives one) and the announced modification date. The one rule both for queuing a document and
+ * for the document function's skip (which also re-hashes the file on disk).
+ */
+export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "stored_size" | "stored_dat_mod" | "announced_size" | "dat_mod">): boolean {
+  if (!d.stored_at) return false;
+  if (d.announced_size !== null && d.announced_size !== d.stored_size) return false;
+  return (d.stored_dat_mod ?? null) === (d.dat_mod ?? null);
+}
 export type RunCounter = "listed" | "queued" | "new" | "changed" | "unchanged" | "failed" | "documents_stored";
 
 export class Store {
@@ -138,8 +168,8 @@ export class Store {
   // --- documentos ------------------------------------------------------------------------------
 
   /**
-   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or
-   * BDNS now announces a different size or modification date than what was stored.
+   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or the
+   * stored file is not the revision BDNS now announces (another size or modification date).
    */
   async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow()): Promise<string[]> {
     if (docs.length === 0) return [];
@@ -151,8 +181,7 @@ export class Store {
         const id = String(d.id);
         const prev = existing.get(id);
         const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now };
-        const stale = !prev?.stored_at || prev.announced_size !== d.long || prev.dat_mod !== d.datMod;
-        if (stale) toStore.push(id);
+        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta })) toStore.push(id);
         await tx
           .insertInto("documentos")
           .values({ id, first_seen_at: now, ...meta })
@@ -167,8 +196,13 @@ export class Store {
     return this.db.selectFrom("documentos").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  async markDocumentStored(id: string, stored: { sha256: string; size: number; path: string }, now = isoNow()): Promise<void> {
-    await this.db.updateTable("documentos").set({ sha256: stored.sha256, stored_size: stored.size, stored_path: stored.path, stored_at: now, updated_at: now }).where("id", "=", id).execute();
+  /** The file is in place: record its hash, size and which revision (BDNS's `datMod`) it is. */
+  async markDocumentStored(id: string, stored: { sha256: string; size: number; path: string; datMod: string | null }, now = isoNow()): Promise<void> {
+    await this.db
+      .updateTable("documentos")
+      .set({ sha256: stored.sha256, stored_size: stored.size, stored_path: stored.path, stored_dat_mod: stored.datMod, stored_at: now, updated_at: now })
+      .where("id", "=", id)
+      .execute();
   }
 
   // --- sync runs -------------------------------------------------------------------------------
@@ -211,14 +245,71 @@ export class Store {
       .execute();
   }
 
-  /** Record a permanent failure once per run and record; retries of the same failure do not recount. */
-  async recordFailure(runId: string, f: { bdns: string; documentId?: string; failure: string; reason: string }, now = isoNow()): Promise<void> {
-    const inserted = await this.db
-      .insertInto("sync_failures")
-      .values({ run_id: runId, bdns: f.bdns, document_id: f.documentId ?? "", failure: f.failure, reason: f.reason.slice(0, 500), at: now })
-      .onConflict((oc) => oc.columns(["run_id", "bdns", "document_id"]).doNothing())
+  // --- run items: what a run caused, and where each piece of work stands ---------------------
+
+  /** Items about to be fanned out. Re-queuing (a retried step) leaves an item's progress alone. */
+  async queueItems(runId: string, items: readonly WorkItem[], now = isoNow()): Promise<void> {
+    for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
+      const values = items.slice(i, i + ROWS_PER_INSERT).map((it) => ({ run_id: runId, kind: it.kind, item: it.key, state: "queued" as const, queued_at: now, updated_at: now }));
+      await this.db
+        .insertInto("run_items")
+        .values(values)
+        .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doNothing())
+        .execute();
+    }
+  }
+
+  /** The item reached a good outcome. (Created here when nothing queued it: a direct request.) */
+  async itemDone(runId: string, it: WorkItem, state: "stored" | "unchanged", now = isoNow()): Promise<void> {
+    const set = { state, failure: null, reason: null, next_attempt_at: null, updated_at: now };
+    await this.db
+      .insertInto("run_items")
+      .values({ run_id: runId, kind: it.kind, item: it.key, queued_at: now, ...set })
+      .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doUpdateSet(set))
+      .execute();
+  }
+
+  /**
+   * An attempt failed and another may follow: attempt n of m, why, and when the next is due (null:
+   * this was the last). Visible at once, not only when every retry is spent.
+   */
+  async itemFailing(runId: string, it: WorkItem, f: { attempt: number; maxAttempts: number; failure: string; reason: string; nextAttemptAt: string | null }, now = isoNow()): Promise<void> {
+    const set = { state: "failing" as const, attempt: f.attempt, max_attempts: f.maxAttempts, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: f.nextAttemptAt, updated_at: now };
+    await this.db
+      .insertInto("run_items")
+      .values({ run_id: runId, kind: it.kind, item: it.key, queued_at: now, ...set })
+      .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doUpdateSet(set).where("run_items.state", "not in", ["stored", "unchanged", "failed"]))
+      .execute();
+  }
+
+  /**
+   * The item failed for good: a permanent failure, or every retry spent. Marked once (a failure
+   * handler after a permanent failure keeps the first, more precise reason) and counted once; also
+   * listed in sync_failures.
+   */
+  async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string }, now = isoNow()): Promise<void> {
+    const reason = f.reason.slice(0, 500);
+    const set = { state: "failed" as const, failure: f.failure, reason, next_attempt_at: null, updated_at: now };
+    const marked = await this.db
+      .insertInto("run_items")
+      .values({ run_id: runId, kind: it.kind, item: it.key, queued_at: now, ...set })
+      .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doUpdateSet(set).where("run_items.state", "<>", "failed"))
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await this.count(runId, "failed");
+    if (Number(marked.numInsertedOrUpdatedRows ?? 0) === 0) return;
+    await this.db
+      .insertInto("sync_failures")
+      .values({ run_id: runId, bdns: it.bdns ?? "", document_id: it.documentId ?? "", failure: f.failure, reason, at: now })
+      .onConflict((oc) => oc.columns(["run_id", "bdns", "document_id"]).doNothing())
+      .execute();
+    await this.count(runId, "failed");
+  }
+
+  async getItem(runId: string, it: WorkItem) {
+    return this.db.selectFrom("run_items").selectAll().where("run_id", "=", runId).where("kind", "=", it.kind).where("item", "=", it.key).executeTakeFirst();
+  }
+
+  async getItems(runId: string) {
+    return this.db.selectFrom("run_items").selectAll().where("run_id", "=", runId).orderBy("kind").orderBy("item").execute();
   }
 
   async getRun(runId: string) {
