@@ -1,7 +1,8 @@
 /**
  * The HTTP server: /api/inngest (the SDK's handler: introspection, sync, execution), the seed's
  * batch routes, and /health. One pino line per request (method, path, status, duration); never a
- * header, so never the Authorization header.
+ * header, so never the Authorization header. Requests in flight are tracked, so a shutdown can
+ * answer (and log) the ones it has to cut short instead of resetting their connections.
  */
 import http from "node:http";
 import { serve } from "inngest/node";
@@ -22,14 +23,31 @@ export interface AppOptions {
   mode: "dev" | "cloud";
 }
 
+export interface AppHandler {
+  listener: http.RequestListener;
+  /** Answer every request still in flight with 503 and log why; returns how many were cut. */
+  cutInFlight(graceMs: number): number;
+}
+
+interface InFlight {
+  method: string;
+  path: string;
+  started: number;
+  res: http.ServerResponse;
+}
+
 /** The request listener; `serve` attaches it to one server per address it listens on. */
-export function createAppHandler(o: AppOptions): http.RequestListener {
+export function createAppHandler(o: AppOptions): AppHandler {
   const inngestHandler = serve({ client: o.client, functions: o.functions, servePath: INNGEST_PATH });
   const functionIds = o.functions.map((f) => f.id(o.client.id));
+  const inFlight = new Set<InFlight>();
 
-  return (req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const started = performance.now();
     const path = (req.url ?? "/").split("?")[0]!;
+    const entry: InFlight = { method: req.method ?? "", path, started, res };
+    inFlight.add(entry);
+    res.once("close", () => inFlight.delete(entry));
     res.once("finish", () => o.logger.info({ method: req.method, path, status: res.statusCode, durationMs: Math.round((performance.now() - started) * 10) / 10 }, "request"));
 
     const route = async () => {
@@ -38,7 +56,7 @@ export function createAppHandler(o: AppOptions): http.RequestListener {
         if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use GET`, {}, { allow: "GET, HEAD" });
         return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
       }
-      if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path as keyof typeof BATCH_ROUTES, req, res, { service: o.service, cronSecret: o.cronSecret });
+      if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path, req, res, { service: o.service, cronSecret: o.cronSecret });
       throw new HttpError(404, "NOT_FOUND", `no route for ${path}`);
     };
     route().catch((err: unknown) => {
@@ -48,4 +66,23 @@ export function createAppHandler(o: AppOptions): http.RequestListener {
       sendError(res, new HttpError(500, "INTERNAL", "internal error; see the server log"));
     });
   };
+
+  function cutInFlight(graceMs: number): number {
+    let cut = 0;
+    for (const r of inFlight) {
+      cut++;
+      const elapsedMs = Math.round(performance.now() - r.started);
+      // A batch request was waiting on the event API: its events may have arrived there.
+      const note = r.path.startsWith("/api/batch/") ? "its event may have been queued; retrying with the same runId is safe" : "Inngest retries an interrupted step";
+      o.logger.warn({ method: r.method, path: r.path, elapsedMs, graceMs, note }, "request cut short by shutdown");
+      if (!r.res.headersSent) {
+        sendError(r.res.setHeader("connection", "close"), new HttpError(503, "SHUTTING_DOWN", `the server shut down before this request finished (${graceMs} ms grace); ${note}`));
+      } else {
+        r.res.destroy();
+      }
+    }
+    return cut;
+  }
+
+  return { listener, cutInFlight };
 }

@@ -1,6 +1,7 @@
 /**
  * The seed's two batch routes: they send an event and answer 202 at once; the work happens in the
- * functions. Bodies are checked against the contracts before anything is sent.
+ * functions. Bodies are checked against the contracts before anything is sent. A caller that retries
+ * passes its own `runId`: the event ids derive from it, so Inngest drops the repeat.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { InvalidInputError } from "../contracts/errors.js";
@@ -9,43 +10,65 @@ import type { InngestServiceApi, TriggerResult } from "../service.js";
 import { checkBearer } from "./auth.js";
 import { HttpError, readJsonBody, sendJson } from "./http.js";
 
-export const BATCH_ROUTES = {
-  "/api/batch/sync-convocatorias": async (service: InngestServiceApi, body: Record<string, string | undefined>) => service.triggerConvocatoriasSync({ ...(body.from !== undefined && { from: body.from }), ...(body.to !== undefined && { to: body.to }) }),
-  "/api/batch/sync-convocatoria-individual": async (service: InngestServiceApi, body: Record<string, string | undefined>) => service.triggerConvocatoriaDetail(body.bdns ?? ""),
-} as const;
+type FieldType = "string" | "boolean";
+interface Route {
+  required: Record<string, FieldType>;
+  optional: Record<string, FieldType>;
+  trigger(service: InngestServiceApi, body: Record<string, string | boolean | undefined>): Promise<TriggerResult>;
+}
 
-const FIELDS: Record<keyof typeof BATCH_ROUTES, { required: string[]; optional: string[] }> = {
-  "/api/batch/sync-convocatorias": { required: [], optional: ["from", "to"] },
-  "/api/batch/sync-convocatoria-individual": { required: ["bdns"], optional: [] },
+const str = (v: unknown) => v as string | undefined;
+
+export const BATCH_ROUTES: Record<string, Route> = {
+  "/api/batch/sync-convocatorias": {
+    required: {},
+    optional: { from: "string", to: "string", full: "boolean", runId: "string" },
+    trigger: (service, b) => service.triggerConvocatoriasSync(defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, runId: str(b.runId) })),
+  },
+  "/api/batch/sync-convocatoria-individual": {
+    required: { bdns: "string" },
+    optional: { runId: "string" },
+    trigger: (service, b) => service.triggerConvocatoriaDetail(str(b.bdns)!, defined({ runId: str(b.runId) })),
+  },
 };
 
-export async function handleBatch(path: keyof typeof BATCH_ROUTES, req: IncomingMessage, res: ServerResponse, o: { service: InngestServiceApi; cronSecret: string | undefined }): Promise<void> {
+export async function handleBatch(path: string, req: IncomingMessage, res: ServerResponse, o: { service: InngestServiceApi; cronSecret: string | undefined }): Promise<void> {
+  const route = BATCH_ROUTES[path]!;
   if (req.method !== "POST") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use POST`, {}, { allow: "POST" });
   checkBearer(req, o.cronSecret);
-  const body = checkShape(path, await readJsonBody(req));
+  const body = checkShape(route, await readJsonBody(req));
   let result: TriggerResult;
   try {
-    result = await BATCH_ROUTES[path](o.service, body);
+    result = await route.trigger(o.service, body);
   } catch (err) {
     if (err instanceof InvalidInputError) throw new HttpError(400, "INVALID_INPUT", err.message, { issues: err.issues });
-    if (err instanceof EventSendError) throw new HttpError(502, "EVENT_API_UNAVAILABLE", `the Inngest event API failed; nothing was queued: ${err.message}`);
+    if (err instanceof EventSendError) {
+      const runId = typeof body.runId === "string" ? body.runId : undefined;
+      throw new HttpError(502, "EVENT_API_UNAVAILABLE", `the Inngest event API failed: ${err.message}; retrying with the same runId is safe (the event ids derive from it)`, runId ? { runId } : {});
+    }
     throw err;
   }
   sendJson(res, 202, { ok: true, queued: true, runId: result.runId, ids: result.ids });
 }
 
-/** A JSON object with only the route's fields, all strings. Names the field and the rule. */
-function checkShape(path: keyof typeof BATCH_ROUTES, body: unknown): Record<string, string | undefined> {
-  const { required, optional } = FIELDS[path];
+/** A JSON object with only the route's fields, each of its type. Names the field and the rule. */
+function checkShape(route: Route, body: unknown): Record<string, string | boolean | undefined> {
   if (body === undefined) body = {};
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "INVALID_INPUT", "body: must be a JSON object");
-  const known = [...required, ...optional];
-  const out: Record<string, string | undefined> = {};
+  const types = { ...route.required, ...route.optional };
+  const known = Object.keys(types);
+  const out: Record<string, string | boolean | undefined> = {};
   for (const [key, value] of Object.entries(body)) {
-    if (!known.includes(key)) throw new HttpError(400, "INVALID_INPUT", `body.${key}: is not a known field; known: ${known.join(", ") || "none"}`);
-    if (typeof value !== "string") throw new HttpError(400, "INVALID_INPUT", `${key}: ${JSON.stringify(value)} must be a string`);
-    out[key] = value;
+    const type = types[key];
+    if (!type) throw new HttpError(400, "INVALID_INPUT", `body.${key}: is not a known field; known: ${known.join(", ") || "none"}`);
+    if (typeof value !== type) throw new HttpError(400, "INVALID_INPUT", `${key}: ${JSON.stringify(value)} must be ${type === "boolean" ? "true or false" : "a string"}`);
+    out[key] = value as string | boolean;
   }
-  for (const key of required) if (out[key] === undefined) throw new HttpError(400, "INVALID_INPUT", `${key}: is required`);
+  for (const key of Object.keys(route.required)) if (out[key] === undefined) throw new HttpError(400, "INVALID_INPUT", `${key}: is required`);
   return out;
+}
+
+/** Drop the undefined fields: the service's options are optional, not "present but undefined". */
+function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
 }

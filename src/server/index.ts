@@ -39,19 +39,27 @@ export function checkServeConfig(env: Env): void {
 export async function startServer(env: Env, o: { port: number; host: string; logger?: Logger }): Promise<RunningServer> {
   checkServeConfig(env);
   const logger = o.logger ?? createLogger(env);
-  const client = createInngestClient(env, { logger, fetch: globalThis.fetch });
+  // The client's default fetch bounds every call (30 s): a hung event API must not hold a request,
+  // or the shutdown, forever.
+  const client = createInngestClient(env, { logger });
   const deps = createJobDeps(env, logger);
   const store = await deps.store(); // open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job
   const functions = createFunctions(client, deps);
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
-  const handler = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode });
+  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode });
 
-  const servers = [await listen(http.createServer(handler), o.port, o.host)];
+  let servers: http.Server[];
+  try {
+    servers = [await listen(http.createServer(app.listener), o.port, o.host)];
+  } catch (err) {
+    await deps.close();
+    throw listenError(err, o.port, o.host);
+  }
   // The Dev Server calls the app at "localhost"; where that resolves to ::1, answer there too.
   if (o.host === "127.0.0.1" && (await lookup("localhost").catch(() => undefined))?.address === "::1") {
     const port = (servers[0]!.address() as AddressInfo).port;
-    await listen(http.createServer(handler), port, "::1").then((s) => servers.push(s), () => undefined);
+    await listen(http.createServer(app.listener), port, "::1").then((s) => servers.push(s), () => undefined);
   }
   const urls = servers.map((s) => urlOf(s.address() as AddressInfo));
 
@@ -63,7 +71,12 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     async close(graceMs = 10_000) {
       const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       servers.forEach((s) => s.closeIdleConnections());
-      const timer = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), graceMs);
+      // At the end of the grace period, answer what is still running (503, logged), give those
+      // answers a moment to leave, then drop every connection.
+      const timer = setTimeout(() => {
+        if (app.cutInFlight(graceMs) > 0) setTimeout(() => servers.forEach((s) => s.closeAllConnections()), 100).unref();
+        else servers.forEach((s) => s.closeAllConnections());
+      }, graceMs);
       await closed;
       clearTimeout(timer);
       await deps.close();
@@ -82,12 +95,26 @@ function listen(server: http.Server, port: number, host: string): Promise<http.S
   });
 }
 
+/** The port is taken or not ours to use: configuration (exit 78), saying which. */
+function listenError(err: unknown, port: number, host: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") return new ConfigError(`port ${port} on ${host} is already in use`, "PORT", "stop what listens there, or choose another port with --port or PORT");
+  if (code === "EACCES") return new ConfigError(`port ${port} on ${host} needs privileges this process does not have`, "PORT", "use a port above 1023, or run with the needed capability");
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") return new ConfigError(`cannot listen on ${host}: no such local address`, "HOST", "use 127.0.0.1, 0.0.0.0 or an address of this machine with --host or HOST");
+  return err;
+}
+
 function urlOf(a: AddressInfo): string {
   return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
-/** The exact command to run a Dev Server against this app. */
-export function devServerCommand(port: number): string {
-  return `npx inngest-cli@latest dev -u http://localhost:${port}${INNGEST_PATH} --no-discovery`;
+/**
+ * The exact command to run a Dev Server against this app: on the port INNGEST_DEV names (the Dev
+ * Server's own default is 8288), calling the app on the port it listens on.
+ */
+export function devServerCommand(appPort: number, devServerUrl?: string): string {
+  const url = devServerUrl ? new URL(devServerUrl) : undefined;
+  const devPort = url ? Number(url.port || (url.protocol === "https:" ? 443 : 80)) : 8288;
+  return `npx inngest-cli@latest dev${devPort === 8288 ? "" : ` -p ${devPort}`} -u http://localhost:${appPort}${INNGEST_PATH} --no-discovery`;
 }
 

@@ -3,8 +3,31 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli } from "../support/cli.js";
+import { startFakeEventApi } from "../support/event-api.js";
+
+/** `ayida-jobs serve` as a child process; resolves once it says where it listens. */
+async function startServe(args: string[], env: Record<string, string>) {
+  const cwd = mkdtempSync(join(tmpdir(), "serve-run-"));
+  const child = spawn(process.execPath, ["--", BIN, "serve", ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", NODE_ENV: "test", LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr += c));
+  const exited = new Promise<number | null>((r) => child.once("close", (c) => r(c))); // close: stdio drained too
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", () => {
+      const m = /serving on (http:\/\/[^\s]+)/.exec(stderr);
+      if (m && stderr.includes("functions:")) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`exited early: ${stderr}`)));
+  });
+  return { child, url, exited, stderr: () => stderr };
+}
 
 describe("ayida-jobs serve", () => {
   it("cloud mode without keys: exit 78 before listening, naming both keys", async () => {
@@ -21,6 +44,68 @@ describe("ayida-jobs serve", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: true, check: true, mode: "dev", functions: expect.arrayContaining(["ayida-portal-process-convocatoria-detail"]) });
     expect(existsSync(join(cwd, "data", "ayida-jobs.db"))).toBe(true);
+  });
+
+  it("a port already in use is configuration (78), naming the port; nothing else left running", async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const r = await runCli(["serve", "--port", String(port), "--json"], { env: { INNGEST_DEV: "1" } });
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(r.stderr).not.toContain("this is a bug");
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, command: "serve", error: { code: "CONFIG" } });
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("--help shows no empty defaults and says what the options default to", async () => {
+    const r = await runCli(["serve", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('(default: "")');
+    expect(r.stdout).toMatch(/--port <port>.*default 3000/);
+    expect(r.stdout).toMatch(/--grace <seconds>/);
+  });
+
+  it("dev mode on every interface warns that /api/inngest then runs unsigned requests from the network", async () => {
+    const s = await startServe(["--port", "0", "--host", "0.0.0.0"], { INNGEST_DEV: "1" });
+    s.child.kill("SIGTERM");
+    await s.exited;
+    expect(await s.exited, s.stderr()).toBe(143);
+    expect(s.stderr()).toMatch(/warning: dev mode on 0\.0\.0\.0: \/api\/inngest runs requests from anyone .* unsigned/);
+  });
+
+  it("the printed Dev Server command names the Dev Server's port when INNGEST_DEV says it is not 8288", async () => {
+    const s = await startServe(["--port", "0"], { INNGEST_DEV: "http://127.0.0.1:18288" });
+    s.child.kill("SIGTERM");
+    await s.exited;
+    const port = new URL(s.url).port;
+    expect(s.stderr()).toContain(`npx inngest-cli@latest dev -p 18288 -u http://localhost:${port}/api/inngest --no-discovery`);
+    expect(s.stderr()).not.toContain("expected at http://localhost:8288");
+  });
+
+  it("on SIGTERM a request stuck on a hung event API is answered 503 and logged at the grace period, and the process is gone by then", async () => {
+    const api = await startFakeEventApi({ fault: () => "hang" });
+    try {
+      const s = await startServe(["--port", "0", "--grace", "1"], { INNGEST_DEV: api.url, CRON_SECRET: "s3cret-value-123" });
+      const inFlight = fetch(`${s.url}/api/batch/sync-convocatoria-individual`, { method: "POST", headers: { authorization: "Bearer s3cret-value-123" }, body: '{"bdns":"6","runId":"cut-2"}' });
+      while (api.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      const t0 = performance.now();
+      s.child.kill("SIGTERM");
+      const res = await inFlight;
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("SHUTTING_DOWN");
+      expect(await s.exited).toBe(143);
+      // the promise is 1 s of grace; allow the process its exit, not the SDK's retries or a socket timeout
+      expect(performance.now() - t0).toBeLessThan(4_000);
+      expect(s.stderr()).toContain('"msg":"request cut short by shutdown"');
+      expect(s.stderr()).toContain('"path":"/api/batch/sync-convocatoria-individual"');
+      expect(s.stderr()).not.toContain("s3cret-value-123");
+    } finally {
+      await api.close();
+    }
   });
 
   it("a bad --port is a usage error", async () => {

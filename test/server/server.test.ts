@@ -74,12 +74,12 @@ describe("dev mode", () => {
   });
 
   it.each([
-    ["no header", null, 401],
-    ["a wrong secret", "Bearer nope", 401],
-    ["a secret with extra characters", `Bearer ${SECRET}x`, 401],
-    ["Basic auth", `Basic ${SECRET}`, 401],
-    ["the right secret", `Bearer ${SECRET}`, 202],
-  ])("batch route with %s → %i", async (_name, auth, status) => {
+    { name: "no header", auth: null, status: 401 },
+    { name: "a wrong secret", auth: "Bearer nope", status: 401 },
+    { name: "a secret with extra characters", auth: `Bearer ${SECRET}x`, status: 401 },
+    { name: "Basic auth", auth: `Basic ${SECRET}`, status: 401 },
+    { name: "the right secret", auth: `Bearer ${SECRET}`, status: 202 },
+  ])("batch route with $name → $status", async ({ auth, status }) => {
     const res = await post("/api/batch/sync-convocatoria-individual", { bdns: "123456" }, auth);
     expect(res.status).toBe(status);
     const body = await json(res);
@@ -106,17 +106,33 @@ describe("dev mode", () => {
     ]);
   });
 
-  it.each([
-    ["/api/batch/sync-convocatoria-individual", undefined, "{bad json", 400, /body: is not valid JSON/],
-    ["/api/batch/sync-convocatoria-individual", {}, undefined, 400, /bdns: is required/],
-    ["/api/batch/sync-convocatoria-individual", { bdns: "12x" }, undefined, 400, /bdns: "12x" must be a BDNS code/],
-    ["/api/batch/sync-convocatoria-individual", { bdns: 123456 }, undefined, 400, /bdns: 123456 must be a string/],
-    ["/api/batch/sync-convocatoria-individual", [1], undefined, 400, /body: must be a JSON object/],
-    ["/api/batch/sync-convocatorias", { desde: "2026-11-01" }, undefined, 400, /body.desde: is not a known field; known: from, to/],
-    ["/api/batch/sync-convocatorias", { from: "2026-02-30" }, undefined, 400, /from: "2026-02-30" must be a real calendar date/],
-    ["/api/batch/sync-convocatorias", { from: "2026-11-07", to: "2026-11-01" }, undefined, 400, /must not be after to/],
-    ["/api/batch/sync-convocatorias", undefined, JSON.stringify({ from: "x".repeat(70_000) }), 413, /at most 64 KiB/],
-  ])("%s %j → %i, nothing sent", async (path, body, raw, status, message) => {
+  it("batch routes take a runId (a retrying caller gets the same event ids) and sync takes full", async () => {
+    const body = { from: "2026-11-01", to: "2026-11-07", full: true, runId: "cron-2026-11-28" };
+    const first = await json(await post("/api/batch/sync-convocatorias", body));
+    const again = await json(await post("/api/batch/sync-convocatorias", body));
+    expect(first).toMatchObject({ ok: true, runId: "cron-2026-11-28" });
+    expect(again.runId).toBe("cron-2026-11-28");
+    const [a, b] = events.events();
+    expect(a).toMatchObject({ name: "convocatorias/sync.requested", data: { runId: "cron-2026-11-28", from: "2026-11-01", to: "2026-11-07", full: true } });
+    expect(b!.id).toBe(a!.id);
+    const single = await json(await post("/api/batch/sync-convocatoria-individual", { bdns: "123456", runId: "retry-7" }));
+    expect(single.runId).toBe("retry-7");
+    expect(events.events()[2]).toMatchObject({ data: { bdns: "123456", runId: "retry-7" } });
+  });
+
+  it.each<{ path: string; body?: unknown; raw?: string; status: number; message: RegExp }>([
+    { path: "/api/batch/sync-convocatoria-individual", raw: "{bad json", status: 400, message: /body: is not valid JSON/ },
+    { path: "/api/batch/sync-convocatoria-individual", body: {}, status: 400, message: /bdns: is required/ },
+    { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "12x" }, status: 400, message: /bdns: "12x" must be a BDNS code/ },
+    { path: "/api/batch/sync-convocatoria-individual", body: { bdns: 123456 }, status: 400, message: /bdns: 123456 must be a string/ },
+    { path: "/api/batch/sync-convocatoria-individual", body: [1], status: 400, message: /body: must be a JSON object/ },
+    { path: "/api/batch/sync-convocatorias", body: { desde: "2026-11-01" }, status: 400, message: /body.desde: is not a known field; known: from, to, full, runId/ },
+    { path: "/api/batch/sync-convocatorias", body: { full: "yes" }, status: 400, message: /full: "yes" must be true or false/ },
+    { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "1", runId: 7 }, status: 400, message: /runId: 7 must be a string/ },
+    { path: "/api/batch/sync-convocatorias", body: { from: "2026-02-30" }, status: 400, message: /from: "2026-02-30" must be a real calendar date/ },
+    { path: "/api/batch/sync-convocatorias", body: { from: "2026-11-07", to: "2026-11-01" }, status: 400, message: /must not be after to/ },
+    { path: "/api/batch/sync-convocatorias", raw: JSON.stringify({ from: "x".repeat(70_000) }), status: 413, message: /at most 64 KiB/ },
+  ])("$path $body → $status, nothing sent", async ({ path, body, raw, status, message }) => {
     const res = await post(path, body, `Bearer ${SECRET}`, raw);
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toContain("application/json");
@@ -184,8 +200,10 @@ describe("dev mode", () => {
   it.each([
     ["create-convocatoria-jobs", { runId: "dead-sync", timestamp: "2026-11-28T10:00:00.000Z" }, { kind: "sync", status: "failed" }, { bdns: "", document_id: "" }],
     ["process-convocatoria-detail", { runId: "dead-detail", bdns: "900000", timestamp: "2026-11-28T10:00:00.000Z" }, { kind: "detail", status: "running" }, { bdns: "900000", document_id: "" }],
+    ["process-document-storage", { runId: "dead-doc", bdns: "900000", documentId: "9000001", timestamp: "2026-11-28T10:00:00.000Z" }, { kind: "document", status: "running" }, { bdns: "900000", document_id: "9000001" }],
   ])("a %s run that failed for good is recorded by its failure handler", async (fn, data, run, failure) => {
-    const original = { name: fn === "create-convocatoria-jobs" ? "convocatorias/sync.requested" : "convocatorias/detail.requested", data };
+    const eventName = { "create-convocatoria-jobs": "convocatorias/sync.requested", "process-convocatoria-detail": "convocatorias/detail.requested", "process-document-storage": "documents/storage.requested" }[fn]!;
+    const original = { name: eventName, data };
     const failed = { name: "inngest/function.failed", data: { function_id: `ayida-portal-${fn}`, run_id: "01DEAD", error: { name: "Error", message: "BDNS unreachable for 3 hours" }, event: original }, id: "f-1", ts: Date.now() };
     const res = await fetch(`${url}/api/inngest?fnId=ayida-portal-${fn}-failure&stepId=step`, {
       method: "POST",
@@ -197,6 +215,24 @@ describe("dev mode", () => {
     try {
       expect(await store.getRun(data.runId)).toMatchObject({ ...run, failed: 1 });
       expect(await store.getFailures(data.runId)).toEqual([expect.objectContaining({ ...failure, failure: "RETRIES_EXHAUSTED", reason: "BDNS unreachable for 3 hours" })]);
+      expect(await store.getItems(data.runId)).toEqual([expect.objectContaining({ state: "failed", failure: "RETRIES_EXHAUSTED" })]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("the executor's attempt number reaches the store: a failing attempt is filed as attempt n of m", async () => {
+    bdns.fault((p) => p === "/convocatorias", ...Array(3).fill({ status: 503, body: "busy", contentType: "text/plain" }));
+    const res = await fetch(`${url}/api/inngest?fnId=ayida-portal-process-convocatoria-detail&stepId=step`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(executorBody("900000", "exec-retry", 2)),
+    });
+    expect([206, 500]).toContain(res.status);
+    const store = await Store.open(join(dir, "ayida.db"));
+    try {
+      const items = await store.getItems("exec-retry");
+      expect(items).toEqual([expect.objectContaining({ kind: "detail", item: "900000", state: "failing", attempt: 3, max_attempts: 6, failure: "SERVER", next_attempt_at: expect.any(String) })]);
     } finally {
       await store.close();
     }
@@ -217,6 +253,22 @@ describe("dev mode", () => {
   });
 });
 
+describe("without CRON_SECRET", () => {
+  it.each(["/api/batch/sync-convocatorias", "/api/batch/sync-convocatoria-individual"])("%s answers 503 whatever the header, and sends nothing", async (path) => {
+    const server = await start({ INNGEST_DEV: events.url });
+    try {
+      for (const authorization of [undefined, "Bearer ", "Bearer undefined", `Bearer ${SECRET}`]) {
+        const res = await fetch(`${server.urls[0]}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(authorization !== undefined && { authorization }) }, body: '{"bdns":"1"}' });
+        expect(res.status).toBe(503);
+        expect((await json(res)).error).toMatchObject({ code: "NOT_CONFIGURED", message: expect.stringContaining("CRON_SECRET is not set") });
+      }
+      expect(events.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("shutdown", () => {
   it("lets an in-flight request finish, refuses new connections, and closes", async () => {
     const server = await start({ INNGEST_DEV: events.url, CRON_SECRET: SECRET });
@@ -231,15 +283,19 @@ describe("shutdown", () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 
-  it("bounds the wait: a request that never ends is cut at the grace period", async () => {
+  it("bounds the wait: a request still in flight at the grace period is answered 503 and logged, not reset", async () => {
     const server = await start({ INNGEST_DEV: events.url, CRON_SECRET: SECRET });
     events.setFault(() => "hang");
-    const inFlight = fetch(`${server.urls[0]}/api/batch/sync-convocatoria-individual`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: '{"bdns":"6"}' }).catch((e: unknown) => e);
+    const inFlight = fetch(`${server.urls[0]}/api/batch/sync-convocatoria-individual`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: '{"bdns":"6","runId":"cut-1"}' });
     while (events.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
     await server.close(200);
     expect(performance.now() - t0).toBeLessThan(2_000);
-    expect(await inFlight).toBeInstanceOf(Error);
+    const res = await inFlight;
+    expect(res.status).toBe(503);
+    expect((await json(res)).error).toMatchObject({ code: "SHUTTING_DOWN", message: expect.stringMatching(/may have been queued.*same runId/) });
+    const cut = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request cut short by shutdown");
+    expect(cut).toEqual([expect.objectContaining({ method: "POST", path: "/api/batch/sync-convocatoria-individual", graceMs: 200 })]);
   });
 });
 
@@ -276,9 +332,9 @@ describe("cloud mode", () => {
 /** Response bodies are asserted field by field. */
 const json = async (r: Response): Promise<any> => r.json();
 
-function executorBody(bdnsCode: string, runId: string) {
+function executorBody(bdnsCode: string, runId: string, attempt = 0) {
   const event = { name: "convocatorias/detail.requested", data: { bdns: bdnsCode, runId, timestamp: "2026-11-28T10:00:00.000Z" }, id: `e-${runId}`, ts: Date.now() };
-  return { event, events: [event], steps: {}, ctx: { run_id: `01RUN${runId}`, attempt: 0, stack: { stack: [], current: 0 } }, version: 2, use_api: false };
+  return { event, events: [event], steps: {}, ctx: { run_id: `01RUN${runId}`, attempt, stack: { stack: [], current: 0 } }, version: 2, use_api: false };
 }
 
 /** X-Inngest-Signature: t=<unix s>&s=HMAC-SHA256(key without "signkey-<env>-", canonical JSON + t). */

@@ -3,20 +3,23 @@ import type { CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { requireEnv } from "../context.js";
 
+const DEFAULT_GRACE_S = 10;
+
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command("serve")
     .description("host the Inngest functions (/api/inngest) and the batch HTTP routes")
-    .option("-p, --port <port>", "port to listen on (env: PORT)", "")
-    .option("--host <host>", "address to listen on; 0.0.0.0 for every interface (env: HOST)", "")
+    .option("-p, --port <port>", "port to listen on (env: PORT; default 3000)")
+    .option("--host <host>", "address to listen on; 0.0.0.0 for every interface (env: HOST; default 127.0.0.1)")
+    .option("--grace <seconds>", `on SIGINT/SIGTERM, how long requests in flight may finish before they are answered 503 (default ${DEFAULT_GRACE_S})`)
     .option("--check", "check the configuration, open the store, list the functions, and exit")
     .addHelpText(
       "after",
       `
 Routes:
   GET|PUT|POST /api/inngest                 the Inngest SDK's endpoint (introspection, sync, execution)
-  POST /api/batch/sync-convocatorias        body {"from","to"} optional; needs Authorization: Bearer $CRON_SECRET
-  POST /api/batch/sync-convocatoria-individual  body {"bdns":"123456"}; same auth
+  POST /api/batch/sync-convocatorias        body {"from","to","full","runId"} all optional; needs Authorization: Bearer $CRON_SECRET
+  POST /api/batch/sync-convocatoria-individual  body {"bdns":"123456","runId"?}; same auth
   GET  /health                              {"ok","mode","functions"}
 
 Examples:
@@ -26,15 +29,21 @@ Examples:
 
 Environment:
   INNGEST_DEV, INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY (both required in cloud mode), INNGEST_BASE_URL,
-  CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL`,
+  CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL
+
+Exit codes: 0 --check ok, 78 configuration (a missing key, a port in use), 130/143 stopped by SIGINT/SIGTERM.`,
     )
-    .action(async (o: { port: string; host: string; check?: boolean }) => {
+    .action(async (o: { port?: string; host?: string; grace?: string; check?: boolean }) => {
       ctx.state.command = "serve";
       const env = requireEnv(ctx);
-      const port = o.port === "" ? (env.PORT ?? 3000) : Number(o.port);
+      const port = o.port === undefined ? (env.PORT ?? 3000) : Number(o.port);
+      if (o.port !== undefined && !/^\d+$/.test(o.port)) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
+      const graceS = o.grace === undefined ? DEFAULT_GRACE_S : Number(o.grace);
+      if (o.grace !== undefined && (!/^\d+(\.\d+)?$/.test(o.grace) || graceS > 3600)) throw new UsageError(`--grace: ${JSON.stringify(o.grace)} must be seconds, 0–3600`);
       const host = o.host || env.HOST || "127.0.0.1";
       const { startServer, devServerCommand } = await import("../../server/index.js");
+      const { inngestMode } = await import("../../config/env.js");
       const server = await startServer(env, { port: o.check ? 0 : port, host: o.check ? "127.0.0.1" : host });
       const info = { ok: true, command: "serve", url: server.urls[0], urls: server.urls, mode: server.mode, functions: server.functionIds, store: server.storeLocation };
       const { out } = ctx;
@@ -47,6 +56,12 @@ Environment:
         return;
       }
 
+      // Listen for the signals before saying where we listen: whoever reads that line may stop us
+      // at once, and a signal with no handler yet kills the process on the spot.
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        ctx.signalHandler = resolve;
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
       if (out.opts.json) out.json(info);
       const listenPort = Number(new URL(server.urls[0]!).port);
       out.info(`ayida-jobs serving on ${server.urls.join(" and ")} (${server.mode} mode)`);
@@ -55,17 +70,27 @@ Environment:
       out.info(`  store: ${server.storeLocation}`);
       if (!env.CRON_SECRET) out.warn("CRON_SECRET is not set: /api/batch/* answer 503 until it is");
       if (server.mode === "dev") {
-        out.info(`  run the Inngest Dev Server against it:\n    ${devServerCommand(listenPort)}`);
-        if (!env.INNGEST_DEV?.startsWith("http")) out.info("  (the Dev Server is expected at http://localhost:8288; elsewhere, set INNGEST_DEV=<its URL>)");
+        const { devUrl } = inngestMode(env);
+        out.info(`  run the Inngest Dev Server against it:\n    ${devServerCommand(listenPort, devUrl)}`);
+        if (!devUrl) out.info("  (the Dev Server is expected at http://localhost:8288; elsewhere, set INNGEST_DEV=<its URL>)");
+        if (!isLoopback(host)) {
+          out.warn(`dev mode on ${host}: /api/inngest runs requests from anyone who can reach this address, unsigned (dev mode checks no signature); listen on 127.0.0.1, or set INNGEST_SIGNING_KEY and leave INNGEST_DEV unset`);
+        }
       }
 
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        ctx.signalHandler = resolve;
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-      });
-      out.info(`${signal}: no longer accepting requests; finishing the ones in flight (at most 10 s)…`);
-      await server.close(10_000);
+      const signal = await stopped;
+      out.info(`${signal}: no longer accepting requests; finishing the ones in flight (at most ${graceS} s)…`);
+      const code = signal === "SIGTERM" ? 143 : EXIT.interrupted;
+      // The promise is "gone by the grace period": whatever still holds the event loop after the
+      // close (a hung call to the event API, a socket) must not keep the process alive.
+      setTimeout(() => process.exit(code), graceS * 1000 + 2000).unref();
+      await server.close(graceS * 1000);
       out.info("stopped");
-      ctx.exitCode = signal === "SIGTERM" ? 143 : EXIT.interrupted;
+      ctx.exitCode = code;
+      setTimeout(() => process.exit(code), 250).unref();
     });
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
