@@ -2,7 +2,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BdnsClient, toBdnsDate } from "../../src/adapters/bdns/client.js";
 import { BdnsError } from "../../src/adapters/bdns/errors.js";
-import { StartSpacer } from "../../src/adapters/bdns/limiter.js";
+import { DEFAULT_RATE_PER_SECOND, StartSpacer } from "../../src/adapters/bdns/limiter.js";
+import { parseEnv } from "../../src/config/env.js";
+import { createJobDeps } from "../../src/functions/deps.js";
+import pino from "pino";
 import { searchRowSchema, detailSchema } from "../../src/adapters/bdns/schemas.js";
 import { errorSamples, makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
 
@@ -156,6 +159,17 @@ describe("the limiter", () => {
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(40);
     expect(bdns.tooMany()).toBe(0);
+  });
+
+  it("the default rate, the one serve uses, keeps a margin under BDNS's hard 10/s: starts ≥ 103 ms apart", async () => {
+    // Start times are taken inside the spacer's callback, where the request is written: no network or
+    // scheduling noise. A limiter at exactly 10/s starts 100 ms apart and fails here.
+    const deps = createJobDeps(parseEnv({}), pino({ level: "silent" }));
+    expect(deps.bdns.spacer.intervalMs).toBe(new StartSpacer(DEFAULT_RATE_PER_SECOND).intervalMs);
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 12 }, () => deps.bdns.spacer.run(async () => void starts.push(performance.now()))));
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(103);
   });
 
   it("without spacing, the same burst draws 429s from BDNS (the fake is strict enough to tell)", async () => {
