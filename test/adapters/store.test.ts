@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { detailSchema, searchRowSchema } from "../../src/adapters/bdns/schemas.js";
 import { canonicalJson, contentHash, Store, workItem, type WorkItem } from "../../src/adapters/store/store.js";
 import { makeDataset } from "../support/bdns-server.js";
+import { openDatabase } from "../../src/adapters/store/db.js";
+import { sql } from "kysely";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 let pgServer: TestPostgres;
@@ -37,6 +39,27 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
     await store.close();
     store = await Store.open(file);
     expect(await store.getConvocatoria(rows[0]!.numeroConvocatoria)).toMatchObject({ descripcion: `row ${rows[0]!.numeroConvocatoria}`, nivel1: "LOCAL" });
+  });
+
+  it("carries a database of the first schema over: its runs, their failures as failed items, stored documents' revisions", async () => {
+    await store.close();
+    const old = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-store-")), "v1.db") : await pgServer.createDatabase();
+    const { db } = await openDatabase(old, { upTo: "0001_initial" });
+    await sql`INSERT INTO sync_runs (run_id, kind, started_at, status, failed) VALUES ('old-run', 'sync', '2026-01-01T00:00:00.000Z', 'succeeded', 2)`.execute(db);
+    await sql`INSERT INTO sync_failures (run_id, bdns, document_id, failure, reason, at) VALUES ('old-run', '123', '', 'NOT_FOUND', 'gone', '2026-01-01T00:00:01.000Z'), ('old-run', '123', '77', 'UNKNOWN_DOCUMENT', 'not listed', '2026-01-01T00:00:02.000Z')`.execute(db);
+    await sql`INSERT INTO documentos (id, bdns, dat_mod, stored_at, first_seen_at, updated_at) VALUES ('77', '123', '2025-12-31', '2026-01-01T00:00:03.000Z', 'x', 'x')`.execute(db);
+    await db.destroy();
+    store = await Store.open(old);
+    expect(await store.getRun("old-run")).toMatchObject({ dataset: "convocatorias", kind: "sync", status: "succeeded", failed: 2, fetched: 0, removed: 0 });
+    expect((await store.getItems("old-run")).map((i) => [i.kind, i.item, i.state, i.failure])).toEqual([
+      ["detail", "123", "failed", "NOT_FOUND"],
+      ["document", "123/77", "failed", "UNKNOWN_DOCUMENT"],
+    ]);
+    expect(await store.getFailures("old-run")).toEqual([
+      expect.objectContaining({ bdns: "123", document_id: "", failure: "NOT_FOUND", reason: "gone", at: "2026-01-01T00:00:01.000Z" }),
+      expect.objectContaining({ bdns: "123", document_id: "77", failure: "UNKNOWN_DOCUMENT" }),
+    ]);
+    expect(await store.getDocument("77")).toMatchObject({ stored_dat_mod: "2025-12-31" });
   });
 
   it("upserts listing rows without duplicates and reports which have no detail", async () => {

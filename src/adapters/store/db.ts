@@ -17,7 +17,8 @@ export interface OpenedDb {
   location: string;
 }
 
-export async function openDatabase(databaseUrl: string | undefined): Promise<OpenedDb> {
+/** `upTo` stops at a named migration (tests of upgrades start from an older schema). */
+export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: string } = {}): Promise<OpenedDb> {
   const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
   let dialect: Dialect;
   let kind: OpenedDb["dialect"];
@@ -50,7 +51,7 @@ export async function openDatabase(databaseUrl: string | undefined): Promise<Ope
   }
   const db = new Kysely<Database>({ dialect });
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(kind) } });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = o.upTo ? await migrator.migrateTo(o.upTo) : await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName;

@@ -86,19 +86,53 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
       },
     },
 
-    "0002_run_items": {
+    "0002_runs_items_datasets": {
       async up(db: Kysely<unknown>) {
         // Which revision of a document the stored file is: BDNS can publish a corrected file of the
         // same size under a new datMod, and only this tells the document function to fetch it again.
         await db.schema.alterTable("documentos").addColumn("stored_dat_mod", "text").execute();
         await sql`UPDATE documentos SET stored_dat_mod = dat_mod WHERE stored_at IS NOT NULL`.execute(db);
 
+        // A run (one runId) can cover several datasets (`sync all`): one row per run and dataset.
+        await db.schema
+          .createTable("sync_runs_v2")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("dataset", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("window_from", "text")
+          .addColumn("window_to", "text")
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("finished_at", "text")
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("retry_of", "text")
+          .addColumn("pieces", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("pieces_done", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("listed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("queued", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("fetched", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("new", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("changed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("unchanged", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("removed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("failed", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("documents_stored", "integer", (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint("sync_runs_v2_pk", ["run_id", "dataset"])
+          .execute();
+        const kept = sql.raw("run_id, kind, window_from, window_to, started_at, finished_at, status, pieces, pieces_done, listed, queued, new, changed, unchanged, failed, documents_stored");
+        await sql`INSERT INTO sync_runs_v2 (dataset, ${kept}) SELECT 'convocatorias', ${kept} FROM sync_runs`.execute(db);
+        await db.schema.dropTable("sync_runs").execute();
+        await sql`ALTER TABLE sync_runs_v2 RENAME TO sync_runs`.execute(db);
+        await db.schema.createIndex("sync_runs_started").on("sync_runs").columns(["started_at"]).execute();
+
         // Every unit of work a run caused and where it stands, written as it happens.
         await db.schema
           .createTable("run_items")
           .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("dataset", "text", (c) => c.notNull())
           .addColumn("kind", "text", (c) => c.notNull())
           .addColumn("item", "text", (c) => c.notNull())
+          .addColumn("bdns", "text")
+          .addColumn("document_id", "text")
           .addColumn("state", "text", (c) => c.notNull())
           .addColumn("attempt", "integer", (c) => c.notNull().defaultTo(0))
           .addColumn("max_attempts", "integer")
@@ -107,10 +141,23 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
           .addColumn("next_attempt_at", "text")
           .addColumn("queued_at", "text")
           .addColumn("updated_at", "text", (c) => c.notNull())
-          .addPrimaryKeyConstraint("run_items_pk", ["run_id", "kind", "item"])
+          .addPrimaryKeyConstraint("run_items_pk", ["run_id", "dataset", "kind", "item"])
           .execute();
         await db.schema.createIndex("run_items_state").on("run_items").columns(["run_id", "state"]).execute();
         await db.schema.createIndex("run_items_failing").on("run_items").columns(["state", "updated_at"]).execute();
+
+        // sync_failures becomes what it always meant: the failed items (a view, so the failure is
+        // written once). Its rows so far become failed items.
+        await sql`INSERT INTO run_items (run_id, dataset, kind, item, bdns, document_id, state, failure, reason, queued_at, updated_at)
+          SELECT run_id, 'convocatorias',
+                 CASE WHEN document_id <> '' THEN 'document' WHEN bdns <> '' THEN 'detail' ELSE 'sync' END,
+                 CASE WHEN document_id <> '' THEN bdns || '/' || document_id ELSE bdns END,
+                 NULLIF(bdns, ''), NULLIF(document_id, ''), 'failed', failure, reason, at, at
+          FROM sync_failures`.execute(db);
+        await db.schema.dropTable("sync_failures").execute();
+        await sql`CREATE VIEW sync_failures AS
+          SELECT run_id, dataset, kind, item, COALESCE(bdns, '') AS bdns, COALESCE(document_id, '') AS document_id, failure, reason, updated_at AS at
+          FROM run_items WHERE state = 'failed'`.execute(db);
       },
     },
   };

@@ -53,46 +53,65 @@ export interface DocumentosTable {
 
 export interface SyncRunsTable {
   run_id: string;
-  /** What started it: sync (a window), detail or document (a direct request). */
+  /** One row per run and dataset: `sync all` is one run over every dataset. */
+  dataset: string;
+  /** What started it: sync (a window or a full fetch), detail or document (a direct request). */
   kind: string;
   window_from: string | null;
   window_to: string | null;
   started_at: string;
   finished_at: string | null;
-  /** running → succeeded (every piece of the window listed and fanned out) | failed. */
+  /** running → succeeded (every piece fetched and fanned out) | failed. */
   status: string;
-  /** Pieces (≤ 7 days) of the window, and how many are done. */
+  /** The run whose failed items this one re-requested (`ayida-jobs retry`). */
+  retry_of: string | null;
+  /** Pieces of the work (windows of ≤ 7 days, sweep values), and how many are done. */
   pieces: Generated<number>;
   pieces_done: Generated<number>;
+  /** convocatorias: listing rows seen; queued: detail events sent. */
   listed: Generated<number>;
   queued: Generated<number>;
+  /** Rows fetched (datasets), and what storing them did. */
+  fetched: Generated<number>;
   new: Generated<number>;
   changed: Generated<number>;
   unchanged: Generated<number>;
+  removed: Generated<number>;
   failed: Generated<number>;
   documents_stored: Generated<number>;
 }
 
+/** A view over run_items: the items that failed for good. */
 export interface SyncFailuresTable {
   run_id: string;
+  dataset: string;
+  kind: string;
+  item: string;
+  /** '' when the item is not a convocatoria's. */
   bdns: string;
-  /** '' when the failure is the convocatoria's, not one of its documents. */
+  /** '' when the failure is not a document's. */
   document_id: string;
   failure: string;
   reason: string;
   at: string;
 }
 
-/** The kinds of work a run causes: its listing pieces, the details and documents they fan out. */
+/**
+ * The kinds of work a run causes: the request itself, its pieces (windows, sweep values), the
+ * details and documents they fan out.
+ */
 export type ItemKind = "sync" | "piece" | "detail" | "document";
 /** queued → (failing, attempt n of m)* → stored | unchanged | failed (for good). */
 export type ItemState = "queued" | "failing" | "stored" | "unchanged" | "failed";
 
 export interface RunItemsTable {
   run_id: string;
+  dataset: string;
   kind: ItemKind;
-  /** The item's key within the run: a BDNS code, `<bdns>/<documentId>`, a window `from..to`. */
+  /** The item's key within the run and dataset: a BDNS code, `<bdns>/<documentId>`, a window `from..to`, a sweep value. */
   item: string;
+  bdns: string | null;
+  document_id: string | null;
   state: ItemState;
   /** Attempts that failed so far (the last one is attempt n of max_attempts). */
   attempt: Generated<number>;

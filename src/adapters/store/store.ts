@@ -17,6 +17,8 @@ export type DetailOutcome = "new" | "changed" | "unchanged";
  * convocatoria and document it concerns (build them with `workItem`).
  */
 export interface WorkItem {
+  /** Default: convocatorias. */
+  dataset?: string;
   kind: ItemKind;
   key: string;
   bdns?: string;
@@ -41,7 +43,7 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
   if (d.announced_size !== null && d.announced_size !== d.stored_size) return false;
   return (d.stored_dat_mod ?? null) === (d.dat_mod ?? null);
 }
-export type RunCounter = "listed" | "queued" | "new" | "changed" | "unchanged" | "failed" | "documents_stored";
+export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored";
 
 export class Store {
   private constructor(
@@ -205,44 +207,69 @@ export class Store {
       .execute();
   }
 
-  // --- sync runs -------------------------------------------------------------------------------
+  // --- sync runs: one row per run and dataset -------------------------------------------------
 
   /** Start (or find) the run row; a run started by `detail`/`document` directly gets one on first use. */
-  async ensureRun(runId: string, kind: string, window: { from?: string; to?: string } = {}, now = isoNow()): Promise<void> {
+  async ensureRun(runId: string, kind: string, window: { from?: string; to?: string } = {}, dataset = CONVOCATORIAS, now = isoNow()): Promise<void> {
     await this.db
       .insertInto("sync_runs")
-      .values({ run_id: runId, kind, window_from: window.from ?? null, window_to: window.to ?? null, started_at: now, finished_at: null, status: "running" })
-      .onConflict((oc) => oc.column("run_id").doNothing())
+      .values({ run_id: runId, dataset, kind, window_from: window.from ?? null, window_to: window.to ?? null, started_at: now, finished_at: null, status: "running", retry_of: null })
+      .onConflict((oc) => oc.columns(["run_id", "dataset"]).doNothing())
       .execute();
   }
 
-  async setPieces(runId: string, pieces: number): Promise<void> {
-    await this.db.updateTable("sync_runs").set({ pieces }).where("run_id", "=", runId).execute();
+  async setPieces(runId: string, pieces: number, dataset = CONVOCATORIAS): Promise<void> {
+    await this.db.updateTable("sync_runs").set({ pieces }).where("run_id", "=", runId).where("dataset", "=", dataset).execute();
   }
 
-  /** One piece of the window is listed and fanned out; the last one marks the run succeeded. */
-  async completePiece(runId: string, now = isoNow()): Promise<{ done: number; of: number }> {
+  /** One piece of the work is fetched and fanned out; the last one marks the run succeeded. */
+  async completePiece(runId: string, dataset = CONVOCATORIAS, now = isoNow()): Promise<{ done: number; of: number }> {
     const row = await this.db
       .updateTable("sync_runs")
       .set((eb) => ({ pieces_done: eb("pieces_done", "+", 1) }))
       .where("run_id", "=", runId)
+      .where("dataset", "=", dataset)
       .returning(["pieces_done", "pieces"])
       .executeTakeFirstOrThrow();
-    if (row.pieces_done >= row.pieces) await this.db.updateTable("sync_runs").set({ status: "succeeded", finished_at: now }).where("run_id", "=", runId).where("status", "=", "running").execute();
+    if (row.pieces_done >= row.pieces) {
+      await this.db.updateTable("sync_runs").set({ status: "succeeded", finished_at: now }).where("run_id", "=", runId).where("dataset", "=", dataset).where("status", "=", "running").execute();
+    }
     return { done: row.pieces_done, of: row.pieces };
   }
 
-  async finishRun(runId: string, status: "succeeded" | "failed", now = isoNow()): Promise<void> {
-    await this.db.updateTable("sync_runs").set({ status, finished_at: now }).where("run_id", "=", runId).execute();
+  async finishRun(runId: string, status: "succeeded" | "failed", dataset = CONVOCATORIAS, now = isoNow()): Promise<void> {
+    await this.db.updateTable("sync_runs").set({ status, finished_at: now }).where("run_id", "=", runId).where("dataset", "=", dataset).execute();
   }
 
-  async count(runId: string, counter: RunCounter, by = 1): Promise<void> {
+  async count(runId: string, counter: RunCounter, by = 1, dataset = CONVOCATORIAS): Promise<void> {
     if (by === 0) return;
     await this.db
       .updateTable("sync_runs")
       .set((eb) => ({ [counter]: eb(sql.ref(counter), "+", by) }))
       .where("run_id", "=", runId)
+      .where("dataset", "=", dataset)
       .execute();
+  }
+
+  /** Several counters in one statement (a dataset page's fetched/new/changed/unchanged). */
+  async countAll(runId: string, dataset: string, counts: Partial<Record<RunCounter, number>>): Promise<void> {
+    const entries = Object.entries(counts).filter(([, by]) => by);
+    if (entries.length === 0) return;
+    await this.db
+      .updateTable("sync_runs")
+      .set((eb) => Object.fromEntries(entries.map(([counter, by]) => [counter, eb(sql.ref(counter), "+", by!)])))
+      .where("run_id", "=", runId)
+      .where("dataset", "=", dataset)
+      .execute();
+  }
+
+  async getRun(runId: string, dataset = CONVOCATORIAS) {
+    return this.db.selectFrom("sync_runs").selectAll().where("run_id", "=", runId).where("dataset", "=", dataset).executeTakeFirst();
+  }
+
+  /** Every dataset's row of one run. */
+  async getRunRows(runId: string) {
+    return this.db.selectFrom("sync_runs").selectAll().where("run_id", "=", runId).orderBy("dataset").execute();
   }
 
   // --- run items: what a run caused, and where each piece of work stands ---------------------
@@ -250,11 +277,11 @@ export class Store {
   /** Items about to be fanned out. Re-queuing (a retried step) leaves an item's progress alone. */
   async queueItems(runId: string, items: readonly WorkItem[], now = isoNow()): Promise<void> {
     for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
-      const values = items.slice(i, i + ROWS_PER_INSERT).map((it) => ({ run_id: runId, kind: it.kind, item: it.key, state: "queued" as const, queued_at: now, updated_at: now }));
+      const values = items.slice(i, i + ROWS_PER_INSERT).map((it) => ({ ...itemRow(runId, it), state: "queued" as const, queued_at: now, updated_at: now }));
       await this.db
         .insertInto("run_items")
         .values(values)
-        .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doNothing())
+        .onConflict((oc) => oc.columns(ITEM_KEY).doNothing())
         .execute();
     }
   }
@@ -264,8 +291,8 @@ export class Store {
     const set = { state, failure: null, reason: null, next_attempt_at: null, updated_at: now };
     await this.db
       .insertInto("run_items")
-      .values({ run_id: runId, kind: it.kind, item: it.key, queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doUpdateSet(set))
+      .values({ ...itemRow(runId, it), queued_at: now, ...set })
+      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set))
       .execute();
   }
 
@@ -277,48 +304,54 @@ export class Store {
     const set = { state: "failing" as const, attempt: f.attempt, max_attempts: f.maxAttempts, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: f.nextAttemptAt, updated_at: now };
     await this.db
       .insertInto("run_items")
-      .values({ run_id: runId, kind: it.kind, item: it.key, queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doUpdateSet(set).where("run_items.state", "not in", ["stored", "unchanged", "failed"]))
+      .values({ ...itemRow(runId, it), queued_at: now, ...set })
+      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "not in", ["stored", "unchanged", "failed"]))
       .execute();
   }
 
   /**
    * The item failed for good: a permanent failure, or every retry spent. Marked once (a failure
-   * handler after a permanent failure keeps the first, more precise reason) and counted once; also
-   * listed in sync_failures.
+   * handler after a permanent failure keeps the first, more precise reason) and counted once; the
+   * sync_failures view lists it.
    */
   async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string }, now = isoNow()): Promise<void> {
-    const reason = f.reason.slice(0, 500);
-    const set = { state: "failed" as const, failure: f.failure, reason, next_attempt_at: null, updated_at: now };
+    const set = { state: "failed" as const, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: null, updated_at: now };
     const marked = await this.db
       .insertInto("run_items")
-      .values({ run_id: runId, kind: it.kind, item: it.key, queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(["run_id", "kind", "item"]).doUpdateSet(set).where("run_items.state", "<>", "failed"))
+      .values({ ...itemRow(runId, it), queued_at: now, ...set })
+      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "<>", "failed"))
       .executeTakeFirst();
-    if (Number(marked.numInsertedOrUpdatedRows ?? 0) === 0) return;
-    await this.db
-      .insertInto("sync_failures")
-      .values({ run_id: runId, bdns: it.bdns ?? "", document_id: it.documentId ?? "", failure: f.failure, reason, at: now })
-      .onConflict((oc) => oc.columns(["run_id", "bdns", "document_id"]).doNothing())
-      .execute();
-    await this.count(runId, "failed");
+    if (Number(marked.numInsertedOrUpdatedRows ?? 0) > 0) await this.count(runId, "failed", 1, it.dataset ?? CONVOCATORIAS);
   }
 
   async getItem(runId: string, it: WorkItem) {
-    return this.db.selectFrom("run_items").selectAll().where("run_id", "=", runId).where("kind", "=", it.kind).where("item", "=", it.key).executeTakeFirst();
+    return this.db
+      .selectFrom("run_items")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .where("dataset", "=", it.dataset ?? CONVOCATORIAS)
+      .where("kind", "=", it.kind)
+      .where("item", "=", it.key)
+      .executeTakeFirst();
   }
 
-  async getItems(runId: string) {
-    return this.db.selectFrom("run_items").selectAll().where("run_id", "=", runId).orderBy("kind").orderBy("item").execute();
+  async getItems(runId: string, dataset = CONVOCATORIAS) {
+    return this.db.selectFrom("run_items").selectAll().where("run_id", "=", runId).where("dataset", "=", dataset).orderBy("kind").orderBy("item").execute();
   }
 
-  async getRun(runId: string) {
-    return this.db.selectFrom("sync_runs").selectAll().where("run_id", "=", runId).executeTakeFirst();
+  /** The items of a run that failed for good (all datasets, unless one is named). */
+  async getFailures(runId: string, dataset?: string) {
+    let q = this.db.selectFrom("sync_failures").selectAll().where("run_id", "=", runId);
+    if (dataset) q = q.where("dataset", "=", dataset);
+    return q.orderBy("dataset").orderBy("kind").orderBy("item").execute();
   }
+}
 
-  async getFailures(runId: string) {
-    return this.db.selectFrom("sync_failures").selectAll().where("run_id", "=", runId).orderBy("bdns").execute();
-  }
+const CONVOCATORIAS = "convocatorias";
+const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
+
+function itemRow(runId: string, it: WorkItem) {
+  return { run_id: runId, dataset: it.dataset ?? CONVOCATORIAS, kind: it.kind, item: it.key, bdns: it.bdns ?? null, document_id: it.documentId ?? null };
 }
 
 /** sha256 of the canonical JSON (keys sorted, arrays in BDNS's order: their order carries meaning). */
