@@ -70,10 +70,12 @@ interface FailedRun {
 export function recordRunFailure<D>(deps: JobDeps, jobName: string, runKind: "sync" | "detail" | "document", itemOf: (data: D) => WorkItem) {
   return async ({ event, error }: FailedRun): Promise<void> => {
     const data = event.data.event.data;
+    const item = itemOf(data as D);
+    const dataset = item.dataset ?? "convocatorias";
     const store = await deps.store();
-    await store.ensureRun(data.runId, runKind);
-    await store.recordFailure(data.runId, itemOf(data as D), { failure: "RETRIES_EXHAUSTED", reason: error.message });
-    if (runKind === "sync") await store.finishRun(data.runId, "failed");
-    deps.logger.error({ jobName, runId: data.runId, bdns: data.bdns, documentId: data.documentId, err: error }, "run failed");
+    await store.ensureRun(data.runId, runKind, {}, dataset);
+    await store.recordFailure(data.runId, item, { failure: "RETRIES_EXHAUSTED", reason: error.message });
+    if (runKind === "sync") await store.finishRun(data.runId, "failed", dataset);
+    deps.logger.error({ jobName, runId: data.runId, dataset, item: item.key, err: error }, "run failed");
   };
 }

@@ -48,6 +48,20 @@ export const DOCUMENT_FLOW = {
   throttle: { limit: 2, period: "1s" as const, burst: 1 },
 };
 
+/** Every dataset's function (catálogos … concesiones): one request per step, pages ~2.5 s each. */
+export const DATASET_FLOW = {
+  retries: 4 as const,
+  concurrency: concurrency(2),
+  throttle: { limit: 1, period: "1s" as const },
+};
+
+/** A dataset's per-row details (planes estratégicos) and their documents: one request each. */
+export const DATASET_DETAIL_FLOW = {
+  retries: 4 as const,
+  concurrency: concurrency(2),
+  throttle: { limit: 2, period: "1s" as const, burst: 1 },
+};
+
 /**
  * When the next attempt of a failed step is due, after attempt `attempt` (zero-based) failed:
  * - 429: what BDNS asked (Retry-After), else 10 s;

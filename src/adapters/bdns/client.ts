@@ -21,6 +21,8 @@ export interface BdnsClientOptions {
   spacer?: StartSpacer;
   /** Per API request (default 30 s). A hung request must not hold a concurrency slot for hours. */
   timeoutMs?: number;
+  /** Per request for a page of up to 10,000 rows (~8 MB, ~2.5 s when BDNS is well; default 2 min). */
+  pageTimeoutMs?: number;
   /** Per document download, the whole transfer (default 10 min). */
   downloadTimeoutMs?: number;
   /** Attempts per request for transient failures (default 3). */
@@ -59,6 +61,8 @@ export class BdnsClient {
   private readonly backoffMs: number;
   private readonly userAgent: string;
   private readonly http: typeof fetch;
+  private readonly pageTimeoutMs: number;
+  private readonly pageHttp: typeof fetch;
 
   constructor(o: BdnsClientOptions = {}) {
     this.baseUrl = (o.baseUrl ?? DEFAULT_BDNS_API_URL).replace(/\/+$/, "");
@@ -69,20 +73,23 @@ export class BdnsClient {
     this.backoffMs = o.backoffMs ?? 500;
     this.userAgent = o.userAgent ?? `ayida-jobs/${pkg.version} (Ayida Portal BDNS sync; node ${process.version})`;
     this.http = createHttpFetch({ timeoutMs: this.timeoutMs });
+    this.pageTimeoutMs = o.pageTimeoutMs ?? 120_000;
+    this.pageHttp = createHttpFetch({ timeoutMs: this.pageTimeoutMs });
+  }
+
+  /**
+   * Any JSON endpoint (the datasets' lists, trees, pages and details): the answer parsed, `undefined`
+   * for 204 (BDNS's "empty"), every error shape a BdnsError, transient ones retried quickly.
+   * `page`: a listing page of up to 10,000 rows, which gets the longer timeout.
+   */
+  async fetchJson(path: string, params: Record<string, string> = {}, o: { page?: boolean } = {}): Promise<unknown> {
+    return this.retrying(async () => this.readJson(await this.fetch(path, params, o.page ? "page" : "api"), path));
   }
 
   /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
   async searchConvocatorias(p: SearchParams): Promise<SearchPage> {
-    const body = await this.retrying(() =>
-      this.getJson("/convocatorias/busqueda", {
-        fechaDesde: toBdnsDate(p.from),
-        fechaHasta: toBdnsDate(p.to),
-        page: String(p.page),
-        pageSize: String(p.pageSize),
-        order: "numeroConvocatoria",
-        direccion: "asc",
-      }),
-    );
+    const params = { fechaDesde: toBdnsDate(p.from), fechaHasta: toBdnsDate(p.to), page: String(p.page), pageSize: String(p.pageSize), order: "numeroConvocatoria", direccion: "asc" };
+    const body = await this.fetchJson("/convocatorias/busqueda", params, { page: true });
     if (body === undefined) return { content: [], totalPages: 0, totalElements: 0, last: true }; // 204
     return this.parse(searchPageSchema, body, "/convocatorias/busqueda");
   }
@@ -98,15 +105,20 @@ export class BdnsClient {
     return { detail, raw };
   }
 
-  /** Streams one attachment. The caller checks the size and hash while storing it. */
+  /** Streams one attachment of a convocatoria. The caller checks the size and hash while storing it. */
   async downloadDocument(idDocumento: string): Promise<Download> {
-    const path = "/convocatorias/documentos";
+    return this.download("/convocatorias/documentos", { idDocumento });
+  }
+
+  /** Streams a file from any download endpoint (convocatorias' and plans' documents). */
+  async download(path: string, params: Record<string, string>): Promise<Download> {
+    const idDocumento = Object.values(params).join(",");
     return this.retrying(async () => {
       // node:http, not fetch: a Node stream with backpressure to the socket holds ~25 MB less per
       // 200 MB download than fetch's web stream converted back (measured; BENCHMARKS.md).
       let res: IncomingMessage;
       try {
-        res = await this.spacer.run(() => request(this.url(path, { idDocumento }), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs }));
+        res = await this.spacer.run(() => request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs }));
       } catch (cause) {
         throw networkError(path, cause, this.downloadTimeoutMs);
       }
@@ -130,15 +142,16 @@ export class BdnsClient {
     return `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
   }
 
-  private async getJson(path: string, params: Record<string, string>): Promise<unknown> {
-    return this.readJson(await this.fetch(path, params), path);
+  private async getJson(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<unknown> {
+    return this.readJson(await this.fetch(path, params, kind), path);
   }
 
-  private async fetch(path: string, params: Record<string, string>): Promise<Response> {
+  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<Response> {
+    const http = kind === "page" ? this.pageHttp : this.http;
     try {
-      return await this.spacer.run(() => this.http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
+      return await this.spacer.run(() => http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
     } catch (cause) {
-      throw networkError(path, cause, this.timeoutMs);
+      throw networkError(path, cause, kind === "page" ? this.pageTimeoutMs : this.timeoutMs);
     }
   }
 

@@ -15,6 +15,12 @@ export interface OpenedDb {
   dialect: "sqlite" | "postgres";
   /** Where the data lives, without credentials: a file path or host/database. */
   location: string;
+  /**
+   * The driver underneath, for the bulk paths (a dataset page of 10,000 rows): better-sqlite3's
+   * synchronous prepared statements, PostgreSQL's pool. Kysely serves every other query.
+   */
+  sqlite?: import("better-sqlite3").Database;
+  pgPool?: import("pg").Pool;
 }
 
 /** `upTo` stops at a named migration (tests of upgrades start from an older schema). */
@@ -23,6 +29,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
   let dialect: Dialect;
   let kind: OpenedDb["dialect"];
   let location: string;
+  let raw: Pick<OpenedDb, "sqlite" | "pgPool">;
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import("pg");
     // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
@@ -34,8 +41,10 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
     };
     const parsed = new URL(url);
     location = `${parsed.host}${parsed.pathname}`;
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types }) });
+    const pool = new pg.Pool({ connectionString: url, max: 10, types });
+    dialect = new PostgresDialect({ pool });
     kind = "postgres";
+    raw = { pgPool: pool };
   } else {
     const file = resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
     mkdirSync(dirname(file), { recursive: true });
@@ -47,6 +56,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
     sqlite.pragma("busy_timeout = 5000");
     dialect = new SqliteDialect({ database: sqlite });
     kind = "sqlite";
+    raw = { sqlite };
     location = file;
   }
   const db = new Kysely<Database>({ dialect });
@@ -57,5 +67,5 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed at ${location}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { db, dialect: kind, location };
+  return { db, dialect: kind, location, ...raw };
 }

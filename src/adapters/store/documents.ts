@@ -44,6 +44,15 @@ export class DocumentStore {
    */
   relativePath(bdns: string, documentId: string, originalName: string | null): string {
     if (!/^\d{1,10}$/.test(bdns)) throw new Error(`invalid BDNS code for a folder: ${JSON.stringify(bdns)}`);
+    return this.relativePathIn([bdns], documentId, originalName);
+  }
+
+  /**
+   * `<folder>/…/<documentId>-<readable name>` for documents that are not a convocatoria's (a plan's:
+   * `planes-estrategicos/<idPES>/…`). Folder names are tokens; nothing can climb out.
+   */
+  relativePathIn(folders: readonly string[], documentId: string, originalName: string | null): string {
+    for (const f of folders) if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(f)) throw new Error(`invalid folder name: ${JSON.stringify(f)}`);
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(documentId)) throw new Error(`invalid document id for a file name: ${JSON.stringify(documentId)}`);
     const readable = basename((originalName ?? "").replace(/\\/g, "/"))
       .normalize("NFKD")
@@ -51,7 +60,7 @@ export class DocumentStore {
       .replace(/[^A-Za-z0-9._-]+/g, "_")
       .replace(/^[._]+/, "")
       .slice(0, 100);
-    return `${bdns}/${documentId}${readable ? `-${readable}` : ""}`;
+    return `${folders.join("/")}/${documentId}${readable ? `-${readable}` : ""}`;
   }
 
   absolute(relPath: string): string {

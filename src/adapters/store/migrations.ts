@@ -1,5 +1,5 @@
 /** Schema migrations, run on first use. Append new ones; never edit one that has shipped. */
-import { sql, type Kysely, type Migration } from "kysely";
+import { sql, type ColumnDataType, type Kysely, type Migration, type RawBuilder } from "kysely";
 
 export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   // SQLite's REAL is 8 bytes; PostgreSQL's `real` is 4, too coarse for budgets.
@@ -160,5 +160,73 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
           FROM run_items WHERE state = 'failed'`.execute(db);
       },
     },
+
+    "0003_reference_datasets": {
+      async up(db: Kysely<unknown>) {
+        const table = datasetTable(db, dialect);
+        await table("catalogos", [["catalogo", "text"], ["ambito", "text"], ["id", "bigint"], ["descripcion", "text"]], ["catalogo", "ambito", "id"]);
+        await table("regiones", [["id", "bigint"], ["parent_id", "bigint"], ["level", "integer"], ["nuts", "text"], ["descripcion", "text"]], ["id"], ["parent_id"]);
+        await table("organos", [["id_admon", "text"], ["id", "bigint"], ["parent_id", "bigint"], ["level", "integer"], ["descripcion", "text"]], ["id_admon", "id"], ["parent_id"]);
+        await table("organos_agrupacion", [["id_admon", "text"], ["id", "bigint"], ["descripcion", "text"]], ["id_admon", "id"]);
+        await table(
+          "planes_estrategicos",
+          [["id", "bigint"], ["descripcion", "text"], ["descripcion_cooficial", "text"], ["tipo_plan", "text"], ["vigencia_desde", "integer"], ["vigencia_hasta", "integer"], ["ambitos", "text"]],
+          ["id"],
+          [],
+          // the plan's detail, written by the detail function (null until fetched)
+          [["detail_json", "text"], ["detail_hash", "text"], ["fecha_aprobacion", "text"], ["detail_fetched_at", "text"]],
+        );
+        await db.schema
+          .createTable("planes_estrategicos_documentos")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("parent_id", "text", (c) => c.notNull())
+          .addColumn("nombre_fic", "text")
+          .addColumn("raw_json", "text", (c) => c.notNull())
+          .addColumn("sha256", "text")
+          .addColumn("stored_size", "bigint")
+          .addColumn("stored_path", "text")
+          .addColumn("stored_at", "text")
+          .addColumn("first_seen_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("planes_estrategicos_documentos_parent_id").on("planes_estrategicos_documentos").column("parent_id").execute();
+        await table("grandes_beneficiarios", [["id_persona", "bigint"], ["ejercicio", "integer"], ["nif", "text"], ["beneficiario", "text"], ["ayuda_e_total", "real"]], ["id_persona", "ejercicio"], ["nif", "ejercicio"]);
+        await table(
+          "sanciones",
+          [
+            ["sancion_key", "text"], ["numero_convocatoria", "text"], ["convocatoria", "text"], ["nivel1", "text"], ["nivel2", "text"], ["nivel3", "text"],
+            ["nif", "text"], ["sancionado", "text"], ["fecha_concesion", "text"], ["fecha_sancion", "text"], ["infraccion", "text"], ["importe", "real"],
+            ["importe_multa", "real"], ["inicio_inhabilitacion", "text"], ["fin_inhabilitacion", "text"],
+          ],
+          ["sancion_key"],
+          ["numero_convocatoria", "nif"],
+        );
+      },
+    },
+  };
+}
+
+type DatasetColumnType = "text" | "integer" | "bigint" | "real";
+
+/**
+ * A dataset table (src/adapters/store/dataset-tables.ts): its declared columns, its natural key as the
+ * primary key, the standard columns every dataset table has, and indexes the portal's queries need.
+ */
+function datasetTable(db: Kysely<unknown>, dialect: "sqlite" | "postgres") {
+  const type = (t: DatasetColumnType): ColumnDataType | RawBuilder<unknown> => (t === "real" ? (dialect === "postgres" ? sql`double precision` : sql`real`) : t);
+  return async (name: string, columns: Array<[string, DatasetColumnType]>, key: string[], indexes: string[] = [], extra: Array<[string, DatasetColumnType]> = []) => {
+    let t = db.schema.createTable(name);
+    for (const [c, ty] of columns) t = t.addColumn(c, type(ty), (b) => (key.includes(c) ? b.notNull() : b));
+    t = t
+      .addColumn("raw_json", "text", (c) => c.notNull())
+      .addColumn("content_hash", "text", (c) => c.notNull())
+      .addColumn("first_seen_at", "text", (c) => c.notNull())
+      .addColumn("last_seen_at", "text", (c) => c.notNull())
+      .addColumn("last_changed_at", "text", (c) => c.notNull())
+      .addColumn("removed_at", "text")
+      .addColumn("last_run_id", "text");
+    for (const [c, ty] of extra) t = t.addColumn(c, type(ty));
+    await t.addPrimaryKeyConstraint(`${name}_pk`, key as never[]).execute();
+    for (const c of indexes) await db.schema.createIndex(`${name}_${c}`).on(name).column(c).execute();
   };
 }

@@ -98,9 +98,9 @@ export interface SyncFailuresTable {
 
 /**
  * The kinds of work a run causes: the request itself, its pieces (windows, sweep values), the
- * details and documents they fan out.
+ * details and documents they fan out; `record`: a record BDNS sent that its schema refused.
  */
-export type ItemKind = "sync" | "piece" | "detail" | "document";
+export type ItemKind = "sync" | "piece" | "detail" | "document" | "record";
 /** queued → (failing, attempt n of m)* → stored | unchanged | failed (for good). */
 export type ItemState = "queued" | "failing" | "stored" | "unchanged" | "failed";
 

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb } from "./db.js";
+import { DatasetTables } from "./dataset-tables.js";
 import type { Database, DocumentosTable, ItemKind } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
@@ -46,15 +47,21 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
 export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored";
 
 export class Store {
+  /** The datasets' tables (bulk writes of pages, removal marking). */
+  readonly tables: DatasetTables;
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: OpenedDb["dialect"],
     readonly location: string,
-  ) {}
+    raw: Pick<OpenedDb, "sqlite" | "pgPool">,
+  ) {
+    this.tables = new DatasetTables(db, raw);
+  }
 
   static async open(databaseUrl?: string): Promise<Store> {
-    const { db, dialect, location } = await openDatabase(databaseUrl);
-    return new Store(db, dialect, location);
+    const { db, dialect, location, ...raw } = await openDatabase(databaseUrl);
+    return new Store(db, dialect, location, raw);
   }
 
   close(): Promise<void> {

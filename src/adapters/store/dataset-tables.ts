@@ -1,0 +1,310 @@
+/**
+ * The datasets' tables: a page of rows stored in one transaction, the run's counters moved in the
+ * same transaction, and the rows a completed fetch no longer returned marked removed (never
+ * deleted). The declaration (src/datasets) says which columns a table has; every table also has:
+ *
+ *   raw_json         the row as BDNS sent it (its latest spelling)
+ *   content_hash     sha256 of its canonical form (noise taken out): what "changed" means
+ *   first_seen_at, last_seen_at, last_changed_at, removed_at (null while BDNS still lists it), last_run_id
+ *
+ * A page is the unit: ~10,000 rows (~8 MB from BDNS), one in memory at a time. SQLite writes it
+ * through one prepared statement inside one synchronous transaction (no other query can interleave:
+ * the event loop is ours until it commits); PostgreSQL through one multi-row upsert from a JSON
+ * parameter (json_to_recordset). Everything else goes through Kysely, for both.
+ */
+import { sql, type Kysely } from "kysely";
+import type { ColumnType, ColumnValue, TableDeclaration } from "../../datasets/types.js";
+import type { OpenedDb } from "./db.js";
+import type { Database } from "./schema.js";
+
+/** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
+export interface PreparedRow {
+  values: ColumnValue[];
+  raw: string;
+  hash: string;
+}
+
+export interface PageCounts {
+  /** Rows received, repeats included. */
+  fetched: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  /** Seen already since `since` (offset paging over days still receiving rows repeats rows). */
+  repeated: number;
+}
+
+export interface PageWrite {
+  runId: string;
+  dataset: string;
+  now: string;
+  /** When the fetch these rows belong to began: a row seen at or after it is a repeat. */
+  since: string;
+}
+
+/** What a completed fetch covers: the rows its removal may mark. */
+export interface RemovalScope {
+  /** Column = value for each (e.g. catalogo and ambito). */
+  equals: Record<string, ColumnValue>;
+  /** Windowed fetches: the row's own registration date within [from, to]. */
+  dateRange?: { column: string; from: string; to: string };
+}
+
+export const STANDARD_COLUMNS = ["raw_json", "content_hash", "first_seen_at", "last_seen_at", "last_changed_at", "removed_at", "last_run_id"] as const;
+
+export class DatasetTables {
+  private readonly writers = new Map<string, TableWriter>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly raw: Pick<OpenedDb, "sqlite" | "pgPool">,
+  ) {}
+
+  /** The details (and documents) of a table's rows. */
+  details(table: TableDeclaration<any>): DetailTable {
+    return new DetailTable(this.db, table.name, table.key[0]!);
+  }
+
+  of(table: TableDeclaration<any>): TableWriter {
+    let w = this.writers.get(table.name);
+    if (!w) {
+      w = this.raw.sqlite ? new SqliteTableWriter(this.db, table, this.raw.sqlite) : new PostgresTableWriter(this.db, table, this.raw.pgPool!);
+      this.writers.set(table.name, w);
+    }
+    return w;
+  }
+}
+
+export abstract class TableWriter {
+  readonly name: string;
+  readonly columns: string[];
+  protected readonly keyIndex: number[];
+
+  constructor(
+    protected readonly db: Kysely<Database>,
+    readonly table: TableDeclaration<any>,
+  ) {
+    this.name = table.name;
+    this.columns = Object.keys(table.columns);
+    this.keyIndex = table.key.map((k) => {
+      const i = this.columns.indexOf(k);
+      if (i < 0) throw new Error(`table ${table.name}: key column ${k} is not a declared column`);
+      return i;
+    });
+  }
+
+  /** Store one page; the run's counters move in the same transaction. */
+  abstract writePage(rows: readonly PreparedRow[], o: PageWrite): Promise<PageCounts>;
+
+  /**
+   * Mark removed what the completed fetch of `scope` did not return (not seen since it began);
+   * counted in the run's `removed`. Returns how many.
+   */
+  async markRemoved(scope: RemovalScope, o: PageWrite): Promise<number> {
+    const t = sql.table(this.name);
+    const conditions = [sql`removed_at IS NULL`, sql`last_seen_at < ${o.since}`];
+    for (const [column, value] of Object.entries(scope.equals)) conditions.push(value === null ? sql`${sql.ref(column)} IS NULL` : sql`${sql.ref(column)} = ${value}`);
+    if (scope.dateRange) {
+      const c = sql.ref(scope.dateRange.column);
+      conditions.push(sql`${c} >= ${scope.dateRange.from}`, sql`${c} <= ${scope.dateRange.to}`);
+    }
+    return this.db.transaction().execute(async (tx) => {
+      const r = await sql`UPDATE ${t} SET removed_at = ${o.now} WHERE ${sql.join(conditions, sql` AND `)}`.execute(tx);
+      const removed = Number(r.numAffectedRows ?? 0);
+      if (removed > 0) await sql`UPDATE sync_runs SET removed = removed + ${removed} WHERE run_id = ${o.runId} AND dataset = ${o.dataset}`.execute(tx);
+      return removed;
+    });
+  }
+
+  /** Of these keys (single-column keys), the ones whose `column` is still null (e.g. no detail yet). */
+  async keysWithNull(column: string, keys: readonly ColumnValue[]): Promise<ColumnValue[]> {
+    if (this.table.key.length !== 1) throw new Error(`table ${this.name}: keysWithNull needs a one-column key`);
+    const k = sql.ref(this.table.key[0]!);
+    const found: ColumnValue[] = [];
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const r = await sql<{ k: ColumnValue }>`SELECT ${k} AS k FROM ${sql.table(this.name)} WHERE ${k} IN (${sql.join(chunk)}) AND ${sql.ref(column)} IS NULL`.execute(this.db);
+      found.push(...r.rows.map((x) => x.k));
+    }
+    return found;
+  }
+
+  /** The key of a prepared row, as one string (within-page de-duplication). */
+  protected keyOf(values: readonly ColumnValue[]): string {
+    return this.keyIndex.length === 1 ? String(values[this.keyIndex[0]!]) : JSON.stringify(this.keyIndex.map((i) => values[i]));
+  }
+
+  /** A page can hold the same row twice: keep the last (latest) of each key, and say how many went. */
+  protected dedupe(rows: readonly PreparedRow[]): { unique: PreparedRow[]; dropped: number } {
+    const byKey = new Map<string, PreparedRow>();
+    for (const r of rows) byKey.set(this.keyOf(r.values), r);
+    return { unique: byKey.size === rows.length ? [...rows] : [...byKey.values()], dropped: rows.length - byKey.size };
+  }
+}
+
+interface Previous {
+  hash: string;
+  seen: string;
+  removed: string | null;
+}
+
+/** new / changed / unchanged / repeated, from what the table held before. */
+function classify(prev: Previous | undefined, hash: string, since: string): keyof Omit<PageCounts, "fetched"> {
+  if (!prev) return "new";
+  if (prev.seen >= since) return "repeated";
+  if (prev.removed !== null || prev.hash !== hash) return "changed"; // back after removal counts as a change
+  return "unchanged";
+}
+
+function upsertAssignments(table: string, columns: readonly string[], key: readonly string[]): string {
+  const set = columns.filter((c) => !key.includes(c)).map((c) => `${c} = excluded.${c}`);
+  set.push(
+    "raw_json = excluded.raw_json",
+    // last_changed_at moves only with the content (or when a removed row comes back)
+    `last_changed_at = CASE WHEN ${table}.content_hash = excluded.content_hash AND ${table}.removed_at IS NULL THEN ${table}.last_changed_at ELSE excluded.last_changed_at END`,
+    "content_hash = excluded.content_hash",
+    "last_seen_at = excluded.last_seen_at",
+    "removed_at = NULL",
+    "last_run_id = excluded.last_run_id",
+  );
+  return set.join(", ");
+}
+
+class SqliteTableWriter extends TableWriter {
+  private readonly write: (rows: readonly PreparedRow[], o: PageWrite) => PageCounts;
+
+  constructor(db: Kysely<Database>, table: TableDeclaration<any>, sqlite: import("better-sqlite3").Database) {
+    super(db, table);
+    const t = table.name;
+    const all = [...this.columns, ...STANDARD_COLUMNS];
+    const previous = sqlite.prepare<unknown[], Previous>(`SELECT content_hash AS hash, last_seen_at AS seen, removed_at AS removed FROM ${t} WHERE ${table.key.map((k) => `${k} = ?`).join(" AND ")}`);
+    const upsert = sqlite.prepare(`INSERT INTO ${t} (${all.join(", ")}) VALUES (${all.map(() => "?").join(", ")}) ON CONFLICT (${table.key.join(", ")}) DO UPDATE SET ${upsertAssignments(t, this.columns, table.key)}`);
+    const counters = sqlite.prepare("UPDATE sync_runs SET fetched = fetched + ?, new = new + ?, changed = changed + ?, unchanged = unchanged + ? WHERE run_id = ? AND dataset = ?");
+    this.write = sqlite.transaction((rows: readonly PreparedRow[], o: PageWrite): PageCounts => {
+      const { unique, dropped } = this.dedupe(rows);
+      const counts: PageCounts = { fetched: rows.length, new: 0, changed: 0, unchanged: 0, repeated: dropped };
+      for (const r of unique) {
+        counts[classify(previous.get(...this.keyIndex.map((i) => r.values[i])), r.hash, o.since)]++;
+        upsert.run(...r.values, r.raw, r.hash, o.now, o.now, o.now, null, o.runId);
+      }
+      counters.run(counts.fetched, counts.new, counts.changed, counts.unchanged, o.runId, o.dataset);
+      return counts;
+    });
+  }
+
+  async writePage(rows: readonly PreparedRow[], o: PageWrite): Promise<PageCounts> {
+    return this.write(rows, o);
+  }
+}
+
+const PG_TYPES: Record<ColumnType, string> = { text: "text", integer: "integer", bigint: "bigint", real: "double precision" };
+
+class PostgresTableWriter extends TableWriter {
+  private readonly previousSql: string;
+  private readonly upsertSql: string;
+
+  constructor(
+    db: Kysely<Database>,
+    table: TableDeclaration<any>,
+    private readonly pool: import("pg").Pool,
+  ) {
+    super(db, table);
+    const t = table.name;
+    const keyDefs = table.key.map((k) => `${k} ${PG_TYPES[table.columns[k]!.type]}`).join(", ");
+    this.previousSql = `SELECT ${table.key.map((k) => `t.${k}`).join(", ")}, t.content_hash AS hash, t.last_seen_at AS seen, t.removed_at AS removed
+      FROM ${t} t JOIN json_to_recordset($1::json) AS x(${keyDefs}) ON ${table.key.map((k) => `t.${k} = x.${k}`).join(" AND ")}`;
+    const defs = [...this.columns.map((c) => `${c} ${PG_TYPES[table.columns[c]!.type]}`), "raw_json text", "content_hash text"].join(", ");
+    this.upsertSql = `INSERT INTO ${t} (${[...this.columns, ...STANDARD_COLUMNS].join(", ")})
+      SELECT ${this.columns.join(", ")}, raw_json, content_hash, $2, $2, $2, NULL, $3 FROM json_to_recordset($1::json) AS x(${defs})
+      ON CONFLICT (${table.key.join(", ")}) DO UPDATE SET ${upsertAssignments(t, this.columns, table.key)}`;
+  }
+
+  async writePage(rows: readonly PreparedRow[], o: PageWrite): Promise<PageCounts> {
+    const { unique, dropped } = this.dedupe(rows);
+    const counts: PageCounts = { fetched: rows.length, new: 0, changed: 0, unchanged: 0, repeated: dropped };
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const keys = JSON.stringify(unique.map((r) => Object.fromEntries(this.table.key.map((k, j) => [k, r.values[this.keyIndex[j]!]]))));
+      const previous = new Map<string, Previous>();
+      for (const p of (await client.query<Record<string, ColumnValue> & Previous>(this.previousSql, [keys])).rows) {
+        previous.set(this.keyOf(this.columns.map((c) => (this.table.key.includes(c) ? p[c]! : null))), { hash: p.hash, seen: p.seen, removed: p.removed });
+      }
+      for (const r of unique) counts[classify(previous.get(this.keyOf(r.values)), r.hash, o.since)]++;
+      const payload = JSON.stringify(unique.map((r) => ({ ...Object.fromEntries(this.columns.map((c, i) => [c, r.values[i]])), raw_json: r.raw, content_hash: r.hash })));
+      await client.query(this.upsertSql, [payload, o.now, o.runId]);
+      await client.query("UPDATE sync_runs SET fetched = fetched + $1, new = new + $2, changed = changed + $3, unchanged = unchanged + $4 WHERE run_id = $5 AND dataset = $6", [
+        counts.fetched,
+        counts.new,
+        counts.changed,
+        counts.unchanged,
+        o.runId,
+        o.dataset,
+      ]);
+      await client.query("COMMIT");
+      return counts;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * A dataset's per-row details and their documents (planes estratégicos): the detail lives in its
+ * row's `detail_json` / `detail_hash` / `detail_fetched_at` (+ declared columns), the documents in
+ * `<table>_documentos`.
+ */
+export class DetailTable {
+  private readonly docs: string;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly table: string,
+    private readonly keyColumn: string,
+  ) {
+    this.docs = `${table}_documentos`;
+  }
+
+  /** Store a fetched detail on its row: new (first), changed (other hash) or unchanged. */
+  async storeDetail(id: string, detail: { json: string; hash: string; columns: Record<string, ColumnValue> }, now: string): Promise<"new" | "changed" | "unchanged" | "no-row"> {
+    return this.db.transaction().execute(async (tx) => {
+      const t = sql.table(this.table);
+      const k = sql.ref(this.keyColumn);
+      const prev = await sql<{ h: string | null }>`SELECT detail_hash AS h FROM ${t} WHERE ${k} = ${id}`.execute(tx);
+      if (prev.rows.length === 0) return "no-row";
+      const before = prev.rows[0]!.h;
+      const outcome = before === null ? "new" : before === detail.hash ? "unchanged" : "changed";
+      const sets = [sql`detail_json = ${detail.json}`, sql`detail_hash = ${detail.hash}`, sql`detail_fetched_at = ${now}`];
+      for (const [c, v] of Object.entries(detail.columns)) sets.push(sql`${sql.ref(c)} = ${v}`);
+      await sql`UPDATE ${t} SET ${sql.join(sets)} WHERE ${k} = ${id}`.execute(tx);
+      return outcome;
+    });
+  }
+
+  /** Record the documents a detail lists; returns the ids never stored. */
+  async upsertDocuments(parentId: string, docs: ReadonlyArray<{ id: string; name: string | null; raw: string }>, now: string): Promise<string[]> {
+    if (docs.length === 0) return [];
+    const t = sql.table(this.docs);
+    await this.db.transaction().execute(async (tx) => {
+      for (const d of docs) {
+        await sql`INSERT INTO ${t} (id, parent_id, nombre_fic, raw_json, first_seen_at, updated_at) VALUES (${d.id}, ${parentId}, ${d.name}, ${d.raw}, ${now}, ${now})
+          ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, nombre_fic = excluded.nombre_fic, raw_json = excluded.raw_json, updated_at = excluded.updated_at`.execute(tx);
+      }
+    });
+    const stored = await sql<{ id: string }>`SELECT id FROM ${t} WHERE id IN (${sql.join(docs.map((d) => d.id))}) AND stored_at IS NOT NULL`.execute(this.db);
+    const done = new Set(stored.rows.map((r) => r.id));
+    return docs.map((d) => d.id).filter((id) => !done.has(id));
+  }
+
+  async getDocument(id: string) {
+    const r = await sql<{ id: string; parent_id: string; nombre_fic: string | null; sha256: string | null; stored_size: number | null; stored_path: string | null; stored_at: string | null }>`SELECT id, parent_id, nombre_fic, sha256, stored_size, stored_path, stored_at FROM ${sql.table(this.docs)} WHERE id = ${id}`.execute(this.db);
+    return r.rows[0];
+  }
+
+  async markDocumentStored(id: string, stored: { sha256: string; size: number; path: string }, now: string): Promise<void> {
+    await sql`UPDATE ${sql.table(this.docs)} SET sha256 = ${stored.sha256}, stored_size = ${stored.size}, stored_path = ${stored.path}, stored_at = ${now}, updated_at = ${now} WHERE id = ${id}`.execute(this.db);
+  }
+}

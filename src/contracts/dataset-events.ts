@@ -1,0 +1,60 @@
+/**
+ * The datasets' events, generated from their declarations (src/datasets): per dataset
+ *   <name>/sync.requested         { runId, timestamp, full?, from?, to? }   what users and routes send
+ *   <name>/sync.piece.requested   { runId, timestamp, full?, feed, sweep?, from?, to? }   the fan-out of a sync (internal)
+ * and, for a dataset with per-row details (planes estratégicos),
+ *   <name>/detail.requested       { id, runId, timestamp }
+ *   <name>/document.requested     { id, documentId, runId, timestamp }
+ * Plain zod/mini, like schemas.ts: the CLI validates and builds them without loading the SDK.
+ */
+import * as z from "zod/mini";
+import type { DatasetDeclaration } from "../datasets/types.js";
+import { InvalidInputError } from "./errors.js";
+import { labelledEventId } from "./event-id.js";
+import { documentId, isoDate, runId, timestamp } from "./rules.js";
+
+const flag = z.optional(z.boolean("must be true or false"));
+const fromNotAfterTo = z.refine<{ from?: string | undefined; to?: string | undefined }>((d) => !d.from || !d.to || d.from <= d.to, { message: "must not be after to", path: ["from"] });
+const token = (rule: string) => z.string(rule).check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, rule));
+
+export const datasetSyncData = z.object({ runId, timestamp, full: flag, from: z.optional(isoDate), to: z.optional(isoDate) }).check(fromNotAfterTo);
+export const datasetPieceData = z
+  .object({ runId, timestamp, full: flag, feed: token("must be a feed id"), sweep: z.optional(token("must be a sweep value")), from: z.optional(isoDate), to: z.optional(isoDate) })
+  .check(fromNotAfterTo);
+export const datasetDetailData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), runId, timestamp });
+export const datasetDocumentData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), documentId, runId, timestamp });
+
+export type DatasetSyncData = z.infer<typeof datasetSyncData>;
+export type DatasetPieceData = z.infer<typeof datasetPieceData>;
+export type DatasetDetailData = z.infer<typeof datasetDetailData>;
+export type DatasetDocumentData = z.infer<typeof datasetDocumentData>;
+
+export type DatasetEventKind = "sync" | "piece" | "detail" | "document";
+
+export const DATASET_EVENT_SCHEMAS = { sync: datasetSyncData, piece: datasetPieceData, detail: datasetDetailData, document: datasetDocumentData } as const;
+
+/** Each kind's business keys, declared once: with the runId they make the event id. */
+export const DATASET_EVENT_KEYS: Record<DatasetEventKind, readonly string[]> = {
+  sync: ["from", "to", "full"],
+  piece: ["feed", "sweep", "from", "to", "full"],
+  detail: ["id"],
+  document: ["id", "documentId"],
+};
+
+export function datasetEventName(d: Pick<DatasetDeclaration, "name">, kind: DatasetEventKind): string {
+  return `${d.name}/${kind === "sync" ? "sync.requested" : kind === "piece" ? "sync.piece.requested" : kind === "detail" ? "detail.requested" : "document.requested"}`;
+}
+
+/** A dataset event ready to send: validated against its schema, keyed by its business keys and runId. */
+export interface DatasetEventPayload<D = Record<string, unknown>> {
+  name: string;
+  data: D;
+  id: string;
+}
+
+export function datasetPayload<K extends DatasetEventKind>(d: Pick<DatasetDeclaration, "name">, kind: K, data: z.infer<(typeof DATASET_EVENT_SCHEMAS)[K]>): DatasetEventPayload<z.infer<(typeof DATASET_EVENT_SCHEMAS)[K]>> {
+  const result = DATASET_EVENT_SCHEMAS[kind].safeParse(data);
+  if (!result.success) throw new InvalidInputError(result.error.issues.map((i) => ({ field: i.path.join(".") || "data", value: (data as Record<PropertyKey, unknown>)[i.path[0] ?? ""], rule: i.message })));
+  const name = datasetEventName(d, kind);
+  return { name, data, id: labelledEventId(name, data as Record<string, unknown>, DATASET_EVENT_KEYS[kind]) };
+}

@@ -1,0 +1,63 @@
+/**
+ * BDNS's known noise, each a finding (reference/dataset-layer-anchors.md), as small pure helpers the
+ * dataset declarations use in their `normalise` and their columns.
+ */
+
+/** "B00000000 EMPRESA SL" / "B00000011 - EMPRESA SL" / "***1234** NOMBRE" → the NIF, the first token. */
+export function nifOf(beneficiario: unknown): string | null {
+  if (typeof beneficiario !== "string") return null;
+  const first = beneficiario.trim().split(/\s+/)[0];
+  return first ? first : null;
+}
+
+/** The name after the NIF (and the " - " state aid writes between them). */
+export function nameOf(beneficiario: unknown): string | null {
+  if (typeof beneficiario !== "string") return null;
+  const rest = beneficiario.trim().replace(/^\S+\s*(?:-\s+)?/, "").trim();
+  return rest || null;
+}
+
+/** A joined list BDNS returns shuffled, as its sorted elements (`#` in ayudas de estado). */
+export function sortedList(value: unknown, separator: string | RegExp): string[] | null {
+  if (typeof value !== "string") return value === null || value === undefined ? null : [String(value)];
+  return value
+    .split(separator)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
+}
+
+/**
+ * minimis' `sectorActividad`: `; `-joined and shuffled, but some CNAE labels contain `;` themselves
+ * ("84.1 - Administración Pública y defensa; Seguridad Social obligatoria"): split only where the next
+ * element begins (a CNAE code, a letter section or a number, followed by " - ").
+ */
+export const CNAE_LIST_SEPARATOR = /;\s*(?=(?:[A-U]|\d{1,2}(?:\.\d{1,2})?) - )/;
+
+/** A string that may hold a number ("2024") as a number; other values as they are. */
+export function toInt(value: unknown): number | null {
+  if (value === null || value === undefined || value === "") return null;
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) ? Math.trunc(n) : null;
+}
+
+export function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined || value === "") return null;
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function toText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const s = String(value).trim();
+  return s === "" ? null : s;
+}
+
+/** `2026-09-14` or `2024-10-14T15:57:09+02:00` → `2026-09-14`; anything else → null. */
+export function toDate(value: unknown): string | null {
+  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+}
+
+export function toFlag(value: unknown): number | null {
+  return typeof value === "boolean" ? (value ? 1 : 0) : null;
+}

@@ -1,0 +1,108 @@
+/**
+ * The datasets' tables on both databases: a page stored in one transaction with its counters,
+ * noise-free re-passes that change nothing, repeats across pages, removal scoped to what a completed
+ * fetch covered, and every declared table matching its migration.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Store } from "../../src/adapters/store/store.js";
+import type { PreparedRow } from "../../src/adapters/store/dataset-tables.js";
+import { STANDARD_COLUMNS } from "../../src/adapters/store/dataset-tables.js";
+import { DATASETS } from "../../src/datasets/index.js";
+import { catalogos } from "../../src/datasets/catalogos.js";
+import { readAnswer } from "../../src/functions/datasets/rows.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
+
+let pgServer: TestPostgres;
+beforeAll(async () => {
+  pgServer = await startPostgres();
+}, 60_000);
+afterAll(() => pgServer?.stop());
+
+const reglamentos = catalogos.feeds.find((f) => f.id === "reglamentos")!;
+const rowsOf = (list: unknown[], sweep = "C"): PreparedRow[] => readAnswer(reglamentos, list, { feed: "reglamentos", sweep }, "/reglamentos").rows;
+const t = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s)).toISOString();
+
+describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer.createDatabase());
+    for (const run of ["r1", "r2", "r3"]) await store.ensureRun(run, "sync", {}, "catalogos");
+  });
+  afterEach(() => store.close());
+
+  const table = () => store.tables.of(reglamentos.table);
+  const rows = async () => (await store.db.selectFrom("catalogos" as never).selectAll().orderBy("id" as never).orderBy("ambito" as never).execute()) as unknown as Array<Record<string, unknown>>;
+
+  it("stores a page: typed columns, raw JSON, hash, times; counters move in the same transaction", async () => {
+    const counts = await table().writePage(rowsOf([{ id: 0, descripcion: "SIN REGLAMENTO " }, { descripcion: "REGLAMENTO (UE) 2023/2831", id: 21 }]), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
+    expect(counts).toEqual({ fetched: 2, new: 2, changed: 0, unchanged: 0, repeated: 0 });
+    const stored = await rows();
+    expect(stored.map((r) => [r.catalogo, r.ambito, r.id, r.descripcion])).toEqual([["reglamentos", "C", 0, "SIN REGLAMENTO"], ["reglamentos", "C", 21, "REGLAMENTO (UE) 2023/2831"]]);
+    expect(JSON.parse(String(stored[0]!.raw_json))).toEqual({ id: 0, descripcion: "SIN REGLAMENTO " });
+    expect(stored[0]).toMatchObject({ first_seen_at: t(1), last_seen_at: t(1), last_changed_at: t(1), removed_at: null, last_run_id: "r1", content_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 2, new: 2, changed: 0, unchanged: 0 });
+  });
+
+  it("a second pass with only noise (order, trailing spaces, key order) changes nothing; a real change is one change", async () => {
+    await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }]), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
+    const second = await table().writePage(rowsOf([{ descripcion: "B ", id: 2 }, { id: 1, descripcion: " A" }]), { runId: "r2", dataset: "catalogos", now: t(11), since: t(10) });
+    expect(second).toMatchObject({ new: 0, changed: 0, unchanged: 2 });
+    expect((await rows()).map((r) => [r.last_changed_at, r.last_seen_at, r.descripcion])).toEqual([[t(1), t(11), "A"], [t(1), t(11), "B"]]);
+    const third = await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B2" }]), { runId: "r3", dataset: "catalogos", now: t(21), since: t(20) });
+    expect(third).toMatchObject({ new: 0, changed: 1, unchanged: 1 });
+    expect((await rows())[1]).toMatchObject({ descripcion: "B2", last_changed_at: t(21), first_seen_at: t(1) });
+  });
+
+  it("a row repeated within a page or across the pages of one fetch is stored once and counted once", async () => {
+    const first = await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }, { id: 1, descripcion: "A" }]), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
+    expect(first).toEqual({ fetched: 3, new: 2, changed: 0, unchanged: 0, repeated: 1 });
+    const next = await table().writePage(rowsOf([{ id: 2, descripcion: "B" }, { id: 3, descripcion: "C" }]), { runId: "r1", dataset: "catalogos", now: t(2), since: t(0) });
+    expect(next).toEqual({ fetched: 2, new: 1, changed: 0, unchanged: 0, repeated: 1 });
+    expect(await rows()).toHaveLength(3);
+    expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 5, new: 3, unchanged: 0 });
+  });
+
+  it("marks removed only what the completed fetch of its own scope did not return, never deletes; a comeback is a change", async () => {
+    await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }], "C"), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
+    await table().writePage(rowsOf([{ id: 1, descripcion: "A" }], "M"), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
+    // ámbito C again, without id 2; ámbito M not fetched this time
+    await table().writePage(rowsOf([{ id: 1, descripcion: "A" }], "C"), { runId: "r2", dataset: "catalogos", now: t(11), since: t(10) });
+    const removed = await table().markRemoved({ equals: { catalogo: "reglamentos", ambito: "C" } }, { runId: "r2", dataset: "catalogos", now: t(12), since: t(10) });
+    expect(removed).toBe(1);
+    const all = await rows();
+    expect(all.map((r) => [r.ambito, r.id, r.removed_at])).toEqual([["C", 1, null], ["M", 1, null], ["C", 2, t(12)]]);
+    expect(await store.getRun("r2", "catalogos")).toMatchObject({ removed: 1 });
+    const back = await table().writePage(rowsOf([{ id: 2, descripcion: "B" }], "C"), { runId: "r3", dataset: "catalogos", now: t(21), since: t(20) });
+    expect(back).toMatchObject({ changed: 1 });
+    expect((await rows()).find((r) => r.id === 2 && r.ambito === "C")).toMatchObject({ removed_at: null, last_changed_at: t(21) });
+  });
+
+  it("keysWithNull finds the rows still missing a column (details not fetched yet)", async () => {
+    const plans = DATASETS.find((d) => d.name === "planes-estrategicos")!;
+    const feed = plans.feeds[0]!;
+    const page = { content: [{ id: 3101, descripcion: "P1" }, { id: 3102, descripcion: "P2" }], totalPages: 1 };
+    await store.ensureRun("p", "sync", {}, plans.name);
+    await store.tables.of(feed.table).writePage(readAnswer(feed, page, { feed: feed.id }, "/x").rows, { runId: "p", dataset: plans.name, now: t(1), since: t(0) });
+    expect(await store.tables.of(feed.table).keysWithNull("detail_hash", [3101, 3102])).toEqual([3101, 3102]);
+    expect(await store.tables.details(feed.table).storeDetail("3101", { json: "{}", hash: "h", columns: { fecha_aprobacion: "2026-01-02" } }, t(2))).toBe("new");
+    expect(await store.tables.of(feed.table).keysWithNull("detail_hash", [3101, 3102])).toEqual([3102]);
+    expect(await store.tables.details(feed.table).storeDetail("3101", { json: "{}", hash: "h", columns: {} }, t(3))).toBe("unchanged");
+    expect(await store.tables.details(feed.table).storeDetail("9", { json: "{}", hash: "h", columns: {} }, t(3))).toBe("no-row");
+  });
+
+  it("every declared table exists with its declared columns, key and the standard columns", async () => {
+    const tables = await store.db.introspection.getTables();
+    for (const d of DATASETS) {
+      for (const feed of d.feeds) {
+        const found = tables.find((x) => x.name === feed.table.name);
+        expect(found, `${d.name}: table ${feed.table.name}`).toBeDefined();
+        const names = found!.columns.map((c) => c.name);
+        expect(names, `${feed.table.name} columns`).toEqual(expect.arrayContaining([...Object.keys(feed.table.columns), ...STANDARD_COLUMNS]));
+        for (const k of feed.table.key) expect(found!.columns.find((c) => c.name === k)!.isNullable, `${feed.table.name}.${k} is part of the key`).toBe(false);
+      }
+    }
+  });
+});
