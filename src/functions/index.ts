@@ -4,9 +4,19 @@ import type { JobDeps } from "./deps.js";
 import { processConvocatoriaDetail } from "./detail.js";
 import { processDocumentStorage } from "./document.js";
 import { createConvocatoriaJobs, processSyncPiece } from "./sync.js";
+import { DATASETS } from "../datasets/index.js";
+import { createDatasetFunction } from "./datasets/engine.js";
+import { createDetailFunctions } from "./datasets/details.js";
 
+/** Convocatorias' own four, then each dataset's sync function (and its details' functions). */
 export function createFunctions(inngest: AyidaInngest, deps: JobDeps) {
-  return [createConvocatoriaJobs(inngest, deps), processSyncPiece(inngest, deps), processConvocatoriaDetail(inngest, deps), processDocumentStorage(inngest, deps)];
+  return [
+    createConvocatoriaJobs(inngest, deps),
+    processSyncPiece(inngest, deps),
+    processConvocatoriaDetail(inngest, deps),
+    processDocumentStorage(inngest, deps),
+    ...DATASETS.flatMap((d) => [createDatasetFunction(inngest, deps, d), ...createDetailFunctions(inngest, deps, d)]),
+  ];
 }
 
 export { DETAIL_FUNCTION_ID } from "./detail.js";

@@ -14,10 +14,28 @@ import { Store } from "../../src/adapters/store/store.js";
 import { canonicalJson } from "../../src/adapters/store/store.js";
 import { parseEnv } from "../../src/config/env.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
+import { DATASETS } from "../../src/datasets/index.js";
 import { makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
 import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
 
 const SECRET = "cron-secret-for-tests-0123456789";
+
+/** The app's functions and their triggers: convocatorias' four, then one per dataset (and its details'), from the declarations. */
+const FUNCTIONS: Array<[string, string[]]> = [
+  ["ayida-portal-create-convocatoria-jobs", ["convocatorias/sync.requested"]],
+  ["ayida-portal-process-sync-piece", ["convocatorias/sync.piece.requested"]],
+  ["ayida-portal-process-convocatoria-detail", ["convocatorias/detail.requested"]],
+  ["ayida-portal-process-document-storage", ["documents/storage.requested"]],
+  ...DATASETS.flatMap((d): Array<[string, string[]]> => [
+    [`ayida-portal-sync-${d.name}`, [`${d.name}/sync.requested`, `${d.name}/sync.piece.requested`]],
+    ...(d.details
+      ? ([
+          [`ayida-portal-${d.name}-detail`, [`${d.name}/detail.requested`]],
+          [`ayida-portal-${d.name}-document`, [`${d.name}/document.requested`]],
+        ] as Array<[string, string[]]>)
+      : []),
+  ]),
+];
 const SIGNING_KEY = "signkey-prod-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const EVENT_KEY = "event-key-for-tests-abcdef";
 
@@ -65,11 +83,7 @@ describe("dev mode", () => {
     const res = await fetch(`${url}/health`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({
-      ok: true,
-      mode: "dev",
-      functions: ["ayida-portal-create-convocatoria-jobs", "ayida-portal-process-sync-piece", "ayida-portal-process-convocatoria-detail", "ayida-portal-process-document-storage"],
-    });
+    expect(JSON.parse(text)).toEqual({ ok: true, mode: "dev", functions: FUNCTIONS.map(([id]) => id) });
     expect(text).not.toContain(SECRET);
   });
 
@@ -162,23 +176,19 @@ describe("dev mode", () => {
 
   it("GET /api/inngest lists the functions; PUT registers them with the Dev Server", async () => {
     const intro = await (await fetch(`${url}/api/inngest`)).json();
-    expect(intro).toMatchObject({ mode: "dev", function_count: 8 }); // four functions, each with its failure handler
+    expect(intro).toMatchObject({ mode: "dev", function_count: FUNCTIONS.length * 2 }); // each with its failure handler
     const put = await fetch(`${url}/api/inngest`, { method: "PUT" });
     expect(put.status).toBe(200);
     const register = events.requests.find((r) => r.path === "/fn/register")!;
     const body = register.body as { appName: string; url: string; functions: Array<{ id: string; triggers: Array<{ event: string }> }> };
     expect(body.appName).toBe("ayida-portal");
     expect(body.url).toBe(`${url}/api/inngest`);
-    expect(body.functions.map((f) => [f.id, f.triggers[0]!.event])).toEqual([
-      ["ayida-portal-create-convocatoria-jobs", "convocatorias/sync.requested"],
-      ["ayida-portal-create-convocatoria-jobs-failure", "inngest/function.failed"],
-      ["ayida-portal-process-sync-piece", "convocatorias/sync.piece.requested"],
-      ["ayida-portal-process-sync-piece-failure", "inngest/function.failed"],
-      ["ayida-portal-process-convocatoria-detail", "convocatorias/detail.requested"],
-      ["ayida-portal-process-convocatoria-detail-failure", "inngest/function.failed"],
-      ["ayida-portal-process-document-storage", "documents/storage.requested"],
-      ["ayida-portal-process-document-storage-failure", "inngest/function.failed"],
-    ]);
+    expect(body.functions.map((f) => [f.id, f.triggers.map((t) => t.event)])).toEqual(
+      FUNCTIONS.flatMap(([id, triggers]) => [
+        [id, triggers],
+        [`${id}-failure`, ["inngest/function.failed"]],
+      ]),
+    );
   });
 
   it("POST /api/inngest shaped like the executor's request runs the detail function end to end", async () => {
