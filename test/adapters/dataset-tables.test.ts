@@ -7,6 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { sql } from "kysely";
 import { Store } from "../../src/adapters/store/store.js";
 import type { PreparedRow } from "../../src/adapters/store/dataset-tables.js";
 import { STANDARD_COLUMNS } from "../../src/adapters/store/dataset-tables.js";
@@ -93,6 +94,17 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     expect(await store.tables.details(feed.table).storeDetail("9", { json: "{}", hash: "h", columns: {} }, t(3))).toBe("no-row");
   });
 
+  /** Columns that lead an index of the table (the portal's queries use them). */
+  async function indexedColumns(table: string): Promise<string[]> {
+    if (store.dialect === "sqlite") {
+      const list = (await sql<{ name: string }>`SELECT name FROM pragma_index_list(${table})`.execute(store.db)).rows;
+      const cols = await Promise.all(list.map(async (i) => (await sql<{ name: string }>`SELECT name FROM pragma_index_info(${i.name})`.execute(store.db)).rows[0]?.name ?? ""));
+      return cols;
+    }
+    const rows = (await sql<{ def: string }>`SELECT indexdef AS def FROM pg_indexes WHERE tablename = ${table}`.execute(store.db)).rows;
+    return rows.map((r) => /\(([a-z_0-9]+)/.exec(r.def)?.[1] ?? "");
+  }
+
   it("every declared table exists with its declared columns, key and the standard columns", async () => {
     const tables = await store.db.introspection.getTables();
     for (const d of DATASETS) {
@@ -102,6 +114,9 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
         const names = found!.columns.map((c) => c.name);
         expect(names, `${feed.table.name} columns`).toEqual(expect.arrayContaining([...Object.keys(feed.table.columns), ...STANDARD_COLUMNS]));
         for (const k of feed.table.key) expect(found!.columns.find((c) => c.name === k)!.isNullable, `${feed.table.name}.${k} is part of the key`).toBe(false);
+        const indexed = await indexedColumns(feed.table.name);
+        for (const [c, col] of Object.entries(feed.table.columns)) if (col.index) expect(indexed, `${feed.table.name}.${c} is indexed`).toContain(c);
+        if (feed.table.registrationDate) expect(indexed, `${feed.table.name}: its registration date is indexed`).toContain(feed.table.registrationDate);
       }
     }
   });

@@ -203,6 +203,52 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         );
       },
     },
+
+    "0004_award_datasets": {
+      async up(db: Kysely<unknown>) {
+        const table = datasetTable(db, dialect);
+        const beneficiary: Array<[string, DatasetColumnType]> = [["nif", "text"], ["beneficiario", "text"]];
+        await table(
+          "concesiones",
+          [
+            ["id", "bigint"], ["cod_concesion", "text"], ["id_convocatoria", "bigint"], ["numero_convocatoria", "text"], ["convocatoria", "text"], ["descripcion_cooficial", "text"],
+            ["nivel1", "text"], ["nivel2", "text"], ["nivel3", "text"], ["codigo_invente", "text"], ["fecha_concesion", "text"], ["fecha_alta", "text"], ["id_persona", "bigint"],
+            ...beneficiary, ["instrumento", "text"], ["importe", "real"], ["ayuda_equivalente", "real"], ["url_br", "text"], ["tiene_proyecto", "integer"],
+          ],
+          ["id"],
+          ["id_convocatoria", "numero_convocatoria", "fecha_alta", "id_persona", "nif"],
+        );
+        await table(
+          "ayudas_estado",
+          [
+            ["id_concesion", "bigint"], ["cod_concesion", "text"], ["id_convocatoria", "bigint"], ["id_persona", "bigint"], ...beneficiary, ["convocante", "text"], ["reglamento", "text"],
+            ["objetivo", "text"], ["instrumento", "text"], ["tipo_beneficiario", "text"], ["fecha_concesion", "text"], ["fecha_alta", "text"], ["importe", "real"], ["ayuda_equivalente", "real"],
+            ["region", "text"], ["sectores", "text"], ["ayuda_estado", "text"], ["url_ayuda_estado", "text"], ["entidad", "text"], ["intermediario", "text"],
+          ],
+          ["id_concesion"],
+          ["id_convocatoria", "fecha_alta", "id_persona", "nif"],
+        );
+        await table(
+          "minimis",
+          [
+            ["id_concesion", "bigint"], ["codigo_concesion", "text"], ["id_convocatoria", "bigint"], ["numero_convocatoria", "text"], ["id_persona", "bigint"], ...beneficiary,
+            ["convocante", "text"], ["reglamento", "text"], ["sector_producto", "text"], ["instrumento", "text"], ["fecha_concesion", "text"], ["fecha_registro", "text"],
+            ["sector_actividad", "text"], ["ayuda_equivalente", "real"],
+          ],
+          ["id_concesion"],
+          ["id_convocatoria", "numero_convocatoria", "fecha_registro", "id_persona", "nif"],
+        );
+        await table(
+          "partidos_politicos",
+          [
+            ["id", "bigint"], ["cod_concesion", "text"], ["id_convocatoria", "bigint"], ["numero_convocatoria", "text"], ["convocatoria", "text"], ["nivel1", "text"], ["nivel2", "text"],
+            ["nivel3", "text"], ["fecha_concesion", "text"], ...beneficiary, ["instrumento", "text"], ["importe", "real"], ["ayuda_equivalente", "real"], ["url_br", "text"], ["tiene_proyecto", "integer"],
+          ],
+          ["id"],
+          ["id_convocatoria", "numero_convocatoria", "nif"],
+        );
+      },
+    },
   };
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Concesiones: every award (~24 million rows; BDNS keeps 4 calendar years), by registration date
+ * (`fechaAlta`). Keyed by BDNS's `id` (`codConcesion` is "SB" + id). Pieces of 7 days (a week is ~24
+ * pages of 10,000 rows, each ~2.5 s from BDNS), ordered by codConcesion for stable paging.
+ */
+import * as z from "zod/mini";
+import { beneficiaryColumns, REGISTRATION_WINDOW, withoutNameNoise } from "./awards.js";
+import { toDate, toFlag, toInt, toNumber, toText } from "./noise.js";
+import type { DatasetDeclaration } from "./types.js";
+
+const row = z.looseObject({ id: z.number(), beneficiario: z.optional(z.nullable(z.string())) });
+type Row = z.infer<typeof row> & Record<string, unknown>;
+
+export const concesiones: DatasetDeclaration = {
+  name: "concesiones",
+  title: "Concesiones",
+  summary: "every grant award, by registration date",
+  strategy: "windowed",
+  floor: "2020-01-01",
+  pieceDays: 7,
+  volume: "~24 million rows",
+  feeds: [
+    {
+      id: "busqueda",
+      path: "/concesiones/busqueda",
+      answer: "page",
+      order: { order: "codConcesion", direccion: "asc" },
+      window: REGISTRATION_WINDOW,
+      table: {
+        name: "concesiones",
+        row,
+        key: ["id"],
+        registrationDate: "fecha_alta",
+        columns: {
+          id: { type: "bigint", value: (r: Row) => r.id },
+          cod_concesion: { type: "text", value: (r: Row) => toText(r.codConcesion) },
+          id_convocatoria: { type: "bigint", value: (r: Row) => toInt(r.idConvocatoria), index: true },
+          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria), index: true },
+          convocatoria: { type: "text", value: (r: Row) => toText(r.convocatoria) },
+          descripcion_cooficial: { type: "text", value: (r: Row) => toText(r.descripcionCooficial) },
+          nivel1: { type: "text", value: (r: Row) => toText(r.nivel1) },
+          nivel2: { type: "text", value: (r: Row) => toText(r.nivel2) },
+          nivel3: { type: "text", value: (r: Row) => toText(r.nivel3) },
+          codigo_invente: { type: "text", value: (r: Row) => toText(r.codigoInvente ?? r.codigoINVENTE) },
+          fecha_concesion: { type: "text", value: (r: Row) => toDate(r.fechaConcesion) },
+          fecha_alta: { type: "text", value: (r: Row) => toDate(r.fechaAlta), index: true },
+          id_persona: { type: "bigint", value: (r: Row) => toInt(r.idPersona), index: true },
+          ...beneficiaryColumns<Row>(),
+          instrumento: { type: "text", value: (r: Row) => toText(r.instrumento) },
+          importe: { type: "real", value: (r: Row) => toNumber(r.importe) },
+          ayuda_equivalente: { type: "real", value: (r: Row) => toNumber(r.ayudaEquivalente) },
+          url_br: { type: "text", value: (r: Row) => toText(r.urlBR) },
+          tiene_proyecto: { type: "integer", value: (r: Row) => toFlag(r.tieneProyecto) },
+        },
+        normalise: withoutNameNoise,
+      },
+    },
+  ],
+};
