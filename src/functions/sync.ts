@@ -49,7 +49,7 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
 
       if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full }, log);
 
-      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }, [p.from, p.to]));
+      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }));
       await sendInChunks(step, "fan-out-pieces", events);
       return { window, pieces: pieces.length };
     },

@@ -24,6 +24,7 @@ describe("argv → events", () => {
     [["detail", "1"], [{ bdns: "1" }]],
     [["detail", "1", "2", "3"], [{ bdns: "1" }, { bdns: "2" }, { bdns: "3" }]],
     [["detail", "7", "7"], [{ bdns: "7" }]],
+    [["detail", "000123", "123"], [{ bdns: "123" }]],
     [["--json", "detail", "1"], [{ bdns: "1" }]],
     [["detail", "--run-id", "r-9", "1"], [{ bdns: "1", runId: "r-9" }]],
     [["sync", "convocatorias"], [{}]],

@@ -44,7 +44,7 @@ describe("sending", () => {
     expect(body[0]).toMatchObject({
       name: "convocatorias/detail.requested",
       data: { bdns: "123456", runId: "ci-1", timestamp: expect.stringMatching(ISO) },
-      id: "convocatorias/detail.requested:123456:ci-1",
+      id: "convocatorias/detail.requested?bdns=123456&runId=ci-1",
       ts: expect.any(Number),
     });
     expect(Object.keys(body[0]!.data as object).sort()).toEqual(["bdns", "runId", "timestamp"]);
@@ -73,7 +73,7 @@ describe("sending", () => {
       {
         name: "convocatorias/sync.requested",
         data: { runId: "bf", timestamp: expect.stringMatching(ISO), from: "2026-11-01", to: "2026-11-07", full: true },
-        id: "convocatorias/sync.requested:2026-11-01:2026-11-07:full:bf",
+        id: "convocatorias/sync.requested?from=2026-11-01&to=2026-11-07&full=true&runId=bf",
         ts: expect.any(Number),
       },
     ]);
@@ -147,7 +147,7 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     expect(r.code).toBe(2);
     const doc = errorResultSchema.parse(JSON.parse(r.stdout));
     expect(doc.error.code).toBe("INVALID_INPUT");
-    expect(doc.issues).toEqual([{ field: "bdns (line 3 of stdin)", value: "three", rule: "must be a BDNS code: 1–10 digits" }]);
+    expect(doc.issues).toEqual([{ field: "bdns (line 3 of stdin)", value: "three", rule: "must be a BDNS code: 1–10 digits, not 0 (leading zeros are dropped)" }]);
     expect(api.requests).toHaveLength(0);
   });
 });
@@ -158,7 +158,7 @@ describe("dry run", () => {
     expect(r.code).toBe(0);
     const doc = sendResultSchema.parse(JSON.parse(r.stdout));
     expect(doc).toMatchObject({ dryRun: true, ids: [], target: { mode: "cloud", url: "https://inn.gs/e/***", eventKey: "not set" } });
-    expect(doc.events[0]).toEqual({ name: "convocatorias/detail.requested", data: { bdns: "123456", runId: "d", timestamp: expect.stringMatching(ISO) }, id: "convocatorias/detail.requested:123456:d" });
+    expect(doc.events[0]).toEqual({ name: "convocatorias/detail.requested", data: { bdns: "123456", runId: "d", timestamp: expect.stringMatching(ISO) }, id: "convocatorias/detail.requested?bdns=123456&runId=d" });
     expect(api.requests).toHaveLength(0);
   });
 
