@@ -1,5 +1,6 @@
 /** Builds the commander program: global options, the env-loading hook and the commands. */
 import { Command } from "commander";
+import { UsageError } from "./errors.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { CliContext } from "./context.js";
 import type { OutputOptions } from "./output.js";
@@ -57,6 +58,7 @@ Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API u
     );
 
   program.hook("preAction", async (_root, action) => {
+    rejectOptionLikeValues(action);
     const g = action.optsWithGlobals<GlobalOptions>();
     const { loadEnvFiles, parseEnv, secretValues, SECRET_KEYS } = await import("../config/env.js");
     ctx.out.setSecrets(SECRET_KEYS.map((k) => process.env[k] ?? ""));
@@ -73,4 +75,24 @@ Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API u
   registerDocument(program, ctx);
   registerServe(program, ctx);
   return program;
+}
+
+/**
+ * Commander gives an option that needs a value the next word, whatever it is: `--run-id --dry-run`
+ * read "--dry-run" as the run id and then sent for real. No value of ours starts with '-' (a file
+ * that does can be written ./-name), so such a value is the user's missing one: a usage error that
+ * names both. A lone '-' (stdin for --file) is a value.
+ */
+function rejectOptionLikeValues(action: Command): void {
+  for (let cmd: Command | null = action; cmd; cmd = cmd.parent) {
+    for (const opt of cmd.options) {
+      if (!opt.required && !opt.optional) continue; // a flag, no value
+      const value: unknown = cmd.getOptionValue(opt.attributeName());
+      if (cmd.getOptionValueSource(opt.attributeName()) !== "cli" || typeof value !== "string") continue;
+      if (value.startsWith("-") && value !== "-") {
+        const name = opt.long ?? opt.flags;
+        throw new UsageError(`${name}: "${value}" looks like an option, not a value for ${name}; give it one (${opt.flags})`);
+      }
+    }
+  }
 }

@@ -129,6 +129,7 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     [["sync", "convocatorias", "--from", "2026-02-30"], /from: "2026-02-30" must be a real calendar date/],
     [["sync", "convocatorias", "--from", "2026-11-07", "--to", "2026-11-01"], /from: "2026-11-07" must not be after to \(2026-11-01\)/],
     [["sync", "convocatorias", "--to", "2999-01-01"], /to: "2999-01-01" must not be in the future/],
+    [["sync", "convocatorias", "--from", "0000-01-01"], /from: "0000-01-01" must not be before 2013-01-01/],
     [["detail", "1", "--run-id", "has space"], /runId: "has space" must be a run id/],
     [["detail", "--file", "missing.txt"], /--file: cannot read missing.txt: ENOENT/],
     [["detail", "1", "--bogus"], /unknown option '--bogus'/],
@@ -140,6 +141,41 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe("");
     expect(api.requests).toHaveLength(0);
+  });
+
+  // commander takes the word after an option that needs a value as that value, even "--dry-run":
+  // `--run-id --dry-run` used to send for real, with a run id called "--dry-run".
+  it.each([
+    [["detail", "1", "--run-id", "--dry-run"], "--run-id", "--dry-run"],
+    [["detail", "1", "--run-id", "-q"], "--run-id", "-q"],
+    [["document", "1", "d", "--run-id", "--dry-run"], "--run-id", "--dry-run"],
+    [["sync", "convocatorias", "--run-id", "--full", "--dry-run"], "--run-id", "--full"],
+    [["sync", "convocatorias", "--run-id", "--dry-run"], "--run-id", "--dry-run"],
+    [["sync", "convocatorias", "--from", "--dry-run"], "--from", "--dry-run"],
+    [["sync", "convocatorias", "--to", "-q"], "--to", "-q"],
+    [["detail", "--file", "--dry-run", "1"], "--file", "--dry-run"],
+    [["detail", "1", "--env-file", "--dry-run"], "--env-file", "--dry-run"],
+    [["--env-file", "--json", "detail", "1"], "--env-file", "--json"],
+  ])("%j: an option's value that looks like an option is refused, naming both", async (args, option, value) => {
+    const r = await runCli(args, { env: cloud });
+    expect(r.code).toBe(2);
+    // (commander itself already refuses a value that is one of the command's own short flags)
+    const ours = `${option}: "${value}" looks like an option, not a value for ${option}`;
+    expect(r.stderr.includes(ours) || r.stderr.includes(`option '${option} <`)).toBe(true);
+    expect(r.stderr).toMatch(new RegExp(`${option}\\b`));
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("the same under --json, as one error document", async () => {
+    const r = await runCli(["detail", "1", "--json", "--run-id", "--dry-run"], { env: cloud });
+    expect(r.code).toBe(2);
+    expect(errorResultSchema.parse(JSON.parse(r.stdout)).error).toMatchObject({ code: "USAGE", message: expect.stringContaining("--run-id") });
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("a file may still be stdin ('-')", async () => {
+    const r = await runCli(["detail", "--file", "-", "--dry-run"], { env: cloud, stdin: "5\n" });
+    expect(r.code).toBe(0);
   });
 
   it("a file with one bad line sends none of the good ones, and names the line", async () => {
