@@ -75,6 +75,26 @@ describe("InngestService", () => {
     expect(e.ids).toEqual(api.requests[0]!.ids);
     expect(e.unsent.map((x) => x.data)).toMatchObject([{ bdns: "3" }]);
     expect(e.message).toContain("503 maintenance");
+    expect(e).toMatchObject({ reason: "unavailable", mayHaveArrived: false }); // every request got its answer: a refusal
+  });
+
+  it("a rejected event key fails the send at once, without the SDK's retries", async () => {
+    api.setFault(() => ({ status: 401, body: '{"error":"Event key not found"}' }));
+    const service = createInngestService({ env: parseEnv({ INNGEST_EVENT_KEY: "wrong-key", INNGEST_BASE_URL: api.url }) });
+    const err = (await service.triggerConvocatoriaDetail("1").catch((e: unknown) => e)) as EventSendError;
+    expect(err).toBeInstanceOf(EventSendError);
+    expect(err.reason).toBe("key-rejected");
+    expect(err.message).toContain("401");
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("a hung event API: the send gives up at timeoutMs, and says the events may have arrived", async () => {
+    api.setFault(() => "hang");
+    const service = createInngestService({ env: parseEnv({ INNGEST_DEV: api.url }), timeoutMs: 300 });
+    const err = (await service.triggerConvocatoriaDetail("1").catch((e: unknown) => e)) as EventSendError;
+    expect(err).toBeInstanceOf(EventSendError);
+    expect(err).toMatchObject({ reason: "timeout", mayHaveArrived: true, requestsSent: 1 });
+    expect(err.unsent).toHaveLength(1);
   });
 
   it("the default InngestService reads process.env on first use", async () => {

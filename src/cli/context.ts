@@ -1,6 +1,7 @@
 /** What every command gets: the output, the validated env (after env files load) and the run state. */
 import type { Env } from "../config/env.js";
 import type { Output } from "./output.js";
+import type { SendTarget } from "./errors.js";
 
 export interface CliContext {
   out: Output;
@@ -9,7 +10,7 @@ export interface CliContext {
   cwd: string;
   stdin: NodeJS.ReadableStream;
   /** Known parts of the JSON envelope, so an error document can still say which command and run. */
-  state: { command?: string; runId?: string };
+  state: { command?: string; runId?: string; target?: SendTarget };
   /** Called on SIGINT before exit: lets a command say what it already did. */
   interruptHandlers: Array<() => void>;
   /** A long-running command (serve) takes SIGINT over, to shut down cleanly instead of exiting. */

@@ -5,6 +5,7 @@
 import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type Env } from "../config/env.js";
 import type { EventPayload } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
+import { parseDuration } from "./duration.js";
 
 export interface Target {
   mode: "dev" | "cloud";
@@ -32,11 +33,13 @@ export function businessKey(e: EventPayload): string {
   return parts.length ? parts.join(" ") : "window=default";
 }
 
-export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean }): Promise<void> {
+export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean; timeout: string }): Promise<void> {
   const { out } = ctx;
   const env = requireEnv(ctx);
+  const timeoutMs = parseDuration("--timeout", opts.timeout);
   const target = describeTarget(env);
   ctx.state.runId = runId;
+  ctx.state.target = { baseUrl: eventApiBaseUrl(env), mode: target.mode };
   if (target.branchEnv && target.branchEnv.from !== "INNGEST_ENV") {
     out.warn(`events go to Inngest branch environment "${target.branchEnv.name}" because ${target.branchEnv.from} is set; set INNGEST_ENV to choose explicitly`);
   }
@@ -57,6 +60,7 @@ export async function emit(ctx: CliContext, command: string, events: EventPayloa
   const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
   try {
     await service.send(events, {
+      timeoutMs,
       onBatch: (r) => {
         sentEvents.push(...r.events);
         ids.push(...r.ids);

@@ -36,7 +36,7 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
       const message = err.code === "commander.help" || err.code === "commander.executeSubCommandAsync" ? "no command given" : err.message.replace(/^error: /, "");
       err = new UsageError(message);
     }
-    const e = toCliError(err);
+    const e = toCliError(err, ctx.state.target);
     out.error(e, { command: ctx.state.command ?? null, ...(ctx.state.runId && { runId: ctx.state.runId }) });
     return e.exitCode;
   } finally {

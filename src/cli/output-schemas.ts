@@ -33,4 +33,6 @@ export const errorResultSchema = z.object({
   events: z.optional(z.array(event)),
   ids: z.optional(z.array(z.string())),
   unsent: z.optional(z.array(event)),
+  /** A request carrying the unsent events left and got no answer: they may have arrived after all. */
+  unsentMayHaveArrived: z.optional(z.boolean()),
 });

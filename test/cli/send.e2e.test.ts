@@ -156,6 +156,7 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     [["detail", "--file", "--dry-run", "1"], "--file", "--dry-run"],
     [["detail", "1", "--env-file", "--dry-run"], "--env-file", "--dry-run"],
     [["--env-file", "--json", "detail", "1"], "--env-file", "--json"],
+    [["detail", "1", "--timeout", "--dry-run"], "--timeout", "--dry-run"],
   ])("%j: an option's value that looks like an option is refused, naming both", async (args, option, value) => {
     const r = await runCli(args, { env: cloud });
     expect(r.code).toBe(2);
@@ -244,27 +245,79 @@ describe("configuration and failures", () => {
     expect(api.events()).toHaveLength(1);
   });
 
-  it("connection refused: exit 69 after the SDK's retries", async () => {
+  it("connection refused: exit 69 after the SDK's retries; nothing left the process, so it says nothing was sent", async () => {
     const port = await freePort(); // nothing listens there
     const r = await runCli(["detail", "1", "--json"], { env: { INNGEST_EVENT_KEY: KEY, INNGEST_BASE_URL: `http://127.0.0.1:${port}/` } });
     expect(r.code).toBe(69);
     const doc = errorResultSchema.parse(JSON.parse(r.stdout));
     expect(doc.error.code).toBe("EVENT_API_UNAVAILABLE");
     expect(doc.error.message).toContain("fetch failed");
+    expect(doc.error.hint).toContain("nothing was sent");
     expect(doc).toMatchObject({ events: [], ids: [], unsent: [expect.objectContaining({ data: expect.objectContaining({ bdns: "1" }) })] });
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
-  it.each([
-    [500, '{"error":"boom"}', "500 boom"],
-    [401, "{}", "401 Event key Not Found"],
-  ])("HTTP %i: exit 69 with the API's reason, key never shown", async (status, body, reason) => {
-    api.setFault(() => ({ status, body }));
-    const r = await runCli(["detail", "1"], { env: cloud });
+  it("INNGEST_DEV with no Dev Server listening: says so and how to start one, no event-key hint", async () => {
+    const port = await freePort();
+    const r = await runCli(["detail", "1"], { env: { INNGEST_DEV: `http://127.0.0.1:${port}` } });
     expect(r.code).toBe(69);
-    expect(r.stderr).toContain(reason);
+    expect(r.stderr).toContain(`no Dev Server at http://127.0.0.1:${port}/`);
+    expect(r.stderr).toContain(`npx inngest-cli@latest dev -p ${port}`);
+    expect(r.stderr).not.toContain("INNGEST_EVENT_KEY");
+    expect(r.stderr).not.toContain("fetch failed");
+  });
+
+  it("HTTP 500 on every attempt: exit 69 with the API's reason; requests left, so it never claims nothing was sent", async () => {
+    api.setFault(() => ({ status: 500, body: '{"error":"boom"}' }));
+    const r = await runCli(["detail", "1", "--run-id", "r500"], { env: cloud });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toContain("500 boom");
     expect(api.requests.length).toBe(5); // the SDK's own attempts
+    expect(r.stderr).not.toContain("nothing was sent");
+    expect(r.stderr).toContain("same --run-id r500");
     expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it.each([401, 403])("HTTP %i: a rejected event key is configuration: exit 78 at once (no retries), saying how to fix it", async (status) => {
+    api.setFault(() => ({ status, body: '{"error":"Event key not found"}' }));
+    const r = await runCli(["detail", "1", "--json"], { env: cloud });
+    expect(r.code).toBe(78);
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.error).toMatchObject({ code: "EVENT_KEY_REJECTED", message: expect.stringContaining(`${status}`), hint: expect.stringContaining("INNGEST_EVENT_KEY") });
+    expect(doc.error.message).toContain("Event key not found");
+    expect(doc.unsent).toHaveLength(1);
+    expect(api.requests).toHaveLength(1); // not the SDK's 5 attempts
+  });
+
+  it("a key echoed back by the event API is masked in every output", async () => {
+    api.setFault(() => ({ status: 401, body: JSON.stringify({ error: `event key ${KEY} is not valid in this environment` }) }));
+    const human = await runCli(["detail", "1"], { env: cloud });
+    expect(human.stderr).toContain("event key *** is not valid in this environment");
+    expect(human.stdout + human.stderr).not.toContain(KEY);
+    const json = await runCli(["detail", "1", "--json"], { env: cloud });
+    expect(JSON.parse(json.stdout).error.message).toContain("event key *** is not valid");
+    expect(json.stdout + json.stderr).not.toContain(KEY);
+  });
+
+  it("a hung event API: --timeout ends the whole send, exit 69, and the events MAY have arrived", async () => {
+    api.setFault(() => "hang");
+    const r = await runCli(["detail", "1", "2", "--run-id", "t-1", "--timeout", "1500ms", "--json"], { env: cloud });
+    expect(r.code).toBe(69);
+    expect(api.requests.length).toBeGreaterThanOrEqual(1); // the request did leave
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.error.code).toBe("EVENT_API_TIMEOUT");
+    expect(doc.error.message).toContain("no answer from the event API within 1500ms");
+    expect(doc.error.hint).toMatch(/MAY have arrived/);
+    expect(doc.error.hint).toContain("same --run-id t-1");
+    expect(doc.unsent).toHaveLength(2);
+    expect(r.stdout + r.stderr).not.toContain("nothing was sent");
+  });
+
+  it.each(["abc", "0s", "10", "2h", "1.5s", "30 s"])("--timeout %j is a usage error naming the rule", async (value) => {
+    const r = await runCli(["detail", "1", `--timeout=${value}`], { env: cloud });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--timeout: "${value}" must be a duration from 1ms to 1h, like 30s, 2m or 1500ms`);
+    expect(api.requests).toHaveLength(0);
   });
 
   it("a batch that fails part-way says which events were sent and which were not", async () => {
@@ -280,6 +333,7 @@ describe("configuration and failures", () => {
     expect(doc.unsent![0]!.data.bdns).toBe("501");
     expect(doc.error.message).toContain("batch 2 of 2");
     expect(doc.error.hint).toContain("500 events were sent before the failure and 200 were not");
+    expect(doc.error.hint).toContain("same --run-id p");
   });
 });
 
@@ -291,6 +345,9 @@ describe("help, version, color", () => {
       expect(r.stdout).toContain("Examples:");
     }
     expect((await runCli(["detail", "--help"])).stdout).toContain("INNGEST_EVENT_KEY");
+    for (const command of ["detail", "sync", "document"]) {
+      expect((await runCli([command, "--help"])).stdout.replace(/\s+/g, " ")).toMatch(/--timeout <duration> give up on the send after this long, every retry included .* \(default: "30s"\)/);
+    }
   });
 
   it("--version prints the package version", async () => {

@@ -3,16 +3,15 @@ import type { Command } from "commander";
 import type { SourcedCode } from "../../contracts/build.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
-import { SEND_ENV_HELP, loadSendPath } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
 
 export function registerDetail(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command("detail")
     .description("request the detail of convocatorias (one convocatorias/detail.requested per BDNS code)")
     .argument("[bdns...]", "BDNS codes (1–10 digits)")
-    .option("-f, --file <path>", "read codes from a file, one per line ('-' for stdin; blank lines and # comments ignored)")
-    .option("--run-id <id>", "correlation id for everything this request causes (default: a new UUID)")
-    .option("--dry-run", "validate and print the events; send nothing (no event key needed)")
+    .option("-f, --file <path>", "read codes from a file, one per line ('-' for stdin; blank lines and # comments ignored)");
+  addSendOptions(command, "events")
     .addHelpText(
       "after",
       `
@@ -27,7 +26,7 @@ Examples:
   $ ayida-jobs detail 123456 --dry-run --json | jq .events[0]
 ${SEND_ENV_HELP}`,
     )
-    .action(async (codes: string[], o: { file?: string; runId?: string; dryRun?: boolean }) => {
+    .action(async (codes: string[], o: SendCommandOptions & { file?: string }) => {
       ctx.state.command = "detail";
       const { build, emit } = await loadSendPath();
       const run = build.newRunContext({ runId: o.runId });
@@ -38,7 +37,7 @@ ${SEND_ENV_HELP}`,
       const events = build.buildDetailRequests(all, run);
       const duplicates = all.length - events.length;
       if (duplicates > 0) ctx.out.info(`${duplicates} duplicate code(s) ignored`);
-      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun) });
+      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
     });
 }
 
