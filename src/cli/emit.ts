@@ -56,7 +56,12 @@ export async function emit(ctx: CliContext, command: string, events: EventPayloa
   const service = createInngestService({ env });
   const sentEvents: EventPayload[] = [];
   const ids: string[] = [];
-  ctx.interruptHandlers.push(() => out.info(`interrupted: ${sentEvents.length} of ${events.length} events were sent (runId ${runId})`));
+  ctx.describeInterruption = () => ({
+    message: `${sentEvents.length} of ${events.length} events were sent (runId ${runId})`,
+    hint: `re-run with the same --run-id ${runId} to send the rest: the events keep their ids and Inngest drops the ones it already has`,
+    // The batch in flight when the signal came may have reached the event API.
+    details: { events: sentEvents, ids, unsent: events.slice(sentEvents.length), ...(sentEvents.length < events.length && { unsentMayHaveArrived: true }) },
+  });
   const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
   try {
     await service.send(events, {

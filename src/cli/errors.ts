@@ -21,6 +21,8 @@ export const EXIT = {
   config: 78,
   /** Interrupted by SIGINT (128 + 2). */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
 } as const;
 
 export class CliError extends Error {

@@ -374,18 +374,46 @@ describe("help, version, color", () => {
 });
 
 describe("interrupt", () => {
+  function startSend(args: string[]) {
+    const child = spawn(process.execPath, ["--", BIN, ...args], {
+      cwd: mkdtempSync(join(tmpdir(), "ayida-int-")),
+      env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", NODE_ENV: "test", ...dev },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    const exit = new Promise<number | null>((r) => child.once("close", (c) => r(c)));
+    return { child, exit, out: () => ({ stdout, stderr }) };
+  }
+
   it("Ctrl-C while sending: exit 130, saying how many events were sent", async () => {
     api.setFault(() => "hang");
-    const child = spawn(process.execPath, ["--", BIN, "detail", "1", "2", "--run-id", "int-1"], {
-      env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", NODE_ENV: "test", ...dev },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (c) => (stderr += c));
+    const run = startSend(["detail", "1", "2", "--run-id", "int-1"]);
     while (api.requests.length === 0) await new Promise((r) => setTimeout(r, 20)); // the send is under way
-    const exit = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-    child.kill("SIGINT");
-    expect(await exit).toBe(130);
-    expect(stderr).toContain("interrupted: 0 of 2 events were sent (runId int-1)");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(run.out().stderr).toContain("interrupted by SIGINT: 0 of 2 events were sent (runId int-1)");
+  });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("--json and %s while sending: exit %i and exactly one JSON document with what was and was not sent", async (signal, code) => {
+    // The first batch is accepted, the second hangs: a signal then, with one batch in and one out.
+    api.setFault((n) => (n >= 1 ? "hang" : undefined));
+    const codes = Array.from({ length: 600 }, (_, i) => String(i + 1)).join("\n");
+    const run = startSend(["detail", "--file", "-", "--json", "--run-id", "int-json"]);
+    run.child.stdin?.end(codes);
+    while (api.requests.length < 2) await new Promise((r) => setTimeout(r, 20));
+    run.child.kill(signal);
+    expect(await run.exit).toBe(code);
+    const doc = errorResultSchema.parse(JSON.parse(run.out().stdout)); // one document, nothing else
+    expect(doc).toMatchObject({ ok: false, command: "detail", runId: "int-json", error: { code: "INTERRUPTED", message: expect.stringContaining(signal) } });
+    expect(doc.events).toHaveLength(500);
+    expect(doc.ids).toEqual(api.requests[0]!.ids);
+    expect(doc.unsent).toHaveLength(100);
+    expect(doc.unsentMayHaveArrived).toBe(true); // their request left and had no answer yet
   });
 });
