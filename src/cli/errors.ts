@@ -2,7 +2,7 @@
  * Exit codes (sysexits.h and shell custom), and the mapping from any error to one of them.
  * Commands throw; only main.ts sets the exit code.
  */
-import { InvalidInputError } from "../contracts/errors.js";
+import { InvalidInputError, summarizeIssues } from "../contracts/errors.js";
 import { ConfigError } from "../config/errors.js";
 import { devServerStartCommand } from "../config/dev-server.js";
 import { EventSendError } from "../send-error.js";
@@ -60,7 +60,10 @@ export interface SendTarget {
 export function toCliError(err: unknown, target?: SendTarget): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof InvalidInputError) {
-    return new UsageError(`invalid input: ${err.message}`, { code: "INVALID_INPUT", hint: "nothing was sent; fix the input and run again", details: { issues: err.issues } });
+    // One problem on the error line; many, one per line, the first ten and a count (--json has all).
+    const n = err.issues.length;
+    const message = n === 1 ? `invalid input: ${err.message}` : `invalid input, ${n} problems:\n  ${summarizeIssues(err.issues, "\n  ")}`;
+    return new UsageError(message, { code: "INVALID_INPUT", hint: `nothing was sent; fix the input and run again${n > 10 ? " (--json lists every problem)" : ""}`, details: { issues: err.issues } });
   }
   if (err instanceof ConfigError) return new CliError(err.message, { exitCode: EXIT.config, code: "CONFIG", hint: err.hint, cause: err });
   if (err instanceof EventSendError) return sendError(err, target);

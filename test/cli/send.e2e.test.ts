@@ -189,6 +189,56 @@ describe("refusing bad input: exit 2, nothing sent", () => {
   });
 });
 
+describe("bounded error output", () => {
+  it("100,000 bad lines: the first 10 problems and a count on stderr; nothing sent", async () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => `bad-${i}`).join("\n");
+    const r = await runCli(["detail", "--file", "-"], { env: cloud, stdin: lines });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bdns (line 1 of stdin): "bad-0" must be a BDNS code');
+    expect(r.stderr).toContain('bdns (line 10 of stdin): "bad-9"');
+    expect(r.stderr).not.toContain('"bad-10"');
+    expect(r.stderr).toContain("… and 99990 more problems");
+    expect(r.stderr.length).toBeLessThan(4000);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("--json lists every problem, each value cut to a bounded length, and a bounded message", async () => {
+    const long = "x".repeat(1_000_000);
+    const lines = [long, ...Array.from({ length: 999 }, (_, i) => `bad-${i}`)].join("\n");
+    const r = await runCli(["detail", "--file", "-", "--json"], { env: cloud, stdin: lines });
+    expect(r.code).toBe(2);
+    const doc = errorResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.issues).toHaveLength(1000);
+    expect(String(doc.issues![0]!.value)).toMatch(/^x{60}… \(1000000 characters\)$/);
+    expect(doc.issues![1]).toEqual({ field: "bdns (line 2 of stdin)", value: "bad-0", rule: expect.any(String) });
+    expect(doc.error.message.length).toBeLessThan(2000);
+    expect(r.stdout.length).toBeLessThan(200_000);
+    expect(r.stderr.length).toBeLessThan(4000);
+  });
+
+  it.each([
+    ["a binary file", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x10, 0x31, 0x0a]), /--file: codes\.bin looks like a binary file, not a list of codes/],
+    ["UTF-16 with a BOM", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("123\n456\n", "utf16le")]), /--file: codes\.bin is UTF-16 text; save it as UTF-8/],
+    ["UTF-16 without a BOM", Buffer.from("123\n456\n", "utf16le"), /--file: codes\.bin is UTF-16 text; save it as UTF-8/],
+  ])("%s is reported as such, not echoed", async (_what, bytes, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "codes-"));
+    writeFileSync(join(dir, "codes.bin"), bytes);
+    const r = await runCli(["detail", "--file", "codes.bin"], { env: cloud, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain("\u0000");
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("a UTF-8 file with a BOM (as spreadsheets save it) is read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codes-"));
+    writeFileSync(join(dir, "codes.txt"), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("123\n456\n")]));
+    const r = await runCli(["detail", "--file", "codes.txt", "--dry-run", "--json"], { env: cloud, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).events.map((e: { data: { bdns: string } }) => e.data.bdns)).toEqual(["123", "456"]);
+  });
+});
+
 describe("dry run", () => {
   it("validates and prints the payloads, sends nothing, needs no key", async () => {
     const r = await runCli(["detail", "123456", "--dry-run", "--json", "--run-id", "d"]);

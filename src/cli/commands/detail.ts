@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { SourcedCode } from "../../contracts/build.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { decodeTextFile } from "../text-file.js";
 import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
 
 export function registerDetail(program: Command, ctx: CliContext): void {
@@ -44,12 +45,13 @@ ${SEND_ENV_HELP}`,
 /** One code per line; blank lines and `#` comments skipped; each code remembers its line for errors. */
 export async function readCodes(ctx: CliContext, file: string): Promise<SourcedCode[]> {
   const name = file === "-" ? "stdin" : file;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = file === "-" ? await readStream(ctx.stdin) : await readFile(file, "utf8");
+    bytes = file === "-" ? await readStream(ctx.stdin) : await readFile(file);
   } catch (err) {
     throw new UsageError(`--file: cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const text = decodeTextFile(bytes, "--file", name);
   const codes: SourcedCode[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, "").trim();
@@ -58,8 +60,8 @@ export async function readCodes(ctx: CliContext, file: string): Promise<SourcedC
   return codes;
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
