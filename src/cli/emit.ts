@@ -33,7 +33,17 @@ export function businessKey(e: EventPayload): string {
   return parts.length ? parts.join(" ") : "window=default";
 }
 
-export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean; timeout: string }): Promise<void> {
+/** A sync's window as the function will resolve it: its days and the ≤ 7-day pieces it fans out to. */
+export interface WindowSummary {
+  from: string;
+  to: string;
+  days: number;
+  pieces: number;
+  /** Why these dates, when defaults chose them. */
+  note?: string;
+}
+
+export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean; timeout: string; window?: WindowSummary }): Promise<void> {
   const { out } = ctx;
   const env = requireEnv(ctx);
   const timeoutMs = parseDuration("--timeout", opts.timeout);
@@ -44,8 +54,16 @@ export async function emit(ctx: CliContext, command: string, events: EventPayloa
     out.warn(`events go to Inngest branch environment "${target.branchEnv.name}" because ${target.branchEnv.from} is set; set INNGEST_ENV to choose explicitly`);
   }
 
+  const { note, ...window } = opts.window ?? {};
+  const windowField = opts.window && { window };
+  if (opts.window) {
+    const w = opts.window;
+    const parts = [`${w.days} day${w.days === 1 ? "" : "s"}`, ...(w.pieces > 1 ? [`fanned out as ${w.pieces} pieces of at most 7 days`] : []), ...(note ? [note] : [])];
+    out.info(`window: ${w.from} to ${w.to} (${parts.join(", ")})`);
+  }
+
   if (opts.dryRun) {
-    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, events, ids: [] });
+    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, ...windowField, events, ids: [] });
     out.info(`dry run: nothing sent. Would send ${events.length} event(s) to ${target.url} (${target.mode} mode, event key ${target.eventKey}), runId ${runId}`);
     for (const e of events) out.result(JSON.stringify(e));
     return;
@@ -70,12 +88,13 @@ export async function emit(ctx: CliContext, command: string, events: EventPayloa
         sentEvents.push(...r.events);
         ids.push(...r.ids);
         if (r.batches > 1) spinner.text(`batch ${r.batch}/${r.batches}: ${r.events.length} events accepted (${sentEvents.length}/${events.length})`);
-        r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  id=${r.ids[i] ?? "?"}`));
+        // The runId on every line: under --quiet these lines are all a CI step gets.
+        r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  runId=${runId}  id=${r.ids[i] ?? "?"}`));
       },
     });
   } finally {
     spinner.stop();
   }
-  if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, events, ids });
+  if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, ...windowField, events, ids });
   out.info(`${events.length} event(s) sent, runId ${runId}`);
 }

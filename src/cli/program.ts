@@ -1,5 +1,5 @@
 /** Builds the commander program: global options, the env-loading hook and the commands. */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { UsageError } from "./errors.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { CliContext } from "./context.js";
@@ -30,7 +30,12 @@ export function outputOptions(g: GlobalOptions, env: NodeJS.ProcessEnv): OutputO
 export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Command {
   const program = new Command("ayida-jobs")
     .description("Trigger and run the Inngest jobs that keep Ayida Portal's copy of BDNS (Spain's grants database) current.")
-    .version(pkg.version, "-v, --version", "print the version")
+    .version(pkg.version, "-v, --version", "print the version (also -V)")
+    // -V too, as many CLIs spell it; commander takes one short flag, so -V asks for the same output.
+    .addOption(new Option("-V").hideHelp())
+    .on("option:V", function (this: Command) {
+      (this as unknown as NodeJS.EventEmitter).emit("option:version"); // a Command is an EventEmitter
+    })
     .option("--json", "print exactly one JSON document on stdout (env: AYIDA_JOBS_OUTPUT=json)")
     .option("-q, --quiet", "print results only, no progress")
     .option("--no-color", "no colors (also NO_COLOR=1)")

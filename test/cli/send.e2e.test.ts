@@ -48,7 +48,7 @@ describe("sending", () => {
       ts: expect.any(Number),
     });
     expect(Object.keys(body[0]!.data as object).sort()).toEqual(["bdns", "runId", "timestamp"]);
-    expect(r.stdout).toBe(`sent convocatorias/detail.requested  bdns=123456  id=${req!.ids![0]}\n`);
+    expect(r.stdout).toBe(`sent convocatorias/detail.requested  bdns=123456  runId=ci-1  id=${req!.ids![0]}\n`);
     expect(r.stderr).toContain("1 event(s) sent, runId ci-1");
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
@@ -249,6 +249,19 @@ describe("dry run", () => {
     expect(api.requests).toHaveLength(0);
   });
 
+  it("sync shows the window it resolves to: the default one, and a long one's 7-day pieces", async () => {
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+    const d = await runCli(["sync", "convocatorias", "--dry-run"], { env: cloud });
+    expect(d.code).toBe(0);
+    expect(d.stderr).toContain(`window: ${weekAgo} to ${yesterday} (7 days, the default: the 7 days ending yesterday, UTC)`);
+    const long = await runCli(["sync", "convocatorias", "--from", "2013-01-01", "--to", "2013-03-01", "--dry-run"], { env: cloud });
+    expect(long.stderr).toContain("window: 2013-01-01 to 2013-03-01 (60 days, fanned out as 9 pieces of at most 7 days)");
+    const json = await runCli(["sync", "convocatorias", "--from", "2013-01-01", "--to", "2013-03-01", "--dry-run", "--json"], { env: cloud });
+    expect(JSON.parse(json.stdout).window).toEqual({ from: "2013-01-01", to: "2013-03-01", days: 60, pieces: 9 });
+    expect(api.requests).toHaveLength(0);
+  });
+
   it("in human form prints each payload as a JSON line and the target on stderr", async () => {
     const r = await runCli(["document", "1", "doc-1", "--dry-run"], { env: cloud });
     expect(r.code).toBe(0);
@@ -400,8 +413,8 @@ describe("help, version, color", () => {
     }
   });
 
-  it("--version prints the package version", async () => {
-    const r = await runCli(["--version"]);
+  it.each(["--version", "-v", "-V"])("%s prints the package version", async (flag) => {
+    const r = await runCli([flag]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
@@ -415,11 +428,11 @@ describe("help, version, color", () => {
     expect(flag.stdout).not.toContain("\u001b[");
   });
 
-  it("--quiet leaves only the result lines", async () => {
-    const r = await runCli(["detail", "1", "--quiet"], { env: dev });
+  it("--quiet leaves only the result lines, and they carry the runId a CI step needs", async () => {
+    const r = await runCli(["detail", "1", "2", "-q", "--run-id", "q-1"], { env: dev });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/^sent /);
+    expect(r.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^sent \S+  bdns=1  runId=q-1  id=\S+$/), expect.stringMatching(/^sent \S+  bdns=2  runId=q-1  id=\S+$/)]);
   });
 });
 

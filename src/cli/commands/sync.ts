@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { SYNCABLE_DATASETS } from "../../contracts/datasets.js";
 import type { CliContext } from "../context.js";
+import type { WindowSummary } from "../emit.js";
 import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
 
 export function registerSync(program: Command, ctx: CliContext): void {
@@ -28,6 +29,18 @@ ${SEND_ENV_HELP}`,
       const run = build.newRunContext({ runId: o.runId });
       ctx.state.runId = run.runId;
       const event = build.buildSyncRequest({ dataset, from: o.from, to: o.to, full: o.full }, run);
-      await emit(ctx, "sync", [event], run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
+      await emit(ctx, "sync", [event], run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, window: await summarizeWindow(o, run.timestamp) });
     });
+}
+
+/**
+ * The window exactly as the sync function will resolve it (the same code, from the request's own
+ * timestamp), so --dry-run shows what will be synced and how many pieces it fans out to.
+ */
+async function summarizeWindow(o: { from?: string; to?: string }, timestamp: string): Promise<WindowSummary> {
+  const { resolveWindow, splitWindow } = await import("../../functions/window.js");
+  const w = resolveWindow(o, new Date(timestamp));
+  const days = Math.round((Date.parse(w.to) - Date.parse(w.from)) / 86_400_000) + 1;
+  const note = !o.from && !o.to ? "the default: the 7 days ending yesterday, UTC" : !o.to ? "to yesterday, UTC, by default" : !o.from ? "the 7 days ending there, by default" : undefined;
+  return { ...w, days, pieces: splitWindow(w).length, ...(note && { note }) };
 }
