@@ -299,6 +299,20 @@ describe("configuration and failures", () => {
     expect(missing.stderr).toContain("--env-file: nope.env does not exist");
   });
 
+  it(".env.local and .env are both read, .env.local first; real variables win over both", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dotenv-local-"));
+    writeFileSync(join(dir, ".env.local"), `INNGEST_DEV=${api.url}\n`);
+    writeFileSync(join(dir, ".env"), "INNGEST_DEV=http://127.0.0.1:1/\nINNGEST_ENV=from-dotenv\n");
+    const r = await runCli(["detail", "10", "--json", "--debug"], { cwd: dir });
+    expect(r.code).toBe(0);
+    const doc = sendResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.target).toMatchObject({ mode: "dev", branchEnv: { name: "from-dotenv", from: "INNGEST_ENV" } });
+    expect(api.events()).toHaveLength(1); // .env.local's INNGEST_DEV, not .env's
+    expect(r.stderr).toContain(`env files loaded: ${join(dir, ".env.local")}, ${join(dir, ".env")}`);
+    const real = await runCli(["detail", "10", "--json"], { cwd: dir, env: { INNGEST_ENV: "real" } });
+    expect(JSON.parse(real.stdout).target.branchEnv).toEqual({ name: "real", from: "INNGEST_ENV" });
+  });
+
   it(".env in the working directory is read quietly", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dotenv-"));
     writeFileSync(join(dir, ".env"), `INNGEST_DEV=${api.url}\n`);
@@ -440,7 +454,7 @@ describe("interrupt", () => {
   function startSend(args: string[]) {
     const child = spawn(process.execPath, ["--", BIN, ...args], {
       cwd: mkdtempSync(join(tmpdir(), "ayida-int-")),
-      env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", NODE_ENV: "test", ...dev },
+      env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", ...dev },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
