@@ -433,6 +433,17 @@ describe("help, version, color", () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it("a reader that stops early (| head) ends the output quietly, not with an EPIPE crash", async () => {
+    const child = spawn(process.execPath, ["--", BIN, "detail", "--file", "-", "--dry-run"], { env: { PATH: process.env.PATH ?? "", CI: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.end(Array.from({ length: 20_000 }, (_, i) => String(i + 1)).join("\n")); // ~4 MB of dry-run lines
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    child.stdout.once("data", () => child.stdout.destroy()); // as `head -1` does after its line
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
+  });
+
   it("NO_COLOR wins over FORCE_COLOR; FORCE_COLOR alone colors", async () => {
     const colored = await runCli(["detail", "1"], { env: { ...dev, FORCE_COLOR: "1" } });
     expect(colored.stdout).toContain("\u001b[");
