@@ -40,7 +40,7 @@ export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStre
     .option("-q, --quiet", "print results only, no progress")
     .option("--no-color", "no colors (also NO_COLOR=1)")
     .option("--debug", "print stacks and which env files were loaded (also DEBUG=ayida*)")
-    .option("--env-file <path>", "load this env file instead of .env.local and .env")
+    .option("--env-file <path>", "load this env file instead of .env.local and .env (with npx: npx -- ayida-jobs …)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -58,8 +58,9 @@ Examples:
   $ ayida-jobs detail 123456 --dry-run --json      # show the event, send nothing
   $ INNGEST_DEV=1 ayida-jobs serve --port 3000     # host the functions locally
 
-Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable,
-70 internal error, 78 configuration, 130 interrupted.`,
+Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable or
+no answer within --timeout (the events may have arrived; re-run with the same --run-id), 70 internal
+error, 78 configuration (incl. an event key the event API rejects), 130/143 interrupted (SIGINT/SIGTERM).`,
     );
 
   program.hook("preAction", async (_root, action) => {

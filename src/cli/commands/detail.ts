@@ -10,14 +10,15 @@ export function registerDetail(program: Command, ctx: CliContext): void {
   const command = program
     .command("detail")
     .description("request the detail of convocatorias (one convocatorias/detail.requested per BDNS code)")
-    .argument("[bdns...]", "BDNS codes (1–10 digits)")
+    .argument("[bdns...]", "BDNS codes: 1–10 digits, not 0; leading zeros are dropped (000123 is 123)")
     .option("-f, --file <path>", "read codes from a file, one per line ('-' for stdin; blank lines and # comments ignored)");
   addSendOptions(command, "events")
     .addHelpText(
       "after",
       `
-All codes are validated before anything is sent: one bad code and nothing is sent.
-Events go out in batches of 500, one request each; a failure says which were sent.
+All codes are validated before anything is sent: one bad code and nothing is sent (the first 10
+problems are shown, with a count; --json lists them all). Events go out in batches of 500, one request
+each; a failure says which were sent. Each result line carries the runId (also under -q).
 
 Examples:
   $ ayida-jobs detail 123456

@@ -6,7 +6,7 @@ export function registerDocument(program: Command, ctx: CliContext): void {
   const command = program
     .command("document")
     .description("request storage of one document of a convocatoria (sends documents/storage.requested)")
-    .argument("<bdns>", "BDNS code of the convocatoria (1–10 digits)")
+    .argument("<bdns>", "BDNS code of the convocatoria (1–10 digits, not 0; leading zeros are dropped)")
     .argument("<documentId>", "document id (1–64 letters, digits, '.', '_', '-')");
   addSendOptions(command, "event")
     .addHelpText(

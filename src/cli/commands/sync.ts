@@ -9,17 +9,21 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .command("sync")
     .description("request a sync of a BDNS dataset (sends convocatorias/sync.requested)")
     .argument("<dataset>", `dataset to sync: ${SYNCABLE_DATASETS.join(", ")}`)
-    .option("--from <YYYY-MM-DD>", "first day of the window, inclusive (default: 7 days ending yesterday)")
+    .option("--from <YYYY-MM-DD>", "first day of the window, inclusive, not before 2013-01-01 (default: 7 days ending yesterday)")
     .option("--to <YYYY-MM-DD>", "last day of the window, inclusive (default: yesterday)")
     .option("--full", "re-fetch every listed convocatoria, not only new ones or those without a stored detail");
   addSendOptions(command, "event")
     .addHelpText(
       "after",
       `
+The window is shown (stderr) as the sync function resolves it, with the number of pieces of at most
+7 days that a long one fans out to; --dry-run shows it without sending. BDNS's convocatorias begin in
+2013, so earlier dates are refused.
+
 Examples:
   $ ayida-jobs sync convocatorias
   $ ayida-jobs sync convocatorias --from 2026-11-01 --to 2026-11-07
-  $ ayida-jobs sync convocatorias --from 2013-01-01 --full --run-id backfill-2013
+  $ ayida-jobs sync convocatorias --from 2013-01-01 --full --run-id backfill-2013 --dry-run
   $ ayida-jobs sync convocatorias --dry-run --json | jq .events[0]
 ${SEND_ENV_HELP}`,
     )
