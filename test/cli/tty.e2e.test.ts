@@ -4,8 +4,8 @@
  * Progress must never outlive or block the work: no spinner on a terminal without a usable width,
  * and a spinner that was drawn is always cleared and the cursor shown again, whatever ends the run.
  */
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BIN } from "../support/cli.js";
@@ -38,9 +38,11 @@ interface PtyRun {
  * Ctrl-C, send a signal); the run is ended after `limitMs` if it has not ended by itself.
  */
 function runInPty(stty: string, args: string[], o: { during?: (p: { type: (s: string) => void; cliPid: () => number; output: () => string }) => Promise<void>; limitMs?: number } = {}): Promise<PtyRun> {
-  const command = `stty ${stty}; exec ${process.execPath} -- ${BIN} ${args.map((a) => `'${a}'`).join(" ")}`;
+  const cwd = mkdtempSync(`${tmpdir()}/ayida-pty-`);
+  // `exec` keeps the shell's pid for the CLI, which it writes down first: the test can signal it.
+  const command = `stty ${stty}; echo $$ > cli.pid; exec ${process.execPath} -- ${BIN} ${args.map((a) => `'${a}'`).join(" ")}`;
   const child = spawn("script", ["-qefc", command, "/dev/null"], {
-    cwd: mkdtempSync(`${tmpdir()}/ayida-pty-`),
+    cwd,
     // No CI variable here: CI turns the spinner off by itself, and this is a person at a terminal.
     env: { PATH: process.env.PATH ?? "", TERM: "xterm-256color", FORCE_COLOR: "1", INNGEST_DEV: api.url },
     stdio: ["pipe", "pipe", "pipe"],
@@ -53,16 +55,15 @@ function runInPty(stty: string, args: string[], o: { during?: (p: { type: (s: st
   child.stdout.on("data", take);
   child.stderr.on("data", take);
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const cliPid = () => Number(readFileSync(`${cwd}/cli.pid`, "utf8").trim());
   const limit = setTimeout(() => {
     hung = true;
-    child.kill("SIGKILL");
     try {
-      execFileSync("pkill", ["-KILL", "-P", String(child.pid)]); // the CLI under script
+      process.kill(cliPid(), "SIGKILL"); // the CLI under script; script then ends too
     } catch {
-      /* already gone */
+      child.kill("SIGKILL");
     }
   }, o.limitMs ?? 15_000);
-  const cliPid = () => Number(execFileSync("pgrep", ["-P", String(child.pid)]).toString().trim().split("\n")[0]);
   void o.during?.({ type: (s) => child.stdin.write(s), cliPid, output: () => output });
   return done.then((code) => {
     clearTimeout(limit);
