@@ -4,6 +4,8 @@
  */
 export { InngestService, createInngestService, EventSendError, SEND_BATCH_SIZE } from "./service.js";
 export type { TriggerResult, BatchReport, SendOptions, ServiceOptions, InngestServiceApi } from "./service.js";
+export type { SendFailure } from "./send-error.js";
+export { DEFAULT_SEND_TIMEOUT_MS } from "./send-watch.js";
 export * from "./contracts/index.js";
 export { createInngestClient } from "./config/client.js";
 export { parseEnv, requireEventKey, inngestMode, eventApiBaseUrl, loadEnvFiles } from "./config/env.js";

@@ -7,6 +7,7 @@ import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, newRunCont
 import { toSdkEvent } from "./contracts/events.js";
 import type { EventPayload } from "./contracts/schemas.js";
 import { EventSendError } from "./send-error.js";
+import { DEFAULT_SEND_TIMEOUT_MS, SendWatch } from "./send-watch.js";
 import { createInngestClient, type AyidaInngest } from "./config/client.js";
 import { parseEnv, requireEventKey, type Env } from "./config/env.js";
 
@@ -27,6 +28,8 @@ export interface BatchReport {
 export interface SendOptions {
   /** Called after each batch the event API accepted. */
   onBatch?: (report: BatchReport) => void;
+  /** The whole send, every batch and every SDK retry included (default: the service's, 30 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface ServiceOptions {
   /** Defaults to a client built from `env`. */
   client?: AyidaInngest;
   batchSize?: number;
+  /** Default time limit of one send, all batches and retries included (30 s). */
+  timeoutMs?: number;
 }
 
 export function createInngestService(opts: ServiceOptions = {}) {
@@ -53,20 +58,24 @@ export function createInngestService(opts: ServiceOptions = {}) {
   async function send(events: EventPayload[], sendOpts: SendOptions = {}): Promise<string[]> {
     if (!opts.client) requireEventKey(getEnv());
     const inngest = getClient();
+    const watch = new SendWatch(sendOpts.timeoutMs ?? opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
     const ids: string[] = [];
     const batches = Math.ceil(events.length / batchSize);
-    for (let b = 0; b < batches; b++) {
-      const batch = events.slice(b * batchSize, (b + 1) * batchSize);
-      let batchIds: string[];
-      try {
-        ({ ids: batchIds } = await inngest.send(batch.map(toSdkEvent)));
-      } catch (cause) {
-        const sent = events.slice(0, b * batchSize);
-        const reason = cause instanceof Error ? cause.message : String(cause);
-        throw new EventSendError(`event API failed on batch ${b + 1} of ${batches}: ${reason}`, sent, ids, events.slice(sent.length), { cause });
+    try {
+      for (let b = 0; b < batches; b++) {
+        const batch = events.slice(b * batchSize, (b + 1) * batchSize);
+        let batchIds: string[];
+        try {
+          ({ ids: batchIds } = await watch.run(() => inngest.send(batch.map(toSdkEvent))));
+        } catch (cause) {
+          const sent = events.slice(0, b * batchSize);
+          throw watch.failure(cause, { batch: b + 1, batches, sent, ids, unsent: events.slice(sent.length) });
+        }
+        ids.push(...batchIds);
+        sendOpts.onBatch?.({ batch: b + 1, batches, events: batch, ids: batchIds });
       }
-      ids.push(...batchIds);
-      sendOpts.onBatch?.({ batch: b + 1, batches, events: batch, ids: batchIds });
+    } finally {
+      watch.dispose();
     }
     return ids;
   }

@@ -23,7 +23,7 @@ describe("InngestService", () => {
     expect(result.runId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.ids).toEqual(api.requests[0]!.ids);
     expect(api.events()).toEqual([
-      { name: "convocatorias/detail.requested", data: { bdns: "123456", runId: result.runId, timestamp: ISO }, id: `convocatorias/detail.requested:123456:${result.runId}`, ts: expect.any(Number) },
+      { name: "convocatorias/detail.requested", data: { bdns: "123456", runId: result.runId, timestamp: ISO }, id: `convocatorias/detail.requested?bdns=123456&runId=${result.runId}`, ts: expect.any(Number) },
     ]);
     expect(result.events[0]!.id).toBe(api.events()[0]!.id);
   });
@@ -35,6 +35,14 @@ describe("InngestService", () => {
     expect(api.events()[0]).toMatchObject({ name: "convocatorias/sync.requested", data: { runId: "lib-1", from: "2026-11-01", to: "2026-11-07", timestamp: ISO } });
     await service.triggerConvocatoriasSync();
     expect(api.events()[1]!.data).toEqual({ runId: expect.any(String), timestamp: ISO });
+  });
+
+  it("codes travel in their canonical form whatever the caller wrote: 000123 is 123", async () => {
+    const service = createInngestService({ env: parseEnv({ INNGEST_DEV: api.url }) });
+    await service.triggerConvocatoriaDetails(["000123", "123"], { runId: "canon" });
+    await service.triggerDocumentStorage("0042", "d-1", { runId: "canon" });
+    expect(api.events().map((e) => e.data.bdns)).toEqual(["123", "42"]);
+    await expect(service.triggerConvocatoriaDetail("0")).rejects.toThrow(/bdns: "0" must be a BDNS code: 1–10 digits, not 0/);
   });
 
   it("triggerDocumentStorage sends documents/storage.requested", async () => {
@@ -67,6 +75,26 @@ describe("InngestService", () => {
     expect(e.ids).toEqual(api.requests[0]!.ids);
     expect(e.unsent.map((x) => x.data)).toMatchObject([{ bdns: "3" }]);
     expect(e.message).toContain("503 maintenance");
+    expect(e).toMatchObject({ reason: "unavailable", mayHaveArrived: false }); // every request got its answer: a refusal
+  });
+
+  it("a rejected event key fails the send at once, without the SDK's retries", async () => {
+    api.setFault(() => ({ status: 401, body: '{"error":"Event key not found"}' }));
+    const service = createInngestService({ env: parseEnv({ INNGEST_EVENT_KEY: "wrong-key", INNGEST_BASE_URL: api.url }) });
+    const err = (await service.triggerConvocatoriaDetail("1").catch((e: unknown) => e)) as EventSendError;
+    expect(err).toBeInstanceOf(EventSendError);
+    expect(err.reason).toBe("key-rejected");
+    expect(err.message).toContain("401");
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("a hung event API: the send gives up at timeoutMs, and says the events may have arrived", async () => {
+    api.setFault(() => "hang");
+    const service = createInngestService({ env: parseEnv({ INNGEST_DEV: api.url }), timeoutMs: 300 });
+    const err = (await service.triggerConvocatoriaDetail("1").catch((e: unknown) => e)) as EventSendError;
+    expect(err).toBeInstanceOf(EventSendError);
+    expect(err).toMatchObject({ reason: "timeout", mayHaveArrived: true, requestsSent: 1 });
+    expect(err.unsent).toHaveLength(1);
   });
 
   it("the default InngestService reads process.env on first use", async () => {

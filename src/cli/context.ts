@@ -1,6 +1,14 @@
 /** What every command gets: the output, the validated env (after env files load) and the run state. */
 import type { Env } from "../config/env.js";
 import type { Output } from "./output.js";
+import type { SendTarget } from "./errors.js";
+
+/** What a command had done when a signal stopped it: the failure's message, hint and JSON fields. */
+export interface Interruption {
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
 
 export interface CliContext {
   out: Output;
@@ -9,9 +17,9 @@ export interface CliContext {
   cwd: string;
   stdin: NodeJS.ReadableStream;
   /** Known parts of the JSON envelope, so an error document can still say which command and run. */
-  state: { command?: string; runId?: string };
-  /** Called on SIGINT before exit: lets a command say what it already did. */
-  interruptHandlers: Array<() => void>;
+  state: { command?: string; runId?: string; target?: SendTarget };
+  /** Set by a command while it works: on SIGINT/SIGTERM, says what it already did (see main.ts). */
+  describeInterruption?: () => Interruption;
   /** A long-running command (serve) takes SIGINT over, to shut down cleanly instead of exiting. */
   signalHandler?: (signal: NodeJS.Signals) => void;
   /** A command that ends without an error but not with 0 (serve stopped by a signal). */

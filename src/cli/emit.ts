@@ -5,6 +5,7 @@
 import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type Env } from "../config/env.js";
 import type { EventPayload } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
+import { parseDuration } from "./duration.js";
 
 export interface Target {
   mode: "dev" | "cloud";
@@ -32,17 +33,37 @@ export function businessKey(e: EventPayload): string {
   return parts.length ? parts.join(" ") : "window=default";
 }
 
-export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean }): Promise<void> {
+/** A sync's window as the function will resolve it: its days and the ≤ 7-day pieces it fans out to. */
+export interface WindowSummary {
+  from: string;
+  to: string;
+  days: number;
+  pieces: number;
+  /** Why these dates, when defaults chose them. */
+  note?: string;
+}
+
+export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean; timeout: string; window?: WindowSummary }): Promise<void> {
   const { out } = ctx;
   const env = requireEnv(ctx);
+  const timeoutMs = parseDuration("--timeout", opts.timeout);
   const target = describeTarget(env);
   ctx.state.runId = runId;
+  ctx.state.target = { baseUrl: eventApiBaseUrl(env), mode: target.mode };
   if (target.branchEnv && target.branchEnv.from !== "INNGEST_ENV") {
     out.warn(`events go to Inngest branch environment "${target.branchEnv.name}" because ${target.branchEnv.from} is set; set INNGEST_ENV to choose explicitly`);
   }
 
+  const { note, ...window } = opts.window ?? {};
+  const windowField = opts.window && { window };
+  if (opts.window) {
+    const w = opts.window;
+    const parts = [`${w.days} day${w.days === 1 ? "" : "s"}`, ...(w.pieces > 1 ? [`fanned out as ${w.pieces} pieces of at most 7 days`] : []), ...(note ? [note] : [])];
+    out.info(`window: ${w.from} to ${w.to} (${parts.join(", ")})`);
+  }
+
   if (opts.dryRun) {
-    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, events, ids: [] });
+    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, ...windowField, events, ids: [] });
     out.info(`dry run: nothing sent. Would send ${events.length} event(s) to ${target.url} (${target.mode} mode, event key ${target.eventKey}), runId ${runId}`);
     for (const e of events) out.result(JSON.stringify(e));
     return;
@@ -53,20 +74,27 @@ export async function emit(ctx: CliContext, command: string, events: EventPayloa
   const service = createInngestService({ env });
   const sentEvents: EventPayload[] = [];
   const ids: string[] = [];
-  ctx.interruptHandlers.push(() => out.info(`interrupted: ${sentEvents.length} of ${events.length} events were sent (runId ${runId})`));
+  ctx.describeInterruption = () => ({
+    message: `${sentEvents.length} of ${events.length} events were sent (runId ${runId})`,
+    hint: `re-run with the same --run-id ${runId} to send the rest: the events keep their ids and Inngest drops the ones it already has`,
+    // The batch in flight when the signal came may have reached the event API.
+    details: { events: sentEvents, ids, unsent: events.slice(sentEvents.length), ...(sentEvents.length < events.length && { unsentMayHaveArrived: true }) },
+  });
   const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
   try {
     await service.send(events, {
+      timeoutMs,
       onBatch: (r) => {
         sentEvents.push(...r.events);
         ids.push(...r.ids);
         if (r.batches > 1) spinner.text(`batch ${r.batch}/${r.batches}: ${r.events.length} events accepted (${sentEvents.length}/${events.length})`);
-        r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  id=${r.ids[i] ?? "?"}`));
+        // The runId on every line: under --quiet these lines are all a CI step gets.
+        r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  runId=${runId}  id=${r.ids[i] ?? "?"}`));
       },
     });
   } finally {
     spinner.stop();
   }
-  if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, events, ids });
+  if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, ...windowField, events, ids });
   out.info(`${events.length} event(s) sent, runId ${runId}`);
 }

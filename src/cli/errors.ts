@@ -2,8 +2,9 @@
  * Exit codes (sysexits.h and shell custom), and the mapping from any error to one of them.
  * Commands throw; only main.ts sets the exit code.
  */
-import { InvalidInputError } from "../contracts/errors.js";
+import { InvalidInputError, summarizeIssues } from "../contracts/errors.js";
 import { ConfigError } from "../config/errors.js";
+import { devServerStartCommand } from "../config/dev-server.js";
 import { EventSendError } from "../send-error.js";
 
 export const EXIT = {
@@ -20,6 +21,8 @@ export const EXIT = {
   config: 78,
   /** Interrupted by SIGINT (128 + 2). */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
 } as const;
 
 export class CliError extends Error {
@@ -46,22 +49,61 @@ export class UsageError extends CliError {
   }
 }
 
+/** Where a send was going, so that its failure can say so. */
+export interface SendTarget {
+  /** The event API's base URL (no key in it). */
+  baseUrl: string;
+  mode: "dev" | "cloud";
+}
+
 /** Turn anything thrown into a CliError. */
-export function toCliError(err: unknown): CliError {
+export function toCliError(err: unknown, target?: SendTarget): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof InvalidInputError) {
-    return new UsageError(`invalid input: ${err.message}`, { code: "INVALID_INPUT", hint: "nothing was sent; fix the input and run again", details: { issues: err.issues } });
+    // One problem on the error line; many, one per line, the first ten and a count (--json has all).
+    const n = err.issues.length;
+    const message = n === 1 ? `invalid input: ${err.message}` : `invalid input, ${n} problems:\n  ${summarizeIssues(err.issues, "\n  ")}`;
+    return new UsageError(message, { code: "INVALID_INPUT", hint: `nothing was sent; fix the input and run again${n > 10 ? " (--json lists every problem)" : ""}`, details: { issues: err.issues } });
   }
   if (err instanceof ConfigError) return new CliError(err.message, { exitCode: EXIT.config, code: "CONFIG", hint: err.hint, cause: err });
-  if (err instanceof EventSendError) {
+  if (err instanceof EventSendError) return sendError(err, target);
+  const message = err instanceof Error ? err.message : String(err);
+  return new CliError(`internal error: ${message}`, { exitCode: EXIT.internal, code: "INTERNAL", hint: "this is a bug in ayida-jobs; run with --debug for the stack and report it", cause: err });
+}
+
+/**
+ * What a failed send means for the person or pipeline that asked: what was sent, whether the rest may
+ * have arrived anyway, and what to do. "Nothing was sent" only when no request left the process.
+ */
+function sendError(err: EventSendError, target: SendTarget | undefined): CliError {
+  const details = { events: err.sent, ids: err.ids, unsent: err.unsent, ...(err.mayHaveArrived && { unsentMayHaveArrived: true }) };
+  const url = target?.baseUrl;
+  const rerun = `re-running with the same --run-id ${err.runId ?? ""} is safe: the events keep their ids and Inngest drops the ones it already has`.replace("  ", " ");
+  if (err.reason === "key-rejected") {
     return new CliError(err.message, {
-      exitCode: EXIT.unavailable,
-      code: "EVENT_API_UNAVAILABLE",
-      hint: err.sent.length > 0 ? `${err.sent.length} events were sent before the failure and ${err.unsent.length} were not; re-run with the same --run-id to send the rest (sent ones are deduplicated)` : "nothing was sent; check INNGEST_EVENT_KEY, INNGEST_DEV / INNGEST_BASE_URL and that the event API is reachable",
-      details: { events: err.sent, ids: err.ids, unsent: err.unsent },
+      exitCode: EXIT.config,
+      code: "EVENT_KEY_REJECTED",
+      hint: `INNGEST_EVENT_KEY is not an event key of the Inngest environment${url ? ` at ${url}` : ""}: copy one from the Inngest dashboard (Manage → Event keys) of that environment, and set INNGEST_ENV for a branch environment; retrying with this key cannot help`,
+      details,
       cause: err,
     });
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new CliError(`internal error: ${message}`, { exitCode: EXIT.internal, code: "INTERNAL", hint: "this is a bug in ayida-jobs; run with --debug for the stack and report it", cause: err });
+  if (err.requestsSent === 0 && err.reason === "unavailable") {
+    if (url && target?.mode === "dev") {
+      return new CliError(`no Dev Server at ${url}: start it with: ${devServerStartCommand(url)}`, {
+        exitCode: EXIT.unavailable,
+        code: "EVENT_API_UNAVAILABLE",
+        hint: "nothing was sent; if the Dev Server listens elsewhere, set INNGEST_DEV to its URL",
+        details,
+        cause: err,
+      });
+    }
+    return new CliError(err.message, { exitCode: EXIT.unavailable, code: "EVENT_API_UNAVAILABLE", hint: `nothing was sent: no request reached ${url ?? "the event API"}; check INNGEST_BASE_URL / INNGEST_EVENT_API_BASE_URL and the network`, details, cause: err });
+  }
+  const maybe = err.mayHaveArrived ? " (they MAY have arrived: a request carrying them got no answer)" : "";
+  const tally = err.sent.length > 0 ? `${err.sent.length} events were sent before the failure and ${err.unsent.length} were not confirmed${maybe}` : `${err.unsent.length} event(s) not confirmed${maybe}`;
+  if (err.reason === "timeout") {
+    return new CliError(err.message, { exitCode: EXIT.unavailable, code: "EVENT_API_TIMEOUT", hint: `${tally}; ${rerun}`, details, cause: err });
+  }
+  return new CliError(err.message, { exitCode: EXIT.unavailable, code: "EVENT_API_UNAVAILABLE", hint: `${tally}; ${rerun}`, details, cause: err });
 }

@@ -4,7 +4,7 @@
  */
 import { CommanderError } from "commander";
 import type { CliContext } from "./context.js";
-import { EXIT, UsageError, toCliError } from "./errors.js";
+import { CliError, EXIT, UsageError, toCliError } from "./errors.js";
 import { Output } from "./output.js";
 import { createProgram, outputOptions } from "./program.js";
 
@@ -19,14 +19,21 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
   // Commander's own errors come before any hook runs, so the output mode is read from argv up front.
   const args = argv.slice(2);
   const out = new Output(outputOptions({ json: args.includes("--json"), quiet: args.includes("--quiet") || args.includes("-q"), color: !args.includes("--no-color"), debug: args.includes("--debug") }, process.env), io.stdout, io.stderr);
-  const ctx: CliContext = { out, cwd: io.cwd, stdin: io.stdin, state: {}, interruptHandlers: [] };
+  const ctx: CliContext = { out, cwd: io.cwd, stdin: io.stdin, state: {} };
 
-  const onSigint = () => {
-    if (ctx.signalHandler) return ctx.signalHandler("SIGINT");
-    for (const h of ctx.interruptHandlers) h();
-    process.exit(EXIT.interrupted);
+  // A signal ends the run the way an error does: progress stopped (cursor back), the failure on
+  // stderr and, under --json, exactly one JSON document saying what was and was not sent; then exit
+  // 128 + the signal's number. serve takes signals over (ctx.signalHandler) to shut down cleanly.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (ctx.signalHandler) return ctx.signalHandler(signal);
+    const exitCode = signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
+    const what = ctx.describeInterruption?.();
+    const e = new CliError(what ? `interrupted by ${signal}: ${what.message}` : `interrupted by ${signal}`, { exitCode, code: "INTERRUPTED", ...(what?.hint && { hint: what.hint }), ...(what?.details && { details: what.details }) });
+    out.error(e, envelope(ctx));
+    process.exit(exitCode);
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     await createProgram(ctx, io).parseAsync(argv);
     return ctx.exitCode ?? EXIT.ok;
@@ -36,10 +43,17 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
       const message = err.code === "commander.help" || err.code === "commander.executeSubCommandAsync" ? "no command given" : err.message.replace(/^error: /, "");
       err = new UsageError(message);
     }
-    const e = toCliError(err);
-    out.error(e, { command: ctx.state.command ?? null, ...(ctx.state.runId && { runId: ctx.state.runId }) });
+    const e = toCliError(err, ctx.state.target);
+    out.error(e, envelope(ctx));
     return e.exitCode;
   } finally {
-    process.off("SIGINT", onSigint);
+    out.stopProgress();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
+}
+
+/** The known parts of an error document: which command, which run. */
+function envelope(ctx: CliContext): Record<string, unknown> {
+  return { command: ctx.state.command ?? null, ...(ctx.state.runId && { runId: ctx.state.runId }) };
 }

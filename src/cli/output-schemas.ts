@@ -17,6 +17,8 @@ export const sendResultSchema = z.object({
     branchEnv: z.optional(z.object({ name: z.string(), from: z.string() })),
   }),
   runId: z.string(),
+  /** sync: the window as the function resolves it, and the ≤ 7-day pieces it fans out to. */
+  window: z.optional(z.object({ from: z.string(), to: z.string(), days: z.number(), pieces: z.number() })),
   events: z.array(event),
   /** Inngest's ids for the events, in order; empty on a dry run. */
   ids: z.array(z.string()),
@@ -33,4 +35,6 @@ export const errorResultSchema = z.object({
   events: z.optional(z.array(event)),
   ids: z.optional(z.array(z.string())),
   unsent: z.optional(z.array(event)),
+  /** A request carrying the unsent events left and got no answer: they may have arrived after all. */
+  unsentMayHaveArrived: z.optional(z.boolean()),
 });

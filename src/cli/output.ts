@@ -93,6 +93,7 @@ export class Output {
 
   /** Errors always reach stderr; under --json the envelope also goes to stdout. */
   error(e: CliError, envelope: Record<string, unknown>): void {
+    this.stopProgress();
     this.stderr.write(this.redact(`${this.err.red("error:")} ${e.message}`) + "\n");
     if (e.hint) this.stderr.write(this.redact(this.err.dim(`hint: ${e.hint}`)) + "\n");
     if (this.opts.debug && e.cause instanceof Error && e.cause.stack) this.stderr.write(this.redact(e.cause.stack) + "\n");
@@ -100,20 +101,47 @@ export class Output {
   }
 
   /**
-   * A spinner on stderr when a person is watching (stderr is a TTY, not CI, not --json/--quiet);
-   * otherwise progress lines via `info`. ora is loaded only when it will draw.
+   * Progress on stderr: a spinner when a person is watching a terminal that can draw one (stderr a
+   * TTY with a usable width, not CI, not --json/--quiet), otherwise plain lines via `info`. ora is
+   * loaded only when it will draw. Never able to outlive or block the work:
+   * - a terminal that reports 0 columns (`script`, some `docker -t`/`kubectl exec -t`) made ora loop
+   *   redrawing forever, so below MIN_SPINNER_COLUMNS there is no spinner, and a resize below it
+   *   stops the one running;
+   * - it leaves stdin alone (ora's default puts it in raw mode, where Ctrl-C is no longer a signal);
+   * - `stopProgress()` runs on every way out: success, error, SIGINT, SIGTERM (see main.ts).
    */
   async spinner(text: string): Promise<Spinner> {
-    const interactive = this.stderr.isTTY && !process.env.CI && process.env.TERM !== "dumb" && !this.opts.json && !this.opts.quiet;
+    const stream = this.stderr as NodeJS.WriteStream;
+    const interactive = stream.isTTY && (stream.columns ?? 0) >= MIN_SPINNER_COLUMNS && !process.env.CI && process.env.TERM !== "dumb" && !this.opts.json && !this.opts.quiet;
     if (!interactive) {
       this.info(text);
       return { text: (s) => this.info(s), stop: () => {} };
     }
     const { default: ora } = await import("ora");
-    const s = ora({ text: this.redact(text), stream: this.stderr as NodeJS.WritableStream, color: this.opts.color ? "cyan" : false }).start();
-    return { text: (t) => void (s.text = this.redact(t)), stop: () => void s.stop() };
+    const s = ora({ text: this.redact(text), stream, color: this.opts.color ? "cyan" : false, discardStdin: false }).start();
+    const narrow = () => {
+      if ((stream.columns ?? 0) < MIN_SPINNER_COLUMNS) stop();
+    };
+    const stop = () => {
+      stream.off("resize", narrow);
+      if (this.activeSpinner === stop) this.activeSpinner = undefined;
+      if (s.isSpinning) s.stop();
+    };
+    stream.on("resize", narrow);
+    this.activeSpinner = stop;
+    return { text: (t) => void (s.isSpinning && (s.text = this.redact(t))), stop };
   }
+
+  /** Stop any spinner now, clearing its line and showing the cursor again. */
+  stopProgress(): void {
+    this.activeSpinner?.();
+  }
+
+  private activeSpinner: (() => void) | undefined;
 }
+
+/** Narrower than this, a spinner's line wraps on every frame; at 0, ora never finishes a redraw. */
+const MIN_SPINNER_COLUMNS = 20;
 
 function forcedLevel(): 0 | 1 | 2 | 3 | undefined {
   const f = process.env.FORCE_COLOR;

@@ -1,5 +1,6 @@
 /** Builds the commander program: global options, the env-loading hook and the commands. */
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { UsageError } from "./errors.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { CliContext } from "./context.js";
 import type { OutputOptions } from "./output.js";
@@ -29,12 +30,17 @@ export function outputOptions(g: GlobalOptions, env: NodeJS.ProcessEnv): OutputO
 export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Command {
   const program = new Command("ayida-jobs")
     .description("Trigger and run the Inngest jobs that keep Ayida Portal's copy of BDNS (Spain's grants database) current.")
-    .version(pkg.version, "-v, --version", "print the version")
+    .version(pkg.version, "-v, --version", "print the version (also -V)")
+    // -V too, as many CLIs spell it; commander takes one short flag, so -V asks for the same output.
+    .addOption(new Option("-V").hideHelp())
+    .on("option:V", function (this: Command) {
+      (this as unknown as NodeJS.EventEmitter).emit("option:version"); // a Command is an EventEmitter
+    })
     .option("--json", "print exactly one JSON document on stdout (env: AYIDA_JOBS_OUTPUT=json)")
     .option("-q, --quiet", "print results only, no progress")
     .option("--no-color", "no colors (also NO_COLOR=1)")
     .option("--debug", "print stacks and which env files were loaded (also DEBUG=ayida*)")
-    .option("--env-file <path>", "load this env file instead of .env.local and .env")
+    .option("--env-file <path>", "load this env file instead of .env.local and .env (with npx: npx -- ayida-jobs …)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -52,11 +58,13 @@ Examples:
   $ ayida-jobs detail 123456 --dry-run --json      # show the event, send nothing
   $ INNGEST_DEV=1 ayida-jobs serve --port 3000     # host the functions locally
 
-Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable,
-70 internal error, 78 configuration, 130 interrupted.`,
+Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable or
+no answer within --timeout (the events may have arrived; re-run with the same --run-id), 70 internal
+error, 78 configuration (incl. an event key the event API rejects), 130/143 interrupted (SIGINT/SIGTERM).`,
     );
 
   program.hook("preAction", async (_root, action) => {
+    rejectOptionLikeValues(action);
     const g = action.optsWithGlobals<GlobalOptions>();
     const { loadEnvFiles, parseEnv, secretValues, SECRET_KEYS } = await import("../config/env.js");
     ctx.out.setSecrets(SECRET_KEYS.map((k) => process.env[k] ?? ""));
@@ -73,4 +81,24 @@ Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API u
   registerDocument(program, ctx);
   registerServe(program, ctx);
   return program;
+}
+
+/**
+ * Commander gives an option that needs a value the next word, whatever it is: `--run-id --dry-run`
+ * read "--dry-run" as the run id and then sent for real. No value of ours starts with '-' (a file
+ * that does can be written ./-name), so such a value is the user's missing one: a usage error that
+ * names both. A lone '-' (stdin for --file) is a value.
+ */
+function rejectOptionLikeValues(action: Command): void {
+  for (let cmd: Command | null = action; cmd; cmd = cmd.parent) {
+    for (const opt of cmd.options) {
+      if (!opt.required && !opt.optional) continue; // a flag, no value
+      const value: unknown = cmd.getOptionValue(opt.attributeName());
+      if (cmd.getOptionValueSource(opt.attributeName()) !== "cli" || typeof value !== "string") continue;
+      if (value.startsWith("-") && value !== "-") {
+        const name = opt.long ?? opt.flags;
+        throw new UsageError(`${name}: "${value}" looks like an option, not a value for ${name}; give it one (${opt.flags})`);
+      }
+    }
+  }
 }

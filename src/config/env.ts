@@ -111,7 +111,8 @@ export function secretValues(env: Env): string[] {
 /**
  * Load env files into process.env; real environment variables always win.
  * `--env-file` must exist (a typo must not silently fall back to defaults); otherwise `.env.local`
- * (skipped when NODE_ENV=test, so tests stay hermetic) and then `.env` from the working directory.
+ * and then `.env` from the working directory, the first value of a key winning. (Tests stay hermetic
+ * by running each CLI process in its own empty directory, not by a branch here.)
  * Returns the files loaded, for `--debug`.
  */
 export async function loadEnvFiles(opts: { envFile?: string | undefined; cwd?: string } = {}): Promise<string[]> {
@@ -122,8 +123,7 @@ export async function loadEnvFiles(opts: { envFile?: string | undefined; cwd?: s
     if (!existsSync(file)) throw new ConfigError(`--env-file: ${opts.envFile} does not exist`, "--env-file", "check the path, or leave --env-file out to use .env.local and .env");
     files = [file];
   } else {
-    const candidates = process.env.NODE_ENV === "test" ? [".env"] : [".env.local", ".env"];
-    files = candidates.map((f) => resolve(cwd, f)).filter((f) => existsSync(f));
+    files = [".env.local", ".env"].map((f) => resolve(cwd, f)).filter((f) => existsSync(f));
   }
   if (files.length === 0) return files;
   const { default: dotenv } = await import("dotenv"); // CommonJS: its exports object is the default

@@ -3,7 +3,7 @@
  * functions' fan-out) goes through these, so an event is shaped, keyed and checked in one place.
  */
 import { InvalidInputError, type InputIssue } from "./errors.js";
-import { runId as runIdRule, bdnsCode, documentId as documentIdRule, isoDate, SYNCABLE_DATASETS, todayUtc } from "./rules.js";
+import { runId as runIdRule, BDNS_CODE_RULE, canonicalBdnsCode, documentId as documentIdRule, isoDate, SYNCABLE_DATASETS, todayUtc, CONVOCATORIAS_FLOOR, FLOOR_RULE } from "./rules.js";
 import { EVENT, SCHEMA_BY_EVENT, eventId, type EventName, type EventPayload, type DataByEvent } from "./schemas.js";
 import type * as z from "zod/mini";
 
@@ -39,16 +39,16 @@ export function buildSyncRequest(input: SyncInput, ctx: RunContext, now: Date = 
   for (const field of ["from", "to"] as const) {
     const value = input[field];
     if (value === undefined) continue;
-    if (check(issues, field, value, isoDate) && value > today) {
-      issues.push({ field, value, rule: `must not be in the future (today is ${today} UTC)` });
-    }
+    if (!check(issues, field, value, isoDate)) continue;
+    if (value > today) issues.push({ field, value, rule: `must not be in the future (today is ${today} UTC)` });
+    else if (value < CONVOCATORIAS_FLOOR) issues.push({ field, value, rule: FLOOR_RULE });
   }
   if (input.from && input.to && issues.length === 0 && input.from > input.to) {
     issues.push({ field: "from", value: input.from, rule: `must not be after to (${input.to})` });
   }
   throwIfAny(issues);
   const data = { ...ctx, ...(input.from && { from: input.from }), ...(input.to && { to: input.to }), ...(input.full && { full: true }) };
-  return payload(EVENT.syncRequested, data, [input.from ?? "", input.to ?? "", input.full ? "full" : ""].filter(Boolean));
+  return payload(EVENT.syncRequested, data);
 }
 
 /** A code and where it came from, so an error can say "line 3 of codes.txt". */
@@ -67,10 +67,11 @@ export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, 
   const events: EventPayload<typeof EVENT.detailRequested>[] = [];
   if (codes.length === 0) issues.push({ field: "bdns", value: "", rule: "is missing: give at least one BDNS code" });
   for (const item of codes) {
-    const { code, source } = typeof item === "string" ? { code: item, source: "bdns" } : item;
-    if (!check(issues, source, code, bdnsCode) || seen.has(code)) continue;
+    const { code: raw, source } = typeof item === "string" ? { code: item, source: "bdns" } : item;
+    const code = bdnsOf(issues, source, raw);
+    if (code === undefined || seen.has(code)) continue;
     seen.add(code);
-    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx }, [code]));
+    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx }));
   }
   throwIfAny(issues);
   return events;
@@ -78,22 +79,30 @@ export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, 
 
 export function buildDocumentRequest(bdns: string, documentId: string, ctx: RunContext): EventPayload<typeof EVENT.storageRequested> {
   const issues: InputIssue[] = [];
-  check(issues, "bdns", bdns, bdnsCode);
+  const code = bdnsOf(issues, "bdns", bdns);
   check(issues, "documentId", documentId, documentIdRule);
   throwIfAny(issues);
-  return payload(EVENT.storageRequested, { bdns, documentId, ...ctx }, [bdns, documentId]);
+  return payload(EVENT.storageRequested, { bdns: code!, documentId, ...ctx });
 }
 
 /**
  * Final gate: the payload must satisfy its event schema, exactly as the SDK will check at send time
- * and the function at run time.
+ * and the function at run time. The id comes from the data itself (see `EVENT_KEYS`), so no caller
+ * can key an event by the wrong fields.
  */
-export function payload<N extends EventName>(name: N, data: DataByEvent[N], keys: readonly string[]): EventPayload<N> {
+export function payload<N extends EventName>(name: N, data: DataByEvent[N]): EventPayload<N> {
   const result = SCHEMA_BY_EVENT[name].safeParse(data);
   if (!result.success) {
     throw new InvalidInputError(result.error.issues.map((i) => ({ field: i.path.join(".") || "data", value: pick(data, i.path), rule: i.message })));
   }
-  return { name, data, id: eventId(name, keys, data.runId) };
+  return { name, data, id: eventId(name, data) };
+}
+
+/** The canonical code, or an issue naming where the bad one came from. */
+function bdnsOf(issues: InputIssue[], field: string, raw: string): string | undefined {
+  const code = typeof raw === "string" ? canonicalBdnsCode(raw) : undefined;
+  if (code === undefined) issues.push({ field, value: raw, rule: BDNS_CODE_RULE });
+  return code;
 }
 
 function check(issues: InputIssue[], field: string, value: string, rule: z.ZodMiniType<string>): boolean {

@@ -7,7 +7,7 @@
  * paths that never send (`--help`, `--dry-run`) can validate without loading the Inngest SDK.
  */
 import * as z from "zod/mini";
-import { bdnsCode, documentId, isoDate, runId, timestamp } from "./rules.js";
+import { bdnsCode, documentId, runId, syncDate, timestamp } from "./rules.js";
 
 export const APP_ID = "ayida-portal";
 
@@ -28,8 +28,8 @@ export const syncRequestedData = z
   .object({
     runId,
     timestamp,
-    from: z.optional(isoDate),
-    to: z.optional(isoDate),
+    from: z.optional(syncDate),
+    to: z.optional(syncDate),
     /** Fan out every listed convocatoria, not only the new ones or those without a stored detail. */
     full: flag,
   })
@@ -39,7 +39,7 @@ export const syncRequestedData = z
  * Internal: one piece (≤ 7 days) of a sync window. A backfill from 2013 is ~700 pieces; giving each
  * its own run keeps every run far inside Inngest's 1,000-step and 4 MB limits.
  */
-export const syncPieceRequestedData = z.object({ runId, timestamp, from: isoDate, to: isoDate, full: flag }).check(fromToRule());
+export const syncPieceRequestedData = z.object({ runId, timestamp, from: syncDate, to: syncDate, full: flag }).check(fromToRule());
 
 export const detailRequestedData = z.object({ bdns: bdnsCode, runId, timestamp });
 
@@ -73,11 +73,35 @@ export interface EventPayload<N extends EventName = EventName> {
 }
 
 /**
- * The idempotency key: event name + business keys + runId. Deterministic, so a retried CI step or a
- * re-delivered fan-out with the same runId is deduplicated by Inngest (24 h) instead of running twice.
- * Every part is restricted to URL-safe characters by the rules, so the key needs no escaping; the
- * longest (a 128-character runId) stays under 200 characters.
+ * Each event's business keys, declared once: the fields that say which work an event asks for. With
+ * the runId they make the event id; the timestamp is left out, so a retried request is deduplicated.
  */
-export function eventId(name: EventName, keys: readonly string[], run: string): string {
-  return [name, ...keys, run].join(":");
+export const EVENT_KEYS = {
+  [EVENT.syncRequested]: ["from", "to", "full"],
+  [EVENT.syncPieceRequested]: ["from", "to", "full"],
+  [EVENT.detailRequested]: ["bdns"],
+  [EVENT.storageRequested]: ["bdns", "documentId"],
+} as const satisfies { [N in EventName]: ReadonlyArray<keyof DataByEvent[N]> };
+
+/** The Inngest Dev Server refuses longer event ids; the longest valid payload gives ~230 characters. */
+export const MAX_EVENT_ID_LENGTH = 300;
+
+/**
+ * The idempotency key, written like a URL query so that it reads well and cannot be ambiguous:
+ * `convocatorias/sync.requested?from=2026-11-01&to=2026-11-07&runId=ci-1`. Every present key is
+ * labelled (a `from` never reads as a `to`), absent ones are left out, the runId comes last under its
+ * own label, and `%`, `&` and `=` inside a value are percent-encoded — so two ids are equal exactly
+ * when the event, every key by name and the runId are. The rules never let a value hold those three
+ * characters, so in practice nothing is encoded. Deterministic: a retried CI step or a re-delivered
+ * fan-out with the same runId is deduplicated by Inngest (24 h) instead of running twice.
+ */
+export function eventId<N extends EventName>(name: N, data: DataByEvent[N]): string {
+  const d = data as Record<string, unknown>;
+  const keys: readonly string[] = EVENT_KEYS[name];
+  const parts = [...keys.filter((k) => d[k] !== undefined), "runId"].map((k) => `${k}=${escape(String(d[k]))}`);
+  const id = `${name}?${parts.join("&")}`;
+  if (id.length > MAX_EVENT_ID_LENGTH) throw new RangeError(`event id longer than ${MAX_EVENT_ID_LENGTH} characters: ${id.slice(0, 80)}…`);
+  return id;
 }
+
+const escape = (v: string) => v.replace(/[%&=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -62,7 +62,7 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
 
       if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full }, { attempt, maxAttempts: SYNC_FLOW.retries + 1 }, log);
 
-      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }, [p.from, p.to]));
+      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }));
       await sendInChunks(step, "fan-out-pieces", events);
       await step.run("queue-pieces", async () => (await deps.store()).queueItems(runId, pieces.map(pieceItem)));
       return { window, pieces: pieces.length };

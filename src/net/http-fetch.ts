@@ -6,12 +6,28 @@
  *   that must space request starts (BDNS) knows when a request left: built-in fetch dispatches later,
  *   after an unknown delay (a GC pause let two starts 91 ms apart reach BDNS's 100 ms limit).
  * Failures look like built-in fetch's (`TypeError: fetch failed`, cause attached), which the SDK expects.
+ *
+ * A caller that cannot pass options through the code that calls fetch (the Inngest SDK calls it for
+ * us, and retries any failure) runs that code inside `fetchObserver.run(observer, …)`: every request
+ * made within it is cancelled by the observer's signal and reported to it, sent and answered.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import https from "node:https";
 import { readAll, request } from "./request.js";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface FetchObserver {
+  /** Cancels every request made in the observed code, and refuses new ones. */
+  signal?: AbortSignal;
+  /** A request left the process (written to a connected socket): the server may have received it. */
+  onSent?(): void;
+  /** A response arrived, body read. */
+  onResponse?(status: number, body: Buffer): void;
+}
+
+export const fetchObserver = new AsyncLocalStorage<FetchObserver>();
 
 export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -21,15 +37,20 @@ export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     const method = init.method ?? "GET";
     const body = init.body == null ? undefined : typeof init.body === "string" ? init.body : Buffer.from(init.body as ArrayBuffer);
+    const observer = fetchObserver.getStore();
+    const signals = [init.signal, observer?.signal].filter((s): s is AbortSignal => Boolean(s));
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     let res: Awaited<ReturnType<typeof request>>;
     try {
+      signal?.throwIfAborted(); // cancelled before it started: no request leaves
       res = await request(url, {
         method,
         headers: Object.fromEntries(new Headers(init.headers)),
         ...(body !== undefined && { body }),
         timeoutMs,
-        ...(init.signal && { signal: init.signal }),
+        ...(signal && { signal }),
         agent: url.protocol === "https:" ? agents.https : agents.http,
+        ...(observer?.onSent && { onSent: () => observer.onSent!() }),
       });
     } catch (cause) {
       throw new TypeError("fetch failed", { cause });
@@ -43,6 +64,7 @@ export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch
     const headers = new Headers();
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
     const status = res.statusCode ?? 0;
+    observer?.onResponse?.(status, bytes);
     const noBody = status === 204 || status === 304 || method === "HEAD";
     return new Response(noBody ? null : bytes, { status, statusText: res.statusMessage ?? "", headers });
   } as typeof fetch;

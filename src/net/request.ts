@@ -14,6 +14,8 @@ export interface RequestOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   agent?: http.Agent;
+  /** Called once the whole request has been handed to the OS: from then on the server may have it. */
+  onSent?: () => void;
 }
 
 export function request(url: string | URL, o: RequestOptions): Promise<http.IncomingMessage> {
@@ -29,6 +31,7 @@ export function request(url: string | URL, o: RequestOptions): Promise<http.Inco
       err.name = "TimeoutError";
       req.destroy(err);
     }, o.timeoutMs);
+    if (o.onSent) req.once("finish", o.onSent);
     req.once("error", (err) => {
       clearTimeout(timer);
       reject(err);

@@ -2,9 +2,20 @@
  * argv → what the command does with it, in-process: every option's effect on the event built
  * (under --dry-run --json, so nothing is sent), and commander's own errors → exit 2.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+
+// In-process runs share one process.env, which loading env files writes to: each run gets its own
+// empty working directory (no .env.local or .env of the repository), and the env is restored after.
+const savedEnv = { ...process.env };
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+  Object.assign(process.env, savedEnv);
+});
 
 async function run(args: string[]) {
   const stdout = new PassThrough();
@@ -15,7 +26,7 @@ async function run(args: string[]) {
   stderr.on("data", (c) => (err += c));
   const stdin = new PassThrough();
   stdin.end();
-  const code = await main(["node", "ayida-jobs", ...args], { stdout, stderr, stdin, cwd: process.cwd() });
+  const code = await main(["node", "ayida-jobs", ...args], { stdout, stderr, stdin, cwd: mkdtempSync(join(tmpdir(), "ayida-argv-")) });
   return { code, out, err };
 }
 
@@ -24,6 +35,7 @@ describe("argv → events", () => {
     [["detail", "1"], [{ bdns: "1" }]],
     [["detail", "1", "2", "3"], [{ bdns: "1" }, { bdns: "2" }, { bdns: "3" }]],
     [["detail", "7", "7"], [{ bdns: "7" }]],
+    [["detail", "000123", "123"], [{ bdns: "123" }]],
     [["--json", "detail", "1"], [{ bdns: "1" }]],
     [["detail", "--run-id", "r-9", "1"], [{ bdns: "1", runId: "r-9" }]],
     [["sync", "convocatorias"], [{}]],

@@ -28,6 +28,7 @@ describe("run context", () => {
   it("keeps a given runId and rejects a bad one", () => {
     expect(newRunContext({ runId: "ci-42" }).runId).toBe("ci-42");
     expect(issuesOf(() => newRunContext({ runId: "a b" }))).toEqual([{ field: "runId", value: "a b", rule: expect.stringContaining("run id") }]);
+    expect(issuesOf(() => newRunContext({ runId: "--dry-run" }))).toEqual([{ field: "runId", value: "--dry-run", rule: expect.stringContaining("not starting with '-'") }]);
   });
 });
 
@@ -37,7 +38,7 @@ describe("builders", () => {
     expect(e).toEqual({
       name: "convocatorias/detail.requested",
       data: { bdns: "123456", runId: "run-1", timestamp: ctx.timestamp },
-      id: "convocatorias/detail.requested:123456:run-1",
+      id: "convocatorias/detail.requested?bdns=123456&runId=run-1",
     });
     expect(buildDetailRequests(["123456"], { ...ctx, timestamp: "2026-11-29T00:00:00.000Z" })[0]!.id).toBe(e!.id);
     expect(buildDetailRequests(["123456"], { ...ctx, runId: "run-2" })[0]!.id).not.toBe(e!.id);
@@ -55,11 +56,22 @@ describe("builders", () => {
     expect(buildDetailRequests(["1", "2", "1"], ctx).map((e) => e.data.bdns)).toEqual(["1", "2"]);
   });
 
+  it("writes every code in its canonical form (no leading zeros), so 000123 and 123 are one event", () => {
+    const events = buildDetailRequests(["000123", "123", "0042"], ctx);
+    expect(events.map((e) => e.data.bdns)).toEqual(["123", "42"]);
+    expect(events[0]!.id).toBe(buildDetailRequests(["123"], ctx)[0]!.id);
+    expect(buildDocumentRequest("000123", "doc-1", ctx).data.bdns).toBe("123");
+  });
+
+  it.each(["0", "000", "00000000000"])("refuses the code %j: there is no convocatoria 0", (code) => {
+    expect(issuesOf(() => buildDetailRequests([code], ctx))).toEqual([{ field: "bdns", value: code, rule: expect.stringContaining("not 0") }]);
+  });
+
   it("builds the storage payload", () => {
     expect(buildDocumentRequest("123456", "doc-789", ctx)).toEqual({
       name: "documents/storage.requested",
       data: { bdns: "123456", documentId: "doc-789", runId: "run-1", timestamp: ctx.timestamp },
-      id: "documents/storage.requested:123456:doc-789:run-1",
+      id: "documents/storage.requested?bdns=123456&documentId=doc-789&runId=run-1",
     });
     expect(issuesOf(() => buildDocumentRequest("12x", "../x", ctx)).map((i) => i.field)).toEqual(["bdns", "documentId"]);
   });
@@ -73,6 +85,10 @@ describe("builders", () => {
     [{ from: "2026-11-07", to: "2026-11-01" }, "from"],
     [{ from: "2026-02-30" }, "from"],
     [{ dataset: "concesiones" }, "dataset"],
+    [{ from: "0000-01-01" }, "from"], // a real calendar date, but long before BDNS began
+    [{ from: "2012-12-31" }, "from"],
+    [{ to: "2012-12-31" }, "to"],
+    [{ from: "2013-01-01", to: "2013-01-07" }, undefined], // the floor itself is fine
   ])("sync window %j → rejected field %s", (input, field) => {
     if (field === undefined) {
       const e = buildSyncRequest(input, ctx, now);
@@ -83,14 +99,18 @@ describe("builders", () => {
     }
   });
 
+  it("names the floor when a date is before it", () => {
+    expect(issuesOf(() => buildSyncRequest({ from: "0000-01-01" }, ctx, now))[0]!.rule).toBe("must not be before 2013-01-01, when BDNS's convocatorias begin");
+  });
+
   it("lists the valid datasets when one is unknown", () => {
     expect(issuesOf(() => buildSyncRequest({ dataset: "concesiones" }, ctx, now))[0]!.rule).toContain("valid: convocatorias");
   });
 
   it("keys a sync by its window and full flag", () => {
-    expect(buildSyncRequest({}, ctx, now).id).toBe("convocatorias/sync.requested:run-1");
+    expect(buildSyncRequest({}, ctx, now).id).toBe("convocatorias/sync.requested?runId=run-1");
     expect(buildSyncRequest({ from: "2026-11-01", to: "2026-11-07", full: true }, ctx, now).id).toBe(
-      "convocatorias/sync.requested:2026-11-01:2026-11-07:full:run-1",
+      "convocatorias/sync.requested?from=2026-11-01&to=2026-11-07&full=true&runId=run-1",
     );
   });
 });
@@ -116,7 +136,7 @@ describe("event schemas", () => {
     expect(storageRequested.name).toBe("documents/storage.requested");
     const good = toSdkEvent(buildDetailRequests(["123456"], ctx)[0]!);
     await expect(good.validate()).resolves.toBeUndefined();
-    expect(good.id).toBe("convocatorias/detail.requested:123456:run-1");
+    expect(good.id).toBe("convocatorias/detail.requested?bdns=123456&runId=run-1");
     const bad = detailRequested.create({ bdns: "12a", runId: "r", timestamp: ctx.timestamp } as never);
     await expect(bad.validate()).rejects.toThrow(/bdns: must be a BDNS code/);
   });

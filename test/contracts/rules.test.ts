@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bdnsCode, documentId, isoDate, runId, timestamp, isCalendarDate } from "../../src/contracts/rules.js";
+import { bdnsCode, canonicalBdnsCode, documentId, isoDate, runId, timestamp, isCalendarDate } from "../../src/contracts/rules.js";
 
 const table = <T>(rows: Array<[T, boolean]>) => rows;
 
@@ -15,6 +15,9 @@ describe("input rules", () => {
       [" 123", false],
       ["-1", false],
       ["１２３", false], // full-width digits are not ASCII digits
+      ["0", false], // no convocatoria 0
+      ["0123", false], // the contract holds the canonical form only; builders drop leading zeros first
+      ["1000000000", true],
     ]),
   )("bdns code %j → %s", (value, ok) => expect(bdnsCode.safeParse(value).success).toBe(ok));
 
@@ -55,6 +58,9 @@ describe("input rules", () => {
       ["", false],
       ["has space", false],
       ["x".repeat(129), false],
+      ["-q", false], // would read as an option
+      ["--dry-run", false],
+      ["a-", true],
     ]),
   )("run id %j → %s", (value, ok) => expect(runId.safeParse(value).success).toBe(ok));
 
@@ -70,6 +76,17 @@ describe("input rules", () => {
   it("messages name the rule", () => {
     const r = bdnsCode.safeParse("12a");
     expect(r.success).toBe(false);
-    expect(r.error?.issues[0]?.message).toBe("must be a BDNS code: 1–10 digits");
+    expect(r.error?.issues[0]?.message).toMatch(/^must be a BDNS code: 1–10 digits/);
   });
+
+  it.each([
+    ["123", "123"],
+    ["000123", "123"],
+    ["0000000000000042", "42"],
+    ["0", undefined],
+    ["000", undefined],
+    ["12a", undefined],
+    ["", undefined],
+    ["12345678901", undefined],
+  ])("canonical BDNS code of %j is %j", (raw, canonical) => expect(canonicalBdnsCode(raw)).toBe(canonical));
 });

@@ -44,7 +44,7 @@ describe("createConvocatoriaJobs", () => {
     expect(sent).toHaveLength(23);
     expect(sent.map((e) => e.data.bdns)).toEqual(h.bdns.dataset.map((c) => c.bdns));
     for (const e of sent) {
-      expect(e).toMatchObject({ name: "convocatorias/detail.requested", data: { runId: "s1", timestamp: TS }, id: `convocatorias/detail.requested:${e.data.bdns}:s1` });
+      expect(e).toMatchObject({ name: "convocatorias/detail.requested", data: { runId: "s1", timestamp: TS }, id: `convocatorias/detail.requested?bdns=${e.data.bdns}&runId=s1` });
     }
     const items = await h.store.getItems("s1");
     expect(items.filter((i) => i.kind === "detail").map((i) => [i.item, i.state])).toEqual(h.bdns.dataset.map((c) => [c.bdns, "queued"]));
@@ -86,7 +86,7 @@ describe("createConvocatoriaJobs", () => {
       ["2026-08-01", "2026-08-07"], ["2026-08-08", "2026-08-14"], ["2026-08-15", "2026-08-21"], ["2026-08-22", "2026-08-28"],
       ["2026-08-29", "2026-09-04"], ["2026-09-05", "2026-09-11"], ["2026-09-12", "2026-09-18"], ["2026-09-19", "2026-09-20"],
     ]);
-    expect(pieces[0]).toMatchObject({ name: "convocatorias/sync.piece.requested", id: "convocatorias/sync.piece.requested:2026-08-01:2026-08-07:bf" });
+    expect(pieces[0]).toMatchObject({ name: "convocatorias/sync.piece.requested", id: "convocatorias/sync.piece.requested?from=2026-08-01&to=2026-08-07&runId=bf" });
     expect(h.bdns.count("/convocatorias/busqueda")).toBe(0);
     expect((await h.store.getItems("bf")).map((i) => [i.kind, i.state])).toEqual(Array(8).fill(["piece", "queued"]));
 
@@ -120,7 +120,7 @@ describe("processConvocatoriaDetail and processDocumentStorage", () => {
     expect(JSON.parse(row!.detail_json!)).not.toHaveProperty("advertencia");
     expect(row!.content_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(h.events.events()).toEqual([
-      expect.objectContaining({ name: "documents/storage.requested", data: { bdns: "900001", documentId: "9000010", runId: "d1", timestamp: TS }, id: "documents/storage.requested:900001:9000010:d1" }),
+      expect.objectContaining({ name: "documents/storage.requested", data: { bdns: "900001", documentId: "9000010", runId: "d1", timestamp: TS }, id: "documents/storage.requested?bdns=900001&documentId=9000010&runId=d1" }),
       expect.objectContaining({ data: expect.objectContaining({ documentId: "9000011" }) }),
     ]);
 

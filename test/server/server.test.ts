@@ -107,7 +107,7 @@ describe("dev mode", () => {
     expect(res.status).toBe(202);
     expect(body).toEqual({ ok: true, queued: true, runId: expect.any(String), ids: events.requests[0]!.ids });
     expect(events.events()).toEqual([
-      { name: "convocatorias/detail.requested", data: { bdns: "123456", runId: body.runId, timestamp: expect.any(String) }, id: `convocatorias/detail.requested:123456:${body.runId}`, ts: expect.any(Number) },
+      { name: "convocatorias/detail.requested", data: { bdns: "123456", runId: body.runId, timestamp: expect.any(String) }, id: `convocatorias/detail.requested?bdns=123456&runId=${body.runId}`, ts: expect.any(Number) },
     ]);
   });
 

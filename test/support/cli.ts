@@ -14,14 +14,14 @@ export interface CliRun {
 
 /**
  * Hermetic environment: only PATH and what the test gives, byte-stable output (FORCE_COLOR=0, CI=1),
- * and a fresh empty working directory so no stray .env file is read.
+ * and a fresh empty working directory, so no .env.local or .env is read but the test's own.
  */
 export function runCli(args: string[], o: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
   const cwd = o.cwd ?? mkdtempSync(join(tmpdir(), "ayida-cli-"));
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ["--", BIN, ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", NODE_ENV: "test", ...o.env },
+      env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", ...o.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

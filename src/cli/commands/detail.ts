@@ -3,21 +3,22 @@ import type { Command } from "commander";
 import type { SourcedCode } from "../../contracts/build.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
-import { SEND_ENV_HELP, loadSendPath } from "./help.js";
+import { decodeTextFile } from "../text-file.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
 
 export function registerDetail(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command("detail")
     .description("request the detail of convocatorias (one convocatorias/detail.requested per BDNS code)")
-    .argument("[bdns...]", "BDNS codes (1–10 digits)")
-    .option("-f, --file <path>", "read codes from a file, one per line ('-' for stdin; blank lines and # comments ignored)")
-    .option("--run-id <id>", "correlation id for everything this request causes (default: a new UUID)")
-    .option("--dry-run", "validate and print the events; send nothing (no event key needed)")
+    .argument("[bdns...]", "BDNS codes: 1–10 digits, not 0; leading zeros are dropped (000123 is 123)")
+    .option("-f, --file <path>", "read codes from a file, one per line ('-' for stdin; blank lines and # comments ignored)");
+  addSendOptions(command, "events")
     .addHelpText(
       "after",
       `
-All codes are validated before anything is sent: one bad code and nothing is sent.
-Events go out in batches of 500, one request each; a failure says which were sent.
+All codes are validated before anything is sent: one bad code and nothing is sent (the first 10
+problems are shown, with a count; --json lists them all). Events go out in batches of 500, one request
+each; a failure says which were sent. Each result line carries the runId (also under -q).
 
 Examples:
   $ ayida-jobs detail 123456
@@ -27,7 +28,7 @@ Examples:
   $ ayida-jobs detail 123456 --dry-run --json | jq .events[0]
 ${SEND_ENV_HELP}`,
     )
-    .action(async (codes: string[], o: { file?: string; runId?: string; dryRun?: boolean }) => {
+    .action(async (codes: string[], o: SendCommandOptions & { file?: string }) => {
       ctx.state.command = "detail";
       const { build, emit } = await loadSendPath();
       const run = build.newRunContext({ runId: o.runId });
@@ -38,19 +39,20 @@ ${SEND_ENV_HELP}`,
       const events = build.buildDetailRequests(all, run);
       const duplicates = all.length - events.length;
       if (duplicates > 0) ctx.out.info(`${duplicates} duplicate code(s) ignored`);
-      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun) });
+      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
     });
 }
 
 /** One code per line; blank lines and `#` comments skipped; each code remembers its line for errors. */
 export async function readCodes(ctx: CliContext, file: string): Promise<SourcedCode[]> {
   const name = file === "-" ? "stdin" : file;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = file === "-" ? await readStream(ctx.stdin) : await readFile(file, "utf8");
+    bytes = file === "-" ? await readStream(ctx.stdin) : await readFile(file);
   } catch (err) {
     throw new UsageError(`--file: cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const text = decodeTextFile(bytes, "--file", name);
   const codes: SourcedCode[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, "").trim();
@@ -59,8 +61,8 @@ export async function readCodes(ctx: CliContext, file: string): Promise<SourcedC
   return codes;
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }

@@ -1,15 +1,14 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { SEND_ENV_HELP, loadSendPath } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
 
 export function registerDocument(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command("document")
     .description("request storage of one document of a convocatoria (sends documents/storage.requested)")
-    .argument("<bdns>", "BDNS code of the convocatoria (1–10 digits)")
-    .argument("<documentId>", "document id (1–64 letters, digits, '.', '_', '-')")
-    .option("--run-id <id>", "correlation id for everything this request causes (default: a new UUID)")
-    .option("--dry-run", "validate and print the event; send nothing (no event key needed)")
+    .argument("<bdns>", "BDNS code of the convocatoria (1–10 digits, not 0; leading zeros are dropped)")
+    .argument("<documentId>", "document id (1–64 letters, digits, '.', '_', '-')");
+  addSendOptions(command, "event")
     .addHelpText(
       "after",
       `
@@ -18,11 +17,11 @@ Examples:
   $ ayida-jobs document 929816 1462210 --json
 ${SEND_ENV_HELP}`,
     )
-    .action(async (bdns: string, documentId: string, o: { runId?: string; dryRun?: boolean }) => {
+    .action(async (bdns: string, documentId: string, o: SendCommandOptions) => {
       ctx.state.command = "document";
       const { build, emit } = await loadSendPath();
       const run = build.newRunContext({ runId: o.runId });
       ctx.state.runId = run.runId;
-      await emit(ctx, "document", [build.buildDocumentRequest(bdns, documentId, run)], run.runId, { dryRun: Boolean(o.dryRun) });
+      await emit(ctx, "document", [build.buildDocumentRequest(bdns, documentId, run)], run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
     });
 }

@@ -1,4 +1,19 @@
-/** What the sending commands share: their help text and the lazily loaded send path. */
+/** What the sending commands share: their options, help text and the lazily loaded send path. */
+import type { Command } from "commander";
+
+/** The options every sending command takes, as `SendCommandOptions`. */
+export function addSendOptions(command: Command, what: string): Command {
+  return command
+    .option("--run-id <id>", "correlation id for everything this request causes; the same one on a re-run makes the same event ids, so Inngest drops what it already has (default: a new UUID)")
+    .option("--dry-run", `validate and print the ${what}; send nothing (no event key needed)`)
+    .option("--timeout <duration>", "give up on the send after this long, every retry included (e.g. 30s, 2m, 1500ms); the events may still have arrived", "30s");
+}
+
+export interface SendCommandOptions {
+  runId?: string;
+  dryRun?: boolean;
+  timeout: string;
+}
 
 /**
  * Builders (zod) and the emitter load only when a command runs, so `--help` and usage errors
