@@ -7,6 +7,7 @@
  * paths that never send (`--help`, `--dry-run`) can validate without loading the Inngest SDK.
  */
 import * as z from "zod/mini";
+import { labelledEventId } from "./event-id.js";
 import { bdnsCode, documentId, runId, syncDate, timestamp } from "./rules.js";
 
 export const APP_ID = "ayida-portal";
@@ -83,25 +84,9 @@ export const EVENT_KEYS = {
   [EVENT.storageRequested]: ["bdns", "documentId"],
 } as const satisfies { [N in EventName]: ReadonlyArray<keyof DataByEvent[N]> };
 
-/** The Inngest Dev Server refuses longer event ids; the longest valid payload gives ~230 characters. */
-export const MAX_EVENT_ID_LENGTH = 300;
+export { MAX_EVENT_ID_LENGTH } from "./event-id.js";
 
-/**
- * The idempotency key, written like a URL query so that it reads well and cannot be ambiguous:
- * `convocatorias/sync.requested?from=2026-11-01&to=2026-11-07&runId=ci-1`. Every present key is
- * labelled (a `from` never reads as a `to`), absent ones are left out, the runId comes last under its
- * own label, and `%`, `&` and `=` inside a value are percent-encoded — so two ids are equal exactly
- * when the event, every key by name and the runId are. The rules never let a value hold those three
- * characters, so in practice nothing is encoded. Deterministic: a retried CI step or a re-delivered
- * fan-out with the same runId is deduplicated by Inngest (24 h) instead of running twice.
- */
+/** The idempotency key of one of convocatorias' events (the format: event-id.ts). */
 export function eventId<N extends EventName>(name: N, data: DataByEvent[N]): string {
-  const d = data as Record<string, unknown>;
-  const keys: readonly string[] = EVENT_KEYS[name];
-  const parts = [...keys.filter((k) => d[k] !== undefined), "runId"].map((k) => `${k}=${escape(String(d[k]))}`);
-  const id = `${name}?${parts.join("&")}`;
-  if (id.length > MAX_EVENT_ID_LENGTH) throw new RangeError(`event id longer than ${MAX_EVENT_ID_LENGTH} characters: ${id.slice(0, 80)}…`);
-  return id;
+  return labelledEventId(name, data as Record<string, unknown>, EVENT_KEYS[name]);
 }
-
-const escape = (v: string) => v.replace(/[%&=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -43,8 +43,10 @@ export async function handleBatch(path: string, req: IncomingMessage, res: Serve
   } catch (err) {
     if (err instanceof InvalidInputError) throw new HttpError(400, "INVALID_INPUT", err.message, { issues: err.issues });
     if (err instanceof EventSendError) {
-      const runId = typeof body.runId === "string" ? body.runId : undefined;
-      throw new HttpError(502, "EVENT_API_UNAVAILABLE", `the Inngest event API failed: ${err.message}; retrying with the same runId is safe (the event ids derive from it)`, runId ? { runId } : {});
+      // Say what is known: nothing left, or the event may be queued already. Either way a retry with
+      // the same runId is safe: the event id derives from it.
+      const fate = err.requestsSent === 0 ? "nothing was sent" : err.mayHaveArrived || err.sent.length > 0 ? "the event may have been queued" : "the event API refused it";
+      throw new HttpError(502, "EVENT_API_UNAVAILABLE", `the Inngest event API failed (${err.reason}): ${err.message}; ${fate}; retrying with runId ${err.runId ?? "(the same)"} is safe`, { runId: err.runId });
     }
     throw err;
   }

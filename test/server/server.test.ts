@@ -142,6 +142,7 @@ describe("dev mode", () => {
     { path: "/api/batch/sync-convocatoria-individual", body: [1], status: 400, message: /body: must be a JSON object/ },
     { path: "/api/batch/sync-convocatorias", body: { desde: "2026-11-01" }, status: 400, message: /body.desde: is not a known field; known: from, to, full, runId/ },
     { path: "/api/batch/sync-convocatorias", body: { full: "yes" }, status: 400, message: /full: "yes" must be true or false/ },
+    { path: "/api/batch/sync-convocatorias", body: { runId: "--dry-run" }, status: 400, message: /runId: "--dry-run" must be a run id/ },
     { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "1", runId: 7 }, status: 400, message: /runId: 7 must be a string/ },
     { path: "/api/batch/sync-convocatorias", body: { from: "2026-02-30" }, status: 400, message: /from: "2026-02-30" must be a real calendar date/ },
     { path: "/api/batch/sync-convocatorias", body: { from: "2026-11-07", to: "2026-11-01" }, status: 400, message: /must not be after to/ },
@@ -171,7 +172,9 @@ describe("dev mode", () => {
     events.setFault(() => ({ status: 500, body: '{"error":"down"}' }));
     const res = await post("/api/batch/sync-convocatoria-individual", { bdns: "1" });
     expect(res.status).toBe(502);
-    expect((await json(res)).error).toMatchObject({ code: "EVENT_API_UNAVAILABLE", message: expect.stringContaining("500 down") });
+    const body = await json(res);
+    expect(body.error).toMatchObject({ code: "EVENT_API_UNAVAILABLE", message: expect.stringMatching(/500 down.*the event API refused it.*retrying with runId .+ is safe/) });
+    expect(body.runId).toEqual(expect.any(String));
   });
 
   it("GET /api/inngest lists the functions; PUT registers them with the Dev Server", async () => {
