@@ -2,7 +2,7 @@
  * The error the service throws when the event API fails. Its own module, free of the SDK, so the
  * CLI's error mapping can recognise it without loading the send path.
  */
-import type { EventPayload } from "./contracts/schemas.js";
+import type { SendableEvent } from "./contracts/schemas.js";
 
 /**
  * Why a send failed:
@@ -28,9 +28,9 @@ export class EventSendError extends Error {
 
   constructor(
     message: string,
-    readonly sent: EventPayload[],
+    readonly sent: SendableEvent[],
     readonly ids: string[],
-    readonly unsent: EventPayload[],
+    readonly unsent: SendableEvent[],
     options: { cause?: unknown; reason?: SendFailure; requestsSent?: number; mayHaveArrived?: boolean } = {},
   ) {
     super(message, { cause: options.cause });

@@ -10,7 +10,7 @@
  */
 import { EventSendError, type SendFailure } from "./send-error.js";
 import { fetchObserver, type FetchObserver } from "./net/http-fetch.js";
-import type { EventPayload } from "./contracts/schemas.js";
+import type { SendableEvent } from "./contracts/schemas.js";
 
 export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
 
@@ -62,7 +62,7 @@ export class SendWatch {
   }
 
   /** The error for a batch that failed, with what was and was not sent. */
-  failure(cause: unknown, where: { batch: number; batches: number; sent: EventPayload[]; ids: string[]; unsent: EventPayload[] }): EventSendError {
+  failure(cause: unknown, where: { batch: number; batches: number; sent: SendableEvent[]; ids: string[]; unsent: SendableEvent[] }): EventSendError {
     const reason: SendFailure = this.rejection ? "key-rejected" : this.timedOut ? "timeout" : "unavailable";
     const detail =
       reason === "key-rejected"

@@ -3,9 +3,9 @@
  * through. Builds events with the contracts' builders, turns them into SDK events (`.create()`, so the
  * SDK validates them again) and sends them in batches, reporting exactly what was and was not sent.
  */
-import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, newRunContext, type SourcedCode } from "./contracts/build.js";
+import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, buildSyncRequests, newRunContext, type SourcedCode } from "./contracts/build.js";
 import { toSdkEvent } from "./contracts/events.js";
-import type { EventPayload } from "./contracts/schemas.js";
+import type { SendableEvent } from "./contracts/schemas.js";
 import { EventSendError } from "./send-error.js";
 import { DEFAULT_SEND_TIMEOUT_MS, SendWatch } from "./send-watch.js";
 import { createInngestClient, type AyidaInngest } from "./config/client.js";
@@ -14,14 +14,14 @@ import { parseEnv, requireEventKey, type Env } from "./config/env.js";
 /** What a trigger sent: the runId, the events (with their idempotency ids) and Inngest's event ids. */
 export interface TriggerResult {
   runId: string;
-  events: EventPayload[];
+  events: SendableEvent[];
   ids: string[];
 }
 
 export interface BatchReport {
   batch: number;
   batches: number;
-  events: EventPayload[];
+  events: SendableEvent[];
   ids: string[];
 }
 
@@ -55,7 +55,7 @@ export function createInngestService(opts: ServiceOptions = {}) {
   const getEnv = () => (env ??= parseEnv());
   const getClient = () => (client ??= createInngestClient(getEnv()));
 
-  async function send(events: EventPayload[], sendOpts: SendOptions = {}): Promise<string[]> {
+  async function send(events: SendableEvent[], sendOpts: SendOptions = {}): Promise<string[]> {
     if (!opts.client) requireEventKey(getEnv());
     const inngest = getClient();
     const watch = new SendWatch(sendOpts.timeoutMs ?? opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
@@ -80,7 +80,7 @@ export function createInngestService(opts: ServiceOptions = {}) {
     return ids;
   }
 
-  async function trigger(events: EventPayload[], runId: string, sendOpts?: SendOptions): Promise<TriggerResult> {
+  async function trigger(events: SendableEvent[], runId: string, sendOpts?: SendOptions): Promise<TriggerResult> {
     return { runId, events, ids: await send(events, sendOpts) };
   }
 
@@ -106,6 +106,14 @@ export function createInngestService(opts: ServiceOptions = {}) {
       const ctx = newRunContext({ runId: o.runId });
       return trigger([buildDocumentRequest(bdns, documentId, ctx)], ctx.runId);
     },
+    /**
+     * `<dataset>/sync.requested` for any dataset `ayida-jobs datasets` lists (`organos`, `concesiones`…),
+     * or one event per dataset under one runId with `"all"`. `from`/`to` apply to windowed datasets.
+     */
+    async triggerDatasetSync(dataset: string, o: { from?: string; to?: string; full?: boolean; runId?: string } = {}) {
+      const ctx = newRunContext({ runId: o.runId });
+      return trigger(buildSyncRequests({ ...o, dataset }, ctx), ctx.runId);
+    },
   };
 }
 
@@ -126,4 +134,5 @@ export const InngestService: InngestServiceApi = {
   triggerConvocatoriaDetail: (...a) => lazy().triggerConvocatoriaDetail(...a),
   triggerConvocatoriaDetails: (...a) => lazy().triggerConvocatoriaDetails(...a),
   triggerDocumentStorage: (...a) => lazy().triggerDocumentStorage(...a),
+  triggerDatasetSync: (...a) => lazy().triggerDatasetSync(...a),
 };

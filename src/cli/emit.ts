@@ -3,7 +3,7 @@
  * InngestService (loaded lazily: validation and --dry-run never load the Inngest SDK) and report it.
  */
 import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type Env } from "../config/env.js";
-import type { EventPayload } from "../contracts/schemas.js";
+import type { SendableEvent } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
 import { parseDuration } from "./duration.js";
 
@@ -27,7 +27,7 @@ export function describeTarget(env: Env): Target {
 }
 
 /** The business key of an event, for the result line: `bdns=123456`, `from=… to=…`. */
-export function businessKey(e: EventPayload): string {
+export function businessKey(e: SendableEvent): string {
   const d = e.data as Record<string, unknown>;
   const parts = ["bdns", "documentId", "from", "to", "full"].filter((k) => d[k] !== undefined).map((k) => `${k}=${String(d[k])}`);
   return parts.length ? parts.join(" ") : "window=default";
@@ -43,7 +43,7 @@ export interface WindowSummary {
   note?: string;
 }
 
-export async function emit(ctx: CliContext, command: string, events: EventPayload[], runId: string, opts: { dryRun: boolean; timeout: string; window?: WindowSummary }): Promise<void> {
+export async function emit(ctx: CliContext, command: string, events: SendableEvent[], runId: string, opts: { dryRun: boolean; timeout: string; window?: WindowSummary }): Promise<void> {
   const { out } = ctx;
   const env = requireEnv(ctx);
   const timeoutMs = parseDuration("--timeout", opts.timeout);
@@ -72,7 +72,7 @@ export async function emit(ctx: CliContext, command: string, events: EventPayloa
   requireEventKey(env);
   const { createInngestService } = await import("../service.js");
   const service = createInngestService({ env });
-  const sentEvents: EventPayload[] = [];
+  const sentEvents: SendableEvent[] = [];
   const ids: string[] = [];
   ctx.describeInterruption = () => ({
     message: `${sentEvents.length} of ${events.length} events were sent (runId ${runId})`,

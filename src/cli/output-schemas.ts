@@ -38,3 +38,24 @@ export const errorResultSchema = z.object({
   /** A request carrying the unsent events left and got no answer: they may have arrived after all. */
   unsentMayHaveArrived: z.optional(z.boolean()),
 });
+
+/** `ayida-jobs datasets --json`. */
+export const datasetsResultSchema = z.object({
+  ok: z.literal(true),
+  command: z.literal("datasets"),
+  datasets: z.array(
+    z.object({
+      name: z.string(),
+      title: z.string(),
+      summary: z.string(),
+      event: z.string(),
+      strategy: z.enum(["full", "windowed"]),
+      window: z.nullable(z.string()),
+      floor: z.nullable(z.string()),
+      endpoints: z.array(z.string()),
+      tables: z.array(z.object({ name: z.string(), key: z.array(z.string()) })),
+      volume: z.string(),
+      route: z.string(),
+    }),
+  ),
+});

@@ -4,6 +4,7 @@ import { UsageError } from "./errors.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { CliContext } from "./context.js";
 import type { OutputOptions } from "./output.js";
+import { registerDatasets } from "./commands/datasets.js";
 import { registerDetail } from "./commands/detail.js";
 import { registerDocument } from "./commands/document.js";
 import { registerServe } from "./commands/serve.js";
@@ -80,6 +81,7 @@ error, 78 configuration (incl. an event key the event API rejects), 130/143 inte
   registerDetail(program, ctx);
   registerDocument(program, ctx);
   registerServe(program, ctx);
+  registerDatasets(program, ctx);
   return program;
 }
 

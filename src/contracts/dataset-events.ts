@@ -8,6 +8,7 @@
  * Plain zod/mini, like schemas.ts: the CLI validates and builds them without loading the SDK.
  */
 import * as z from "zod/mini";
+import { DATASETS } from "../datasets/index.js";
 import type { DatasetDeclaration } from "../datasets/types.js";
 import { InvalidInputError } from "./errors.js";
 import { labelledEventId } from "./event-id.js";
@@ -57,4 +58,12 @@ export function datasetPayload<K extends DatasetEventKind>(d: Pick<DatasetDeclar
   if (!result.success) throw new InvalidInputError(result.error.issues.map((i) => ({ field: i.path.join(".") || "data", value: (data as Record<PropertyKey, unknown>)[i.path[0] ?? ""], rule: i.message })));
   const name = datasetEventName(d, kind);
   return { name, data, id: labelledEventId(name, data as Record<string, unknown>, DATASET_EVENT_KEYS[kind]) };
+}
+
+const KINDS: readonly DatasetEventKind[] = ["sync", "piece", "detail", "document"];
+
+/** The dataset and kind an event name belongs to (`organos/sync.requested` → organos, sync). */
+export function datasetOfEvent(name: string): { dataset: DatasetDeclaration; kind: DatasetEventKind } | undefined {
+  for (const dataset of DATASETS) for (const kind of KINDS) if (datasetEventName(dataset, kind) === name) return { dataset, kind };
+  return undefined;
 }

@@ -1,7 +1,9 @@
 /**
- * Datasets `sync` knows. The seed lists the jobs still to migrate; each joins this list when its
- * function exists, so an operator asking for one early gets the list of what works today.
- * (Dependency-free: the CLI's help text reads it without loading zod.)
+ * What `sync` accepts: convocatorias (its own pipeline), every declared dataset (src/datasets), and
+ * `all` — every one of them under one runId.
  */
-export const SYNCABLE_DATASETS = ["convocatorias"] as const;
-export type SyncableDataset = (typeof SYNCABLE_DATASETS)[number];
+import { DATASETS } from "../datasets/index.js";
+
+export const SYNCABLE_DATASETS: readonly string[] = ["convocatorias", ...DATASETS.map((d) => d.name)];
+export const SYNC_ALL = "all";
+export type SyncableDataset = string;

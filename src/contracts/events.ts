@@ -4,7 +4,9 @@
  * use `.create()` (the SDK validates before it sends). Loading this module loads the Inngest SDK.
  */
 import { eventType } from "inngest";
-import { EVENT, detailRequestedData, storageRequestedData, syncPieceRequestedData, syncRequestedData, type EventPayload } from "./schemas.js";
+import { datasetOfEvent } from "./dataset-events.js";
+import { toSdkDatasetEvent } from "./dataset-event-types.js";
+import { EVENT, detailRequestedData, storageRequestedData, syncPieceRequestedData, syncRequestedData, type SendableEvent } from "./schemas.js";
 
 export const syncRequested = eventType(EVENT.syncRequested, { schema: syncRequestedData });
 export const syncPieceRequested = eventType(EVENT.syncPieceRequested, { schema: syncPieceRequestedData });
@@ -18,8 +20,11 @@ const EVENT_TYPES = {
   [EVENT.storageRequested]: storageRequested,
 } as const;
 
-/** Turn a built payload into the SDK's validatable event (`X.create(data, { id })`). */
-export function toSdkEvent(p: EventPayload) {
-  const type = EVENT_TYPES[p.name] as { create(data: unknown, opts: { id: string }): ReturnType<typeof detailRequested.create> };
-  return type.create(p.data, { id: p.id });
+/** Turn a built payload — convocatorias' or a dataset's — into the SDK's validatable event (`X.create(data, { id })`). */
+export function toSdkEvent(p: SendableEvent) {
+  const type = (EVENT_TYPES as unknown as Record<string, { create(data: unknown, opts: { id: string }): ReturnType<typeof detailRequested.create> } | undefined>)[p.name];
+  if (type) return type.create(p.data, { id: p.id });
+  const owner = datasetOfEvent(p.name);
+  if (!owner) throw new Error(`no contract for event ${p.name}`);
+  return toSdkDatasetEvent(owner.dataset, owner.kind, p) as unknown as ReturnType<typeof detailRequested.create>;
 }

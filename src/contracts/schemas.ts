@@ -65,6 +65,16 @@ export const SCHEMA_BY_EVENT = {
   [EVENT.storageRequested]: storageRequestedData,
 } as const;
 
+/**
+ * Any event this package sends (convocatorias' or a dataset's): its name, its data (always with the
+ * runId and timestamp of the request) and its idempotency id.
+ */
+export interface SendableEvent {
+  name: string;
+  data: { runId: string; timestamp: string } & Record<string, unknown>;
+  id: string;
+}
+
 /** An event ready to send: what goes over the wire, minus the SDK's `ts`. */
 export interface EventPayload<N extends EventName = EventName> {
   name: N;

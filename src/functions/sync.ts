@@ -19,7 +19,7 @@ import type { AyidaInngest } from "../config/client.js";
 import type { JobDeps } from "./deps.js";
 import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { FAN_OUT_CHUNK, SYNC_FLOW, SYNC_PIECE_FLOW } from "./flow.js";
-import { resolveWindow, splitWindow, type Window } from "./window.js";
+import { resolveWindow, splitWindow, type Window } from "../contracts/window.js";
 
 export const SYNC_FUNCTION_ID = "create-convocatoria-jobs";
 export const SYNC_PIECE_FUNCTION_ID = "process-sync-piece";

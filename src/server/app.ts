@@ -9,7 +9,7 @@ import { serve } from "inngest/node";
 import type { AyidaInngest } from "../config/client.js";
 import type { Logger } from "../config/logger.js";
 import type { InngestServiceApi } from "../service.js";
-import { BATCH_ROUTES, handleBatch } from "./batch-routes.js";
+import { BATCH_ROUTES, handleBatch, unknownBatchRoute } from "./batch-routes.js";
 import { HttpError, sendError, sendJson } from "./http.js";
 
 export const INNGEST_PATH = "/api/inngest";
@@ -57,7 +57,7 @@ export function createAppHandler(o: AppOptions): AppHandler {
         return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
       }
       if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path, req, res, { service: o.service, cronSecret: o.cronSecret });
-      throw new HttpError(404, "NOT_FOUND", `no route for ${path}`);
+      throw unknownBatchRoute(path) ?? new HttpError(404, "NOT_FOUND", `no route for ${path}`);
     };
     route().catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();

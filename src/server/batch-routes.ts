@@ -8,6 +8,8 @@ import { InvalidInputError } from "../contracts/errors.js";
 import { EventSendError } from "../send-error.js";
 import type { InngestServiceApi, TriggerResult } from "../service.js";
 import { checkBearer } from "./auth.js";
+import { SYNCABLE_DATASETS, SYNC_ALL } from "../contracts/datasets.js";
+import { DATASETS } from "../datasets/index.js";
 import { HttpError, readJsonBody, sendJson } from "./http.js";
 
 type FieldType = "string" | "boolean";
@@ -19,18 +21,41 @@ interface Route {
 
 const str = (v: unknown) => v as string | undefined;
 
-export const BATCH_ROUTES: Record<string, Route> = {
-  "/api/batch/sync-convocatorias": {
+/** A route that syncs one dataset (or all): a window only where the dataset is windowed. */
+function syncRoute(dataset: string, windowed: boolean): Route {
+  return {
     required: {},
-    optional: { from: "string", to: "string", full: "boolean", runId: "string" },
-    trigger: (service, b) => service.triggerConvocatoriasSync(defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, runId: str(b.runId) })),
-  },
+    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", runId: "string" },
+    trigger: (service, b) => service.triggerDatasetSync(dataset, defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, runId: str(b.runId) })),
+  };
+}
+
+/** The seed's two routes, then one per declared dataset and one for all of them. */
+export const BATCH_ROUTES: Record<string, Route> = {
+  "/api/batch/sync-convocatorias": syncRoute("convocatorias", true),
   "/api/batch/sync-convocatoria-individual": {
     required: { bdns: "string" },
     optional: { runId: "string" },
     trigger: (service, b) => service.triggerConvocatoriaDetail(str(b.bdns)!, defined({ runId: str(b.runId) })),
   },
+  ...Object.fromEntries(DATASETS.map((d) => [`/api/batch/sync-${d.name}`, syncRoute(d.name, d.strategy === "windowed")])),
+  "/api/batch/sync-all": syncRoute(SYNC_ALL, true),
 };
+
+/**
+ * A request to a batch path that is not one: `sync-<unknown dataset>` is invalid input (400) naming
+ * the valid datasets, as `ayida-jobs sync <unknown>` is; anything else under /api/batch/ a 404
+ * naming the routes.
+ */
+export function unknownBatchRoute(path: string): HttpError | undefined {
+  const dataset = /^\/api\/batch\/sync-(.+)$/.exec(path)?.[1];
+  if (dataset !== undefined) {
+    const issue = { field: "dataset", value: dataset, rule: `is not a dataset that can be synced; valid: ${SYNCABLE_DATASETS.join(", ")}, or ${SYNC_ALL}` };
+    return new HttpError(400, "INVALID_INPUT", `dataset: ${JSON.stringify(dataset)} ${issue.rule}`, { issues: [issue] });
+  }
+  if (!path.startsWith("/api/batch/")) return undefined;
+  return new HttpError(404, "NOT_FOUND", `no route for ${path}; batch routes: ${Object.keys(BATCH_ROUTES).join(", ")}`);
+}
 
 export async function handleBatch(path: string, req: IncomingMessage, res: ServerResponse, o: { service: InngestServiceApi; cronSecret: string | undefined }): Promise<void> {
   const route = BATCH_ROUTES[path]!;

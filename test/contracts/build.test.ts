@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, newRunContext } from "../../src/contracts/build.js";
+import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, buildSyncRequests, newRunContext } from "../../src/contracts/build.js";
+import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
+import { DATASETS } from "../../src/datasets/index.js";
 import { InvalidInputError } from "../../src/contracts/errors.js";
 import { detailRequested, storageRequested, syncRequested, toSdkEvent } from "../../src/contracts/events.js";
 import { EVENT, SCHEMA_BY_EVENT } from "../../src/contracts/schemas.js";
@@ -84,7 +86,7 @@ describe("builders", () => {
     [{ to: "2027-01-01" }, "to"],
     [{ from: "2026-11-07", to: "2026-11-01" }, "from"],
     [{ from: "2026-02-30" }, "from"],
-    [{ dataset: "concesiones" }, "dataset"],
+    [{ dataset: "subvenciones" }, "dataset"],
     [{ from: "0000-01-01" }, "from"], // a real calendar date, but long before BDNS began
     [{ from: "2012-12-31" }, "from"],
     [{ to: "2012-12-31" }, "to"],
@@ -104,7 +106,8 @@ describe("builders", () => {
   });
 
   it("lists the valid datasets when one is unknown", () => {
-    expect(issuesOf(() => buildSyncRequest({ dataset: "concesiones" }, ctx, now))[0]!.rule).toContain("valid: convocatorias");
+    expect(issuesOf(() => buildSyncRequest({ dataset: "subvenciones" }, ctx, now))[0]!.rule).toBe(`is not a dataset that can be synced; valid: ${SYNCABLE_DATASETS.join(", ")}, or all`);
+    expect(issuesOf(() => buildSyncRequests({ dataset: "All" }, ctx, now))[0]).toMatchObject({ field: "dataset", value: "All" });
   });
 
   it("keys a sync by its window and full flag", () => {
@@ -112,6 +115,42 @@ describe("builders", () => {
     expect(buildSyncRequest({ from: "2026-11-01", to: "2026-11-07", full: true }, ctx, now).id).toBe(
       "convocatorias/sync.requested?from=2026-11-01&to=2026-11-07&full=true&runId=run-1",
     );
+  });
+});
+
+describe("the datasets' sync requests, from their declarations", () => {
+  it("sync all: one event per dataset, convocatorias first, one runId, distinct ids, each valid for its function", () => {
+    const events = buildSyncRequests({ dataset: "all" }, ctx, now);
+    expect(events.map((e) => e.name)).toEqual(["convocatorias/sync.requested", ...DATASETS.map((d) => `${d.name}/sync.requested`)]);
+    expect(events).toHaveLength(11);
+    expect(new Set(events.map((e) => e.id)).size).toBe(11);
+    for (const e of events) expect(e.data).toEqual(ctx);
+  });
+
+  it("a window goes to the windowed datasets only; full to every one", () => {
+    const events = buildSyncRequests({ dataset: "all", from: "2026-11-01", to: "2026-11-07", full: true }, ctx, now);
+    const byName = Object.fromEntries(events.map((e) => [e.name, e.data]));
+    expect(byName["concesiones/sync.requested"]).toEqual({ ...ctx, from: "2026-11-01", to: "2026-11-07", full: true });
+    expect(byName["organos/sync.requested"]).toEqual({ ...ctx, full: true });
+    expect(events.find((e) => e.name === "organos/sync.requested")!.id).toBe("organos/sync.requested?full=true&runId=run-1");
+  });
+
+  it.each([
+    [{ dataset: "organos", from: "2026-11-01" }, "from", /does not apply: organos is not windowed/],
+    [{ dataset: "sanciones", to: "2026-11-01" }, "to", /does not apply/],
+    [{ dataset: "concesiones", from: "2019-12-31" }, "from", /must not be before 2020-01-01, when concesiones's data begins/],
+    [{ dataset: "minimis", from: "2014-12-31" }, "from", /must not be before 2015-01-01/],
+    [{ dataset: "all", from: "2012-12-31" }, "from", /must not be before 2013-01-01/],
+  ])("%j → %s refused", (input, field, rule) => {
+    const [issue] = issuesOf(() => buildSyncRequests(input, ctx, now));
+    expect(issue!.field).toBe(field);
+    expect(issue!.rule).toMatch(rule);
+  });
+
+  it("the SDK event types of every dataset accept what the builders make, and refuse a broken one", async () => {
+    for (const e of buildSyncRequests({ dataset: "all", from: "2026-11-01" }, ctx, now)) await expect(toSdkEvent(e).validate()).resolves.toBeUndefined();
+    const bad = { ...buildSyncRequests({ dataset: "organos" }, ctx, now)[0]!, data: { runId: "r", timestamp: "yesterday" } };
+    await expect(toSdkEvent(bad as never).validate()).rejects.toThrow(/timestamp/);
   });
 });
 

@@ -134,6 +134,23 @@ describe("dev mode", () => {
     expect(events.events()[2]).toMatchObject({ data: { bdns: "123456", runId: "retry-7" } });
   });
 
+  it("every dataset has its batch route, generated from its declaration; sync-all sends one event per dataset under one runId", async () => {
+    for (const d of DATASETS) {
+      const res = await post(`/api/batch/sync-${d.name}`, { runId: `route-${d.name}`, full: true });
+      expect(res.status, d.name).toBe(202);
+    }
+    expect(events.events().map((e) => [e.name, e.data.runId, e.data.full])).toEqual(DATASETS.map((d) => [`${d.name}/sync.requested`, `route-${d.name}`, true]));
+    events.requests.length = 0;
+    const all = await json(await post("/api/batch/sync-all", { runId: "all-1", from: "2026-11-01", to: "2026-11-07" }));
+    expect(all).toMatchObject({ ok: true, runId: "all-1", ids: expect.any(Array) });
+    const sent = events.events();
+    expect(sent).toHaveLength(DATASETS.length + 1);
+    expect(new Set(sent.map((e) => e.data.runId))).toEqual(new Set(["all-1"]));
+    expect(new Set(sent.map((e) => e.id)).size).toBe(sent.length);
+    expect(sent.find((e) => e.name === "concesiones/sync.requested")!.data).toMatchObject({ from: "2026-11-01", to: "2026-11-07" });
+    expect(sent.find((e) => e.name === "regiones/sync.requested")!.data).not.toHaveProperty("from");
+  });
+
   it.each<{ path: string; body?: unknown; raw?: string; status: number; message: RegExp }>([
     { path: "/api/batch/sync-convocatoria-individual", raw: "{bad json", status: 400, message: /body: is not valid JSON/ },
     { path: "/api/batch/sync-convocatoria-individual", body: {}, status: 400, message: /bdns: is required/ },
@@ -143,6 +160,9 @@ describe("dev mode", () => {
     { path: "/api/batch/sync-convocatorias", body: { desde: "2026-11-01" }, status: 400, message: /body.desde: is not a known field; known: from, to, full, runId/ },
     { path: "/api/batch/sync-convocatorias", body: { full: "yes" }, status: 400, message: /full: "yes" must be true or false/ },
     { path: "/api/batch/sync-convocatorias", body: { runId: "--dry-run" }, status: 400, message: /runId: "--dry-run" must be a run id/ },
+    { path: "/api/batch/sync-subvenciones", body: {}, status: 400, message: /dataset: "subvenciones" is not a dataset that can be synced; valid: convocatorias, catalogos, .*, or all/ },
+    { path: "/api/batch/sync-organos", body: { from: "2026-11-01" }, status: 400, message: /body.from: is not a known field; known: full, runId/ },
+    { path: "/api/batch/sync-concesiones", body: { from: "2019-01-01" }, status: 400, message: /from: "2019-01-01" must not be before 2020-01-01/ },
     { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "1", runId: 7 }, status: 400, message: /runId: 7 must be a string/ },
     { path: "/api/batch/sync-convocatorias", body: { from: "2026-02-30" }, status: 400, message: /from: "2026-02-30" must be a real calendar date/ },
     { path: "/api/batch/sync-convocatorias", body: { from: "2026-11-07", to: "2026-11-01" }, status: 400, message: /must not be after to/ },

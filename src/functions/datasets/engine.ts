@@ -21,7 +21,7 @@ import type { AyidaInngest } from "../../config/client.js";
 import type { JobDeps } from "../deps.js";
 import { mapJobErrors, recordRunFailure } from "../errors.js";
 import { DATASET_FLOW, FAN_OUT_CHUNK } from "../flow.js";
-import { resolveWindow, splitWindow, type Window } from "../window.js";
+import { resolveWindow, splitWindow, type Window } from "../../contracts/window.js";
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
 

@@ -5,7 +5,7 @@
  */
 import { toBdnsDate } from "../../adapters/bdns/client.js";
 import type { DatasetDeclaration, Feed } from "../../datasets/types.js";
-import { addDays, type Window } from "../window.js";
+import { addDays, type Window } from "../../contracts/window.js";
 
 export interface Unit {
   feed: string;
