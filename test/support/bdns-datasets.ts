@@ -384,9 +384,9 @@ export class RowSource<Row extends object> {
     return this.baseCount + this.added.length - this.removedSet.size;
   }
 
-  /** Per-row entries held (removed, patched, added): what a test's mutations cost, nothing else. */
+  /** Per-row entries held (removed, patched, added; plus the removed ones' sorted copy): what a test's mutations cost, nothing else. */
   stateSize(): number {
-    return this.removedSet.size + this.patches.size + this.added.length + (this.removedCache?.length ?? 0);
+    return this.removedSet.size + this.patches.size + this.added.length;
   }
 
   /** The bucket keys that hold (or held) rows: the configured ones and those of added rows. */
