@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
+import { answerDatasets, standingFault, type DatasetsFixture } from "./bdns-datasets.js";
 
 /** test/fixtures, found from here upwards (this file also runs bundled, from .bench/). */
 const fixtures = (() => {
@@ -110,9 +111,10 @@ export interface FakeBdns {
 
 /**
  * `minGapMs`: a request starting less than this after the previous one gets 429, as BDNS does to
- * bursts (0 = off).
+ * bursts (0 = off). `datasets`: also serve the ten other datasets' endpoints (bdns-datasets.ts), with
+ * the same faults, burst limit and request log.
  */
-export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?: number } = {}): Promise<FakeBdns> {
+export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?: number; datasets?: DatasetsFixture } = {}): Promise<FakeBdns> {
   const dataset = o.dataset ?? [];
   const byCode = new Map(dataset.map((c) => [c.bdns, c]));
   const docs = new Map(dataset.flatMap((c) => c.documents.map((d) => [String(d.id), d] as const)));
@@ -143,7 +145,7 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
     if (o.minGapMs && gap < o.minGapMs) return send(429, "", "text/plain", { "retry-after": "1" });
 
     const fault = faults.find((f) => f.replies.length > 0 && f.match(path, params));
-    const reply = fault?.replies.shift();
+    const reply = fault?.replies.shift() ?? (o.datasets && standingFault(o.datasets, path, params));
     if (reply !== undefined) {
       if (reply === "hang") return;
       if (reply === "html") return send(200, "<html><body>Error interno del servidor</body></html>", "text/html");
@@ -187,6 +189,8 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
       if (!doc) return send(400, JSON.stringify({ codigo: "ERR_VALIDACION", error: "No existe el documento solicitado" }));
       return sendFile(doc, doc.long);
     }
+    const answer = o.datasets && answerDatasets(o.datasets, path, params);
+    if (answer) return "file" in answer ? sendFile(answer.file, answer.file.long) : send(answer.status, answer.body, answer.contentType);
     send(404, JSON.stringify({ error: "not found" }));
   }
 
