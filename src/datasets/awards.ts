@@ -11,7 +11,7 @@ export const REGISTRATION_WINDOW: Feed["window"] = { fromParam: "fechaRegInicio"
 /** `nif` and `beneficiario` (the name, latest spelling) columns from BDNS's "NIF NAME". */
 export function beneficiaryColumns<R extends { beneficiario?: unknown }>(): Record<"nif" | "beneficiario", Column<R>> {
   return {
-    nif: { type: "text", value: (r) => nifOf(r.beneficiario), index: true },
+    nif: { type: "text", value: (r) => nifOf(r.beneficiario) },
     beneficiario: { type: "text", value: (r) => nameOf(r.beneficiario) },
   };
 }

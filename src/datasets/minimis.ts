@@ -37,7 +37,7 @@ export const minimis: DatasetDeclaration = {
           id_concesion: { type: "bigint", value: (r: Row) => r.idConcesion },
           codigo_concesion: { type: "text", value: (r: Row) => toText(r.codigoConcesion) },
           id_convocatoria: { type: "bigint", value: (r: Row) => toInt(r.idConvocatoria), index: true },
-          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria), index: true },
+          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria) },
           id_persona: { type: "bigint", value: (r: Row) => toInt(r.idPersona), index: true },
           ...beneficiaryColumns<Row>(),
           convocante: { type: "text", value: (r: Row) => toText(r.convocante) },

@@ -4,6 +4,7 @@
  */
 import * as z from "zod/mini";
 import { beneficiaryColumns, withoutNameNoise } from "./awards.js";
+import { nifOf } from "./noise.js";
 import { toDate, toFlag, toInt, toNumber, toText } from "./noise.js";
 import type { DatasetDeclaration } from "./types.js";
 
@@ -30,13 +31,15 @@ export const partidosPoliticos: DatasetDeclaration = {
           id: { type: "bigint", value: (r: Row) => r.id },
           cod_concesion: { type: "text", value: (r: Row) => toText(r.codConcesion) },
           id_convocatoria: { type: "bigint", value: (r: Row) => toInt(r.idConvocatoria), index: true },
-          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria), index: true },
+          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria) },
           convocatoria: { type: "text", value: (r: Row) => toText(r.convocatoria) },
           nivel1: { type: "text", value: (r: Row) => toText(r.nivel1) },
           nivel2: { type: "text", value: (r: Row) => toText(r.nivel2) },
           nivel3: { type: "text", value: (r: Row) => toText(r.nivel3) },
           fecha_concesion: { type: "text", value: (r: Row) => toDate(r.fechaConcesion) },
           ...beneficiaryColumns<Row>(),
+          // no idPersona here: the NIF is how a party is found
+          nif: { type: "text", value: (r: Row) => nifOf(r.beneficiario), index: true },
           instrumento: { type: "text", value: (r: Row) => toText(r.instrumento) },
           importe: { type: "real", value: (r: Row) => toNumber(r.importe) },
           ayuda_equivalente: { type: "real", value: (r: Row) => toNumber(r.ayudaEquivalente) },

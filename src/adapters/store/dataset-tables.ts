@@ -170,6 +170,9 @@ function upsertAssignments(table: string, columns: readonly string[], key: reado
   return set.join(", ");
 }
 
+/** Rows per upsert statement: 30 columns × 100 rows stays far inside SQLite's 32,766 parameters. */
+const SQLITE_ROWS_PER_STATEMENT = 100;
+
 class SqliteTableWriter extends TableWriter {
   private readonly write: (rows: readonly PreparedRow[], o: PageWrite) => PageCounts;
 
@@ -177,15 +180,41 @@ class SqliteTableWriter extends TableWriter {
     super(db, table);
     const t = table.name;
     const all = [...this.columns, ...STANDARD_COLUMNS];
-    const previous = sqlite.prepare<unknown[], Previous>(`SELECT content_hash AS hash, last_seen_at AS seen, removed_at AS removed FROM ${t} WHERE ${table.key.map((k) => `${k} = ?`).join(" AND ")}`);
-    const upsert = sqlite.prepare(`INSERT INTO ${t} (${all.join(", ")}) VALUES (${all.map(() => "?").join(", ")}) ON CONFLICT (${table.key.join(", ")}) DO UPDATE SET ${upsertAssignments(t, this.columns, table.key)}`);
+    const tuple = `(${all.map(() => "?").join(", ")})`;
+    const single = table.key.length === 1 ? table.key[0]! : undefined;
+    // Prepared once per batch size: a full batch of rows per statement (the per-call cost is what
+    // a 10,000-row page would otherwise pay 10,000 times), and the remainder's size as it comes.
+    const upserts = new Map<number, import("better-sqlite3").Statement>();
+    const upsert = (n: number) => {
+      let st = upserts.get(n);
+      if (!st) upserts.set(n, (st = sqlite.prepare(`INSERT INTO ${t} (${all.join(", ")}) VALUES ${Array(n).fill(tuple).join(", ")} ON CONFLICT (${table.key.join(", ")}) DO UPDATE SET ${upsertAssignments(t, this.columns, table.key)}`)));
+      return st;
+    };
+    // What the table held: by batches of keys for a one-column key, row by row for a composite one.
+    const lookups = new Map<number, import("better-sqlite3").Statement<unknown[], Previous & { k: ColumnValue }>>();
+    const lookupMany = (n: number) => {
+      let st = lookups.get(n);
+      if (!st) lookups.set(n, (st = sqlite.prepare(`SELECT ${single} AS k, content_hash AS hash, last_seen_at AS seen, removed_at AS removed FROM ${t} WHERE ${single} IN (${Array(n).fill("?").join(", ")})`)));
+      return st;
+    };
+    const lookupOne = sqlite.prepare<unknown[], Previous>(`SELECT content_hash AS hash, last_seen_at AS seen, removed_at AS removed FROM ${t} WHERE ${table.key.map((k) => `${k} = ?`).join(" AND ")}`);
     const counters = sqlite.prepare("UPDATE sync_runs SET fetched = fetched + ?, new = new + ?, changed = changed + ?, unchanged = unchanged + ? WHERE run_id = ? AND dataset = ?");
+
     this.write = sqlite.transaction((rows: readonly PreparedRow[], o: PageWrite): PageCounts => {
       const { unique, dropped } = this.dedupe(rows);
       const counts: PageCounts = { fetched: rows.length, new: 0, changed: 0, unchanged: 0, repeated: dropped };
-      for (const r of unique) {
-        counts[classify(previous.get(...this.keyIndex.map((i) => r.values[i])), r.hash, o.since)]++;
-        upsert.run(...r.values, r.raw, r.hash, o.now, o.now, o.now, null, o.runId);
+      for (let i = 0; i < unique.length; i += SQLITE_ROWS_PER_STATEMENT) {
+        const batch = unique.slice(i, i + SQLITE_ROWS_PER_STATEMENT);
+        if (single !== undefined) {
+          const k = this.keyIndex[0]!;
+          const before = new Map(lookupMany(batch.length).all(...batch.map((r) => r.values[k])).map((p) => [String(p.k), p]));
+          for (const r of batch) counts[classify(before.get(String(r.values[k])), r.hash, o.since)]++;
+        } else {
+          for (const r of batch) counts[classify(lookupOne.get(...this.keyIndex.map((j) => r.values[j])), r.hash, o.since)]++;
+        }
+        const params: unknown[] = [];
+        for (const r of batch) params.push(...r.values, r.raw, r.hash, o.now, o.now, o.now, null, o.runId);
+        upsert(batch.length).run(...params);
       }
       counters.run(counts.fetched, counts.new, counts.changed, counts.unchanged, o.runId, o.dataset);
       return counts;

@@ -216,7 +216,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
             ...beneficiary, ["instrumento", "text"], ["importe", "real"], ["ayuda_equivalente", "real"], ["url_br", "text"], ["tiene_proyecto", "integer"],
           ],
           ["id"],
-          ["id_convocatoria", "numero_convocatoria", "fecha_alta", "id_persona", "nif"],
+          ["id_convocatoria", "fecha_alta", "id_persona"],
         );
         await table(
           "ayudas_estado",
@@ -226,7 +226,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
             ["region", "text"], ["sectores", "text"], ["ayuda_estado", "text"], ["url_ayuda_estado", "text"], ["entidad", "text"], ["intermediario", "text"],
           ],
           ["id_concesion"],
-          ["id_convocatoria", "fecha_alta", "id_persona", "nif"],
+          ["id_convocatoria", "fecha_alta", "id_persona"],
         );
         await table(
           "minimis",
@@ -236,7 +236,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
             ["sector_actividad", "text"], ["ayuda_equivalente", "real"],
           ],
           ["id_concesion"],
-          ["id_convocatoria", "numero_convocatoria", "fecha_registro", "id_persona", "nif"],
+          ["id_convocatoria", "fecha_registro", "id_persona"],
         );
         await table(
           "partidos_politicos",
@@ -245,7 +245,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
             ["nivel3", "text"], ["fecha_concesion", "text"], ...beneficiary, ["instrumento", "text"], ["importe", "real"], ["ayuda_equivalente", "real"], ["url_br", "text"], ["tiene_proyecto", "integer"],
           ],
           ["id"],
-          ["id_convocatoria", "numero_convocatoria", "nif"],
+          ["id_convocatoria", "nif"],
         );
       },
     },
@@ -262,7 +262,12 @@ function datasetTable(db: Kysely<unknown>, dialect: "sqlite" | "postgres") {
   const type = (t: DatasetColumnType): ColumnDataType | RawBuilder<unknown> => (t === "real" ? (dialect === "postgres" ? sql`double precision` : sql`real`) : t);
   return async (name: string, columns: Array<[string, DatasetColumnType]>, key: string[], indexes: string[] = [], extra: Array<[string, DatasetColumnType]> = []) => {
     let t = db.schema.createTable(name);
-    for (const [c, ty] of columns) t = t.addColumn(c, type(ty), (b) => (key.includes(c) ? b.notNull() : b));
+    for (const [c, ty] of columns) {
+      // SQLite: a one-column integer key declared INTEGER is the rowid itself, not one more index to
+      // maintain on every insert (millions of award rows); the values are the same 64-bit integers.
+      const declared = dialect === "sqlite" && ty === "bigint" && key.length === 1 && key[0] === c ? "integer" : ty;
+      t = t.addColumn(c, type(declared), (b) => (key.includes(c) ? b.notNull() : b));
+    }
     t = t
       .addColumn("raw_json", "text", (c) => c.notNull())
       .addColumn("content_hash", "text", (c) => c.notNull())
