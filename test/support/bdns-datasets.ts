@@ -727,11 +727,18 @@ const CONVOCATORIAS_JSON = CONVOCATORIAS.map((c) => ({
 }));
 const INSTRUMENTS_JSON = INSTRUMENTS.map(q);
 
-/** `#`- or `; `-joined CNAE lists of 1–3 distinct elements, and their noisy rotations (bdns-api.md §3). */
-const cnaeText = (h: number, separator: string, seed: number | undefined, id: number) => {
-  const list = cnaeList(h);
-  return (seed === undefined ? list : rotated(list, seed + id)).join(separator);
+/** The 36 lists `cnaeList` can give, joined and quoted once per separator (they depend on (h >>> 2) % 12 and h % 3). */
+const cnaeSlot = (h: number) => ((h >>> 2) % CNAE.length) * 3 + (h % 3);
+/** An h in slot k: (h >>> 2) = a, and h % 3 = b since 4a ≡ a (mod 3). */
+const inSlot = (k: number) => {
+  const [a, b] = [Math.floor(k / 3), k % 3];
+  return 4 * a + (((b - a) % 3) + 3) % 3;
 };
+const CNAE_JSON = Object.fromEntries(["#", "; "].map((sep) => [sep, Array.from({ length: CNAE.length * 3 }, (_, k) => q(cnaeList(inSlot(k)).join(sep)))])) as Record<"#" | "; ", string[]>;
+
+/** A `#`- or `; `-joined CNAE list of 1–3 distinct elements as JSON text; rotated with noise (bdns-api.md §3). */
+const cnaeJson = (h: number, separator: "#" | "; ", seed: number | undefined, id: number) =>
+  seed === undefined ? CNAE_JSON[separator][cnaeSlot(h)]! : q(rotated(cnaeList(h), seed + id).join(separator));
 
 /*
  * The award rows are written as JSON text, field by field in the samples' order: at 10,000 rows a
@@ -780,7 +787,7 @@ function ayudasEstado(o: WindowedOptions): RowSource<AyudaEstadoRow> {
       `"idPersona":${p.idPersona},"codConcesion":"SB${id}","convocante":${c.convocante},"reglamento":${reglamento},"objetivo":${objetivo},` +
       `"instrumento":${INSTRUMENTS_JSON[0]},"tipoBeneficiario":${pick(BENEFICIARY_TYPES_JSON, h >>> 5)},"fechaConcesion":"${isoDay(day - (h % 40))}","fechaAlta":"${isoDay(day)}",` +
       `"beneficiario":${q(seed === undefined ? beneficiario : respellBeneficiary(beneficiario, seed + id))},"importe":${importe},"ayudaEquivalente":${importe},` +
-      `"region":${pick(REGIONS_JSON, h >>> 6)},"sectores":${q(cnaeText(mix(id, 4), "#", seed, id))},"ayudaEstado":"SA.${sa}",` +
+      `"region":${pick(REGIONS_JSON, h >>> 6)},"sectores":${cnaeJson(mix(id, 4), "#", seed, id)},"ayudaEstado":"SA.${sa}",` +
       `"urlAyudaEstado":"https://competition-cases.ec.europa.eu/cases/SA.${sa}","entidad":${h % 11 === 0 ? '"ENTIDAD COLABORADORA SINTÉTICA SA"' : "null"},` +
       `"intermediario":${h % 13 === 0 ? '"INTERMEDIARIO FINANCIERO SINTÉTICO SA"' : "null"}}`
     );
@@ -795,7 +802,7 @@ function ayudasEstado(o: WindowedOptions): RowSource<AyudaEstadoRow> {
 
 /** minimis' `sectorActividad` elements: split only before a CNAE code, since some labels contain "; ". */
 const minimisSectors = (s: string) => s.split(/; (?=\d{2}\.\d - )/);
-const PLAIN_SECTION = "AGRICULTURA, GANADERÍA, SILVICULTURA Y PESCA";
+const PLAIN_SECTION_JSON = q("AGRICULTURA, GANADERÍA, SILVICULTURA Y PESCA");
 
 function minimis(o: WindowedOptions): RowSource<MinimisRow> {
   const firstId = o.firstId ?? 180_330_000;
@@ -808,12 +815,12 @@ function minimis(o: WindowedOptions): RowSource<MinimisRow> {
     const rule = (h >>> 3) % MINIMIS_RULES.length;
     const beneficiario = `${p.nif} ${p.name}`;
     // A plain section name alone on some rows (bdns-samples/minimis.json), a `; `-joined CNAE list on the rest.
-    const sectors = h % 7 === 0 ? PLAIN_SECTION : cnaeText(mix(id, 6), "; ", seed, id);
+    const sectors = h % 7 === 0 ? PLAIN_SECTION_JSON : cnaeJson(mix(id, 6), "; ", seed, id);
     return (
       `{"idConcesion":${id},"numeroConvocatoria":${c.numero},"idConvocatoria":${c.id},"idPersona":${p.idPersona},` +
       `"codigoConcesion":"SB${id}","convocante":${c.convocante},"reglamento":${MINIMIS_RULES_JSON[rule]},"sectorProducto":${rule === 1 ? '"Todos"' : "null"},` +
       `"instrumento":${INSTRUMENTS_JSON[(h >>> 5) % INSTRUMENTS.length]},"fechaConcesion":"${isoDay(day - (h % 20))}","fechaRegistro":"${isoDay(day)}",` +
-      `"beneficiario":${q(seed === undefined ? beneficiario : respellBeneficiary(beneficiario, seed + id))},"sectorActividad":${q(sectors)},` +
+      `"beneficiario":${q(seed === undefined ? beneficiario : respellBeneficiary(beneficiario, seed + id))},"sectorActividad":${sectors},` +
       `"ayudaEquivalente":${cents((mix(id, 7) % 3_000_000) + 10_000)}}`
     );
   };
