@@ -408,7 +408,7 @@ export class RowSource<Row extends object> {
     return this.baseCount + this.added.length - this.removedSet.size;
   }
 
-  /** Per-row entries held (removed, patched, added; plus the removed ones' sorted copy): what a test's mutations cost, nothing else. */
+  /** Per-row entries held (removed, patched, added): what a test's mutations cost; generating and serving rows adds none. */
   stateSize(): number {
     return this.removedSet.size + this.patches.size + this.added.length;
   }
