@@ -402,6 +402,23 @@ describe("noise changes bytes, not identity nor content", () => {
     expect(JSON.stringify(noisier)).not.toBe(JSON.stringify(noisy));
   });
 
+  it.each(WINDOWED)("$name: a page's text and rowAt's object are the same row, with noise and without, patched or not", async (w) => {
+    const fx = await serve(weekOptions);
+    const src = w.src(fx) as RowSource<Record<string, unknown>>;
+    src.patch(3, { ayudaEquivalente: 7, beneficiario: "B00000003 EMPRESA PARCHEADA SL" });
+    const size = src.size;
+    for (const noise of [false, true]) {
+      fx.noise = noise;
+      const served = (await page(w.path, { pageSize: 1000 })).content;
+      const expected = Array.from({ length: size }, (_, i) => (noise ? src.noisy(src.rowAt(i)!, fx.noiseSeed) : src.rowAt(i)!));
+      expect(served).toEqual(expected);
+      expect(served[3]).toMatchObject({ ayudaEquivalente: 7 });
+      // Byte for byte too: the text is canonical JSON, as JSON.stringify writes it.
+      const text = (await get(w.path, { pageSize: 1000 })).text;
+      expect(text.slice(text.indexOf("[") + 1, text.indexOf('],"pageable"'))).toBe(expected.map((r) => JSON.stringify(r)).join(","));
+    }
+  });
+
   it("ayudas de estado's `#` list and minimis' `; ` list come back reordered (labels holding `;` intact)", async () => {
     const fx = await serve(weekOptions);
     const clean = { a: (await page("/ayudasestado/busqueda", { pageSize: 500 })).content, m: (await page("/minimis/busqueda", { pageSize: 500 })).content };
