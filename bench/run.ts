@@ -6,8 +6,9 @@ import os from "node:os";
 import { benchCli } from "./cli.js";
 import { benchJobs, serveFakeBdns } from "./jobs.js";
 import { benchServer } from "./server.js";
+import { benchDatasets, serveFakeDatasets } from "./datasets.js";
 
-const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer() };
+const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets() };
 
 async function main(wanted: string[]): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
@@ -23,4 +24,5 @@ async function main(wanted: string[]): Promise<void> {
 
 // The bench re-runs itself as a child to serve a fake BDNS from another process (see jobs.ts).
 if (process.argv[2] === "--serve-fake-bdns") await serveFakeBdns(process.argv[3] ?? "");
+else if (process.argv[2] === "--serve-fake-datasets") await serveFakeDatasets(process.argv[3] ?? "");
 else await main(process.argv.length > 2 ? process.argv.slice(2) : Object.keys(sections));
