@@ -4,8 +4,8 @@
  * pages of 10,000 rows, each ~2.5 s from BDNS), ordered by codConcesion for stable paging.
  */
 import * as z from "zod/mini";
-import { beneficiaryColumns, REGISTRATION_WINDOW, withoutNameNoise } from "./awards.js";
-import { toDate, toFlag, toInt, toNumber, toText } from "./noise.js";
+import { awardColumns, beneficiaryColumns, REGISTRATION_WINDOW, withoutNameNoise } from "./awards.js";
+import { toDate, toInt, toText } from "./noise.js";
 import type { DatasetDeclaration } from "./types.js";
 
 const row = z.looseObject({ id: z.number(), beneficiario: z.optional(z.nullable(z.string())) });
@@ -33,24 +33,12 @@ export const concesiones: DatasetDeclaration = {
         registrationDate: "fecha_alta",
         columns: {
           id: { type: "bigint", value: (r: Row) => r.id },
-          cod_concesion: { type: "text", value: (r: Row) => toText(r.codConcesion) },
-          id_convocatoria: { type: "bigint", value: (r: Row) => toInt(r.idConvocatoria), index: true },
-          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria) },
-          convocatoria: { type: "text", value: (r: Row) => toText(r.convocatoria) },
+          ...awardColumns<Row>(),
           descripcion_cooficial: { type: "text", value: (r: Row) => toText(r.descripcionCooficial) },
-          nivel1: { type: "text", value: (r: Row) => toText(r.nivel1) },
-          nivel2: { type: "text", value: (r: Row) => toText(r.nivel2) },
-          nivel3: { type: "text", value: (r: Row) => toText(r.nivel3) },
           codigo_invente: { type: "text", value: (r: Row) => toText(r.codigoInvente ?? r.codigoINVENTE) },
-          fecha_concesion: { type: "text", value: (r: Row) => toDate(r.fechaConcesion) },
           fecha_alta: { type: "text", value: (r: Row) => toDate(r.fechaAlta), index: true },
           id_persona: { type: "bigint", value: (r: Row) => toInt(r.idPersona), index: true },
           ...beneficiaryColumns<Row>(),
-          instrumento: { type: "text", value: (r: Row) => toText(r.instrumento) },
-          importe: { type: "real", value: (r: Row) => toNumber(r.importe) },
-          ayuda_equivalente: { type: "real", value: (r: Row) => toNumber(r.ayudaEquivalente) },
-          url_br: { type: "text", value: (r: Row) => toText(r.urlBR) },
-          tiene_proyecto: { type: "integer", value: (r: Row) => toFlag(r.tieneProyecto) },
         },
         normalise: withoutNameNoise,
       },
