@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeDataset } from "../support/bdns-server.js";
-import { answersTo, expectDetailsStored, expectDocumentsIntact } from "./support/checks.js";
+import { answersTo, expectDetailsStored, expectDocumentsIntact, tooMany } from "./support/checks.js";
 import { startDeployment, type Deployment } from "./support/deployment.js";
 import { waitForPipeline } from "./support/pipeline.js";
 import { waitFor } from "./support/wait.js";
@@ -42,13 +42,13 @@ describe("the convocatorias pipeline under BDNS faults", () => {
   let syncEventId: string;
 
   it("stores every good record and document byte-identical, with zero 429s, and records the broken record", async () => {
-    d.bdns.fault((p, q) => p === "/convocatorias" && q.get("numConv") === broken.bdns, ...Array<"html">(50).fill("html"));
-    d.bdns.fault((p, q) => p === "/convocatorias" && q.get("numConv") === once500.bdns, { status: 500, body: { error: "Internal Server Error" } });
-    d.bdns.fault((p, q) => p === "/convocatorias" && q.get("numConv") === maintenance.bdns, "maintenance-200");
-    d.bdns.fault((p, q) => p === "/convocatorias/documentos" && q.get("idDocumento") === String(doc500.id), { status: 500, body: "" });
+    await d.bdns.fault({ path: "/convocatorias", param: ["numConv", broken.bdns] }, ...Array<"html">(50).fill("html"));
+    await d.bdns.fault({ path: "/convocatorias", param: ["numConv", once500.bdns] }, { status: 500, body: { error: "Internal Server Error" } });
+    await d.bdns.fault({ path: "/convocatorias", param: ["numConv", maintenance.bdns] }, "maintenance-200");
+    await d.bdns.fault({ path: "/convocatorias/documentos", param: ["idDocumento", String(doc500.id)] }, { status: 500, body: "" });
 
     [syncEventId] = sentIds(await d.cli(["sync", "convocatorias", ...WINDOW, "--run-id", "pipeline", "--json"])) as [string];
-    await waitForPipeline(d.store, "pipeline", { details: good.length, documents: good.length * 2, failures: 1 }, 120_000);
+    await waitForPipeline(d.store, "pipeline", { details: good.length, documents: good.length * 2, failures: 1 }, 90_000, d.diagnose);
     await d.dev.waitUntilIdle();
 
     expectDetailsStored(d.store, good);
@@ -73,20 +73,26 @@ describe("the convocatorias pipeline under BDNS faults", () => {
       documents_stored: 38,
     });
 
-    // The BDNS budget held: not one request was refused for coming too close to the previous one.
-    expect(d.bdns.tooMany()).toBe(0);
+    const requests = await d.bdns.requests();
+    // The BDNS budget held: not one request was refused for coming within 100 ms of the previous one.
+    // (serve spaces starts 105 ms apart; its first requests open new connections, and on a loaded
+    // machine two have arrived 96 ms apart — a real limit of the spacer's margin, reported.)
+    const gaps = requests.slice(1).map((r, i) => Math.round(r.at - requests[i]!.at)).sort((a, b) => a - b);
+    expect(tooMany(requests), `requests BDNS refused; the smallest gaps between arrivals (ms): ${gaps.slice(0, 5).join(", ")}`).toEqual([]);
     // Each thing was asked for exactly as often as the faults require — nothing fetched twice.
-    expect(d.bdns.count("/convocatorias/busqueda")).toBe(2);
+    expect(requests.filter((r) => r.path === "/convocatorias/busqueda")).toHaveLength(2);
     for (const c of good) {
       const expected = c === once500 || c === maintenance ? [c === once500 ? 500 : 200, 200] : [200];
-      expect(answersTo(d.bdns, { numConv: c.bdns }), `detail requests for ${c.bdns}`).toEqual(expected);
-      for (const doc of c.documents) expect(answersTo(d.bdns, { idDocumento: doc.id }), `downloads of document ${doc.id}`).toEqual(doc === doc500 ? [500, 200] : [200]);
+      expect(answersTo(requests, { numConv: c.bdns }), `detail requests for ${c.bdns}`).toEqual(expected);
+      for (const doc of c.documents) expect(answersTo(requests, { idDocumento: doc.id }), `downloads of document ${doc.id}`).toEqual(doc === doc500 ? [500, 200] : [200]);
     }
-    expect(answersTo(d.bdns, { numConv: broken.bdns }), "a broken record is not retried").toEqual([200]);
+    expect(answersTo(requests, { numConv: broken.bdns }), "a broken record is not retried").toEqual([200]);
   });
 
   it("a re-sent event with the same id starts no second run", async () => {
-    const before = { listings: d.bdns.count("/convocatorias/busqueda"), detail: answersTo(d.bdns, { numConv: good[0]!.bdns }).length };
+    const listings = async () => (await d.bdns.requests()).filter((r) => r.path === "/convocatorias/busqueda").length;
+    const fetches = async (bdns: string) => answersTo(await d.bdns.requests(), { numConv: bdns }).length;
+    const before = { listings: await listings(), detail: await fetches(good[0]!.bdns) };
 
     // The same sync request again (same window, same run id → same event id), and a detail request twice.
     const [syncAgain] = sentIds(await d.cli(["sync", "convocatorias", ...WINDOW, "--run-id", "pipeline", "--json"])) as [string];
@@ -107,8 +113,8 @@ describe("the convocatorias pipeline under BDNS faults", () => {
     expect((await runsOf([detailFirst!, detailAgain!])).sort()).toEqual([0, 1]);
     // The store and BDNS agree: one fetch of the detail, counted once; no second listing.
     expect(d.store.run("detail-once")).toMatchObject({ kind: "detail", unchanged: 1, new: 0, changed: 0 });
-    expect(answersTo(d.bdns, { numConv: good[0]!.bdns }).length).toBe(before.detail + 1);
-    expect(d.bdns.count("/convocatorias/busqueda")).toBe(before.listings);
+    expect(await fetches(good[0]!.bdns)).toBe(before.detail + 1);
+    expect(await listings()).toBe(before.listings);
   });
 });
 
@@ -117,7 +123,7 @@ describe("an event sent before the app was synced", () => {
     // By now the app has been synced for the whole pipeline; the early event is stored but ran nothing.
     expect((await d.dev.event(beforeSyncEventId))?.id).toBe(`convocatorias/detail.requested:${beforeSync!.bdns}:before-sync`);
     expect(await d.dev.eventRuns(beforeSyncEventId)).toEqual([]);
-    expect(answersTo(d.bdns, { numConv: beforeSync!.bdns })).toEqual([]);
+    expect(answersTo(await d.bdns.requests(), { numConv: beforeSync!.bdns })).toEqual([]);
     expect(d.store.run("before-sync")).toBeUndefined();
     expect(d.store.convocatorias().find((c) => c.bdns === beforeSync!.bdns)).toBeUndefined();
 

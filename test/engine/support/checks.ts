@@ -3,7 +3,8 @@
  * BDNS served it, every document byte-identical to what BDNS served, nothing else on disk.
  */
 import { expect } from "vitest";
-import { documentBytes, type FakeBdns, type FakeConvocatoria } from "../../support/bdns-server.js";
+import { documentBytes, type FakeConvocatoria } from "../../support/bdns-server.js";
+import type { StandInRequest } from "./bdns-child.js";
 import { sha256, type StoreProbe } from "./store-probe.js";
 
 /** Each convocatoria's detail is stored, equal to the record the stand-in served (minus its legal notice). */
@@ -38,8 +39,18 @@ export function expectDocumentsIntact(store: StoreProbe, convocatorias: readonly
   expect([...onDisk].filter((f) => !o.leftover?.(f)), "files in the documents folder that no stored document accounts for").toEqual([]);
 }
 
-/** The statuses BDNS answered to the requests for one record or document, in order. */
-export function answersTo(bdns: FakeBdns, what: { numConv: string } | { idDocumento: string | number }): number[] {
+/** The requests for one record or document, in order of arrival. */
+export function requestsFor(requests: readonly StandInRequest[], what: { numConv: string } | { idDocumento: string | number }): StandInRequest[] {
   const [path, key, value] = "numConv" in what ? ["/convocatorias", "numConv", what.numConv] : ["/convocatorias/documentos", "idDocumento", String(what.idDocumento)];
-  return bdns.requests.filter((r) => r.path === path && r.params.get(key) === value).map((r) => r.status);
+  return requests.filter((r) => r.path === path && r.params[key] === value);
+}
+
+/** The statuses BDNS answered to the requests for one record or document, in order. */
+export function answersTo(requests: readonly StandInRequest[], what: { numConv: string } | { idDocumento: string | number }): number[] {
+  return requestsFor(requests, what).map((r) => r.status);
+}
+
+/** Requests BDNS refused for coming too close to the previous one. */
+export function tooMany(requests: readonly StandInRequest[]): StandInRequest[] {
+  return requests.filter((r) => r.status === 429);
 }

@@ -1,19 +1,19 @@
 /**
- * The whole deployment, for real, on loopback: the BDNS stand-in (in this process, so a test can
- * inject faults and count requests), the Inngest Dev Server (a child), and `ayida-jobs serve` (a
- * child), each with its own folder under one temp dir. `close()` kills every child by process group
+ * The whole deployment, for real, on loopback: the BDNS stand-in, the Inngest Dev Server and
+ * `ayida-jobs serve`, each a child process with its own folder under one temp dir. `close()` kills every child by process group
  * and is safe to call after a failure.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFakeBdns, type FakeBdns, type FakeConvocatoria } from "../../support/bdns-server.js";
-import { runCli, type CliRun } from "../../support/cli.js";
+import type { FakeConvocatoria } from "../../support/bdns-server.js";
+import { startBdnsStandIn, type BdnsStandIn } from "./bdns-child.js";
+import { runCliAgainst, type CliRun } from "./cli-process.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 import { freePorts } from "./free-ports.js";
 import { startServe, type ServeProcess } from "./serve-process.js";
 import { StoreProbe } from "./store-probe.js";
-import type { Exit } from "./processes.js";
+import { tailOf, type Exit } from "./processes.js";
 
 export interface DeploymentOptions {
   dataset: FakeConvocatoria[];
@@ -29,7 +29,7 @@ export interface DeploymentOptions {
 
 export interface Deployment {
   dir: string;
-  bdns: FakeBdns;
+  bdns: BdnsStandIn;
   dev: DevServer;
   /** The URL the Dev Server syncs: `localhost`, as the Dev Server rewrites loopback addresses anyway. */
   appUrl: string;
@@ -39,6 +39,8 @@ export interface Deployment {
   startServe(): Promise<ServeProcess>;
   /** SIGKILL serve: no shutdown handler runs, requests in flight are cut. */
   killServe(): Promise<Exit>;
+  /** For a timeout's message: what the engine has not finished, and the last lines serve and the Dev Server logged. */
+  diagnose(): Promise<string>;
   /** Runs the CLI against the Dev Server (INNGEST_DEV=<its URL>). */
   cli(args: string[]): Promise<CliRun>;
   close(): Promise<void>;
@@ -51,7 +53,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
   const data = join(dir, "data");
   mkdirSync(join(dir, "inngest"), { recursive: true });
   const store = new StoreProbe(join(data, "ayida-jobs.db"), join(data, "documents"));
-  let bdns: FakeBdns | undefined;
+  let bdns: BdnsStandIn | undefined;
   let dev: DevServer | undefined;
   let serve: ServeProcess | undefined;
   let serves = 0;
@@ -66,7 +68,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
   };
 
   try {
-    bdns = await startFakeBdns({ dataset: o.dataset, minGapMs: o.minGapMs ?? 100 });
+    bdns = await startBdnsStandIn({ dataset: o.dataset, minGapMs: o.minGapMs ?? 100, dir });
     dev = await startDevServer({
       appUrl,
       dir: join(dir, "inngest"),
@@ -96,7 +98,18 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
         if (!serve) throw new Error("serve is not running");
         return serve.proc.kill();
       },
-      cli: (args) => runCli(args, { env: { INNGEST_DEV: dev!.url } }),
+      async diagnose() {
+        const runs = await dev!.runs().catch((err: unknown) => [{ error: String(err) }]);
+        const unfinished = runs.filter((r) => !("status" in r) || (r.status !== "COMPLETED" && r.status !== "FAILED"));
+        const warnings = dev!.proc.output().split("\n").filter((l) => /"level":"(WARN|ERROR)"/.test(l)).slice(-10);
+        return [
+          `engine runs not finished (${unfinished.length} of ${runs.length}): ${JSON.stringify(unfinished)}`,
+          `Dev Server warnings:\n${warnings.join("\n") || "(none)"}`,
+          `serve (${serve?.proc.hasExited() ? "exited" : "running"}), last lines:\n${serve ? tailOf(serve.proc, 15) : "(not started)"}`,
+          `logs: ${dir} (set AYIDA_ENGINE_KEEP=1 to keep them)`,
+        ].join("\n");
+      },
+      cli: (args) => runCliAgainst(dev!.url, args),
       close,
     };
     if (o.serve ?? true) await d.startServe();

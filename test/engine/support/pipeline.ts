@@ -12,7 +12,7 @@ export interface PipelineTarget {
 }
 
 /** Until the store shows every expected outcome of `runId` (and at least the expected counts). */
-export function waitForPipeline(store: StoreProbe, runId: string, want: PipelineTarget, timeoutMs: number): Promise<true> {
+export function waitForPipeline(store: StoreProbe, runId: string, want: PipelineTarget, timeoutMs: number, diagnose?: () => Promise<string>): Promise<true> {
   const seen = () => ({
     details: store.convocatorias().filter((c) => c.content_hash).length,
     documents: store.storedDocuments().length,
@@ -24,6 +24,6 @@ export function waitForPipeline(store: StoreProbe, runId: string, want: Pipeline
       const s = seen();
       return s.details >= want.details && s.documents >= want.documents && s.failures >= want.failures;
     },
-    { timeoutMs, intervalMs: 250, describe: () => JSON.stringify({ ...seen(), run: store.run(runId), failures: store.failures(runId) }) },
+    { timeoutMs, intervalMs: 250, describe: async () => `${JSON.stringify({ ...seen(), run: store.run(runId), failures: store.failures(runId) })}\n${(await diagnose?.()) ?? ""}` },
   );
 }

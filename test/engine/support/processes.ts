@@ -10,6 +10,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import type { Socket } from "node:net";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { REPO_ROOT } from "./repo.js";
 
 export interface Exit {
   code: number | null;
@@ -36,7 +37,7 @@ let reaper: ChildProcess | undefined;
 
 function tellReaper(line: string): void {
   if (!reaper) {
-    reaper = spawn(process.execPath, [resolve(import.meta.dirname, "reaper.mjs")], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+    reaper = spawn(process.execPath, [resolve(REPO_ROOT, "test/engine/support/reaper.mjs")], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
     reaper.unref();
     (reaper.stdin as Socket).unref();
     reaper.stdin!.on("error", () => undefined);
