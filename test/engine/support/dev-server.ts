@@ -17,12 +17,12 @@ export interface DevServerOptions {
   appUrl: string;
   /** A folder of its own: HOME (the server keeps state under it) and its log. */
   dir: string;
-  /**
-   * Seconds between the server's polls of the app (default 5, the server's own default).
-   * Seconds for linear retry backoff (`--retry-interval`; default: Inngest's exponential backoff,
-   * 15 s + jitter then doubling — a retried run can take minutes).
-   */
+  /** Seconds between the server's polls of the app (`--poll-interval`; default 5, the server's own). */
   pollIntervalS?: number;
+  /**
+   * Seconds between retries (`--retry-interval`; observed: about that long between attempts). Default:
+   * Inngest's own backoff, 15 s + up to 30 s of jitter, then doubling — exhausting retries takes minutes.
+   */
   retryIntervalS?: number;
   binary?: InngestBinary;
 }
