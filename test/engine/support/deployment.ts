@@ -19,8 +19,7 @@ export interface DeploymentOptions {
   dataset: FakeConvocatoria[];
   /** BDNS's 429 to a request starting closer than this to the previous one (default 100 ms; 0 = off). */
   minGapMs?: number;
-  /** Dev Server flags (see DevServerOptions). */
-  pollIntervalS?: number;
+  /** The Dev Server's --retry-interval (see DevServerOptions). */
   retryIntervalS?: number;
   /** Start serve and wait until the app is synced (default true). */
   serve?: boolean;
@@ -72,7 +71,6 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
     dev = await startDevServer({
       appUrl,
       dir: join(dir, "inngest"),
-      ...(o.pollIntervalS && { pollIntervalS: o.pollIntervalS }),
       ...(o.retryIntervalS && { retryIntervalS: o.retryIntervalS }),
     });
     const d: Deployment = {

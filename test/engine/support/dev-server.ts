@@ -17,8 +17,6 @@ export interface DevServerOptions {
   appUrl: string;
   /** A folder of its own: HOME (the server keeps state under it) and its log. */
   dir: string;
-  /** Seconds between the server's polls of the app (`--poll-interval`; default 5, the server's own). */
-  pollIntervalS?: number;
   /**
    * Seconds between retries (`--retry-interval`; observed: about that long between attempts). Default:
    * Inngest's own backoff, 15 s + up to 30 s of jitter, then doubling — exhausting retries takes minutes.
@@ -111,7 +109,6 @@ async function startOnce(o: DevServerOptions, binary: InngestBinary, attempt: nu
     "--connect-executor-grpc-port", String(executorGrpc),
     "--no-discovery",
     "-u", o.appUrl,
-    ...(o.pollIntervalS ? ["--poll-interval", String(o.pollIntervalS)] : []),
     ...(o.retryIntervalS ? ["--retry-interval", String(o.retryIntervalS)] : []),
   ];
   // Only what it needs: no INNGEST_* settings of the developer's shell leak into the engine.
