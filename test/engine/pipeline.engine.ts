@@ -100,8 +100,9 @@ describe("the convocatorias pipeline under BDNS faults", () => {
   });
 
   it("a re-sent event with the same id starts no second run", async () => {
-    const listings = async () => (await d.bdns.requests()).filter((r) => r.path === "/convocatorias/busqueda").length;
-    const fetches = async (bdns: string) => answersTo(await d.bdns.requests(), { numConv: bdns }).length;
+    // Requests BDNS answered (a 429 is a retried try, not a fetch).
+    const listings = async () => (await d.bdns.requests()).filter((r) => r.path === "/convocatorias/busqueda" && r.status !== 429).length;
+    const fetches = async (bdns: string) => answersTo(await d.bdns.requests(), { numConv: bdns }).filter((status) => status !== 429).length;
     const before = { listings: await listings(), detail: await fetches(good[0]!.bdns) };
 
     // The same sync request again (same window, same run id → same event id), and a detail request twice.
