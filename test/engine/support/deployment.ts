@@ -89,7 +89,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
           { port, devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }) },
           serves === 1 ? "serve" : `serve-${serves}`,
         );
-        await dev!.waitForApp(serve.functionIds);
+        await dev!.waitForApp(serve.functionIds, { app: serve.proc });
         return serve;
       },
       async killServe() {

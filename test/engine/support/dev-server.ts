@@ -50,9 +50,10 @@ export interface DevServer {
   registrationErrors(): string[];
   /**
    * Waits until an app at `appUrl` lists every one of `functionSlugs`. Fails fast, with the engine's
-   * reason, when the server refuses the app's functions or syncs fewer than expected.
+   * reason, when the server refuses the app's functions or syncs fewer than expected, and when the
+   * app's process (`app`, if given) exits.
    */
-  waitForApp(functionSlugs: readonly string[], o?: { timeoutMs?: number }): Promise<AppState>;
+  waitForApp(functionSlugs: readonly string[], o?: { timeoutMs?: number; app?: ChildProc }): Promise<AppState>;
   /** POST /e/<key> as any sender does (dev mode: any key); returns the internal event ids. */
   send(events: Array<{ name: string; data: Record<string, unknown>; id?: string }>): Promise<string[]>;
   /** REST API (dev mode: no auth). `internalId` is what POST /e/<key> answered, not the event's own id. */
@@ -189,6 +190,7 @@ async function startOnce(o: DevServerOptions, binary: InngestBinary, attempt: nu
         `the Dev Server to sync the app at ${o.appUrl} with ${functionSlugs.length} functions`,
         async () => {
           if (proc.hasExited()) throw new Error(`the Dev Server exited:\n${tailOf(proc)}`);
+          if (w.app?.hasExited()) throw new Error(`the app (${w.app.name}) exited before the Dev Server synced it:\n${tailOf(w.app)}`);
           last = (await apps()).find((a) => a.url === o.appUrl) ?? last;
           const slugs = new Set(last?.functions.map((f) => f.slug) ?? []);
           const missing = functionSlugs.filter((s) => !slugs.has(s));

@@ -1,23 +1,41 @@
 /**
- * Distinct free TCP ports. Each is bound on every interface (the Dev Server's gRPC ports listen on
- * `*`, not only loopback) at the same time, so the n ports differ, then released for the caller.
- * Another process can still take one in between: the Dev Server start retries on "address in use".
+ * Distinct free TCP ports for the servers the suite starts. They are picked below the kernel's
+ * ephemeral range (ip_local_port_range): a port the kernel hands out for outgoing connections and
+ * `listen(0)` — every other test suite on the machine draws from that range — could be taken again
+ * between our check and the server's bind (seen once: an app that never came up). Each candidate is
+ * bound on every interface (the Dev Server's gRPC ports listen on `*`) to check it is free, then
+ * released for the caller.
  */
-import { createServer, type Server } from "node:net";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+
+const FLOOR = 20_000;
+
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > FLOOR + 1000) return low;
+  } catch {
+    // not Linux: assume the IANA range
+  }
+  return 49_152;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, () => s.close(() => resolve(true))); // no host: "::" with IPv4 mapped, i.e. every interface
+  });
+}
 
 export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once("error", reject);
-        s.listen(0, resolve); // no host: "::" with IPv4 mapped, i.e. every interface
-      });
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  const ceiling = ephemeralStart();
+  const ports = new Set<number>();
+  for (let tries = 0; ports.size < n; tries++) {
+    if (tries > 1000) throw new Error(`no ${n} free ports between ${FLOOR} and ${ceiling}`);
+    const port = FLOOR + Math.floor(Math.random() * (ceiling - FLOOR));
+    if (!ports.has(port) && (await isFree(port))) ports.add(port);
   }
+  return [...ports];
 }
