@@ -1,14 +1,16 @@
 /**
  * `npm run bench [section…]`: the speed and memory targets of the issues, measured against
- * baselines taken in the same run. Sections: cli, jobs, server. Exit 1 when a target is missed.
+ * baselines taken in the same run. Sections: cli, jobs, server, engine (the pipeline on the real Inngest
+ * Dev Server: it needs the Dev Server binary, as the engine suite does). Exit 1 when a target is missed.
  */
 import os from "node:os";
 import { benchCli } from "./cli.js";
+import { benchEngine } from "./engine.js";
 import { benchJobs, serveFakeBdns } from "./jobs.js";
 import { benchServer } from "./server.js";
 import { benchDatasets, serveFakeDatasets } from "./datasets.js";
 
-const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets() };
+const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets(), engine: () => benchEngine() };
 
 async function main(wanted: string[]): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);

@@ -88,7 +88,9 @@ export type FaultReply =
   | "truncated"
   | "short-file"
   | "hang"
-  | { delayMs: number };
+  | { delayMs: number }
+  /** A file download that starts (headers and the first n bytes) and then stalls, connection open. */
+  | { stallAfterBytes: number };
 
 export interface BdnsRequest {
   path: string;
@@ -155,6 +157,15 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
         res.writeHead(200, { "content-type": "application/json", "content-length": "5000" });
         res.write('{"content":[{"id":1,');
         return void setTimeout(() => res.destroy(), 10);
+      }
+      if (typeof reply === "object" && "stallAfterBytes" in reply) {
+        const doc = docs.get(params.get("idDocumento") ?? "");
+        if (doc) {
+          record.status = 200;
+          res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(doc.long) });
+          return void res.write(documentBytes(doc).subarray(0, reply.stallAfterBytes));
+        }
+        return serve(path, params, send, sendFile);
       }
       if (typeof reply === "object" && "delayMs" in reply) return void setTimeout(() => serve(path, params, send, sendFile), reply.delayMs);
       if (reply !== "short-file") {

@@ -1,0 +1,36 @@
+/**
+ * The CLI as an operator runs it, pointed at the Dev Server: the built bin, a hermetic environment
+ * (only PATH and INNGEST_DEV; no stray .env file: a fresh working directory). Like test/support/cli.ts,
+ * but locating the bin from the repository root, so the bench can use it bundled.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BIN } from "./repo.js";
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCliAgainst(devServerUrl: string, args: string[]): Promise<CliRun> {
+  const cwd = mkdtempSync(join(tmpdir(), "ayida-engine-cli-"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--", BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", NODE_ENV: "test", INNGEST_DEV: devServerUrl },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

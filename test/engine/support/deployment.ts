@@ -1,0 +1,119 @@
+/**
+ * The whole deployment, for real, on loopback: the BDNS stand-in, the Inngest Dev Server and
+ * `ayida-jobs serve`, each a child process with its own folder under one temp dir. `close()` kills every child by process group
+ * and is safe to call after a failure.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FakeConvocatoria } from "../../support/bdns-server.js";
+import { startBdnsStandIn, type BdnsStandIn } from "./bdns-child.js";
+import { runCliAgainst, type CliRun } from "./cli-process.js";
+import { startDevServer, type DevServer } from "./dev-server.js";
+import { freePorts } from "./free-ports.js";
+import { startServe, type ServeProcess } from "./serve-process.js";
+import { StoreProbe } from "./store-probe.js";
+import { tailOf, type Exit } from "./processes.js";
+
+export interface DeploymentOptions {
+  dataset: FakeConvocatoria[];
+  /** BDNS's 429 to a request starting closer than this to the previous one (default 100 ms; 0 = off). */
+  minGapMs?: number;
+  /** The Dev Server's --retry-interval (see DevServerOptions). */
+  retryIntervalS?: number;
+  /** Start serve and wait until the app is synced (default true). */
+  serve?: boolean;
+  serveEnv?: Record<string, string>;
+}
+
+export interface Deployment {
+  dir: string;
+  bdns: BdnsStandIn;
+  dev: DevServer;
+  /** The URL the Dev Server syncs: `localhost`, as the Dev Server rewrites loopback addresses anyway. */
+  appUrl: string;
+  store: StoreProbe;
+  serve: ServeProcess | undefined;
+  /** Starts serve (again: same port, same store and documents) and waits until the app is synced. */
+  startServe(): Promise<ServeProcess>;
+  /** SIGKILL serve: no shutdown handler runs, requests in flight are cut. */
+  killServe(): Promise<Exit>;
+  /** For a timeout's message: what the engine has not finished, and the last lines serve and the Dev Server logged. */
+  diagnose(): Promise<string>;
+  /** Runs the CLI against the Dev Server (INNGEST_DEV=<its URL>). */
+  cli(args: string[]): Promise<CliRun>;
+  close(): Promise<void>;
+}
+
+export async function startDeployment(o: DeploymentOptions): Promise<Deployment> {
+  const dir = mkdtempSync(join(tmpdir(), "ayida-engine-"));
+  const [port] = (await freePorts(1)) as [number];
+  const appUrl = `http://localhost:${port}/api/inngest`;
+  const data = join(dir, "data");
+  mkdirSync(join(dir, "inngest"), { recursive: true });
+  const store = new StoreProbe(join(data, "ayida-jobs.db"), join(data, "documents"));
+  let bdns: BdnsStandIn | undefined;
+  let dev: DevServer | undefined;
+  let serve: ServeProcess | undefined;
+  let serves = 0;
+
+  const close = async () => {
+    await serve?.proc.kill();
+    await dev?.stop();
+    await bdns?.close();
+    store.close();
+    if (process.env.AYIDA_ENGINE_KEEP) console.error(`engine suite: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    bdns = await startBdnsStandIn({ dataset: o.dataset, minGapMs: o.minGapMs ?? 100, dir });
+    dev = await startDevServer({
+      appUrl,
+      dir: join(dir, "inngest"),
+      ...(o.retryIntervalS && { retryIntervalS: o.retryIntervalS }),
+    });
+    const d: Deployment = {
+      dir,
+      bdns,
+      dev,
+      appUrl,
+      store,
+      get serve() {
+        return serve;
+      },
+      async startServe() {
+        if (serve && !serve.proc.hasExited()) throw new Error("serve is already running");
+        serves++;
+        serve = await startServe(
+          { port, devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }) },
+          serves === 1 ? "serve" : `serve-${serves}`,
+        );
+        await dev!.waitForApp(serve.functionIds, { app: serve.proc });
+        return serve;
+      },
+      async killServe() {
+        if (!serve) throw new Error("serve is not running");
+        return serve.proc.kill();
+      },
+      async diagnose() {
+        const runs = await dev!.runs().catch((err: unknown) => [{ error: String(err) }]);
+        const unfinished = runs.filter((r) => !("status" in r) || (r.status !== "COMPLETED" && r.status !== "FAILED"));
+        const warnings = dev!.proc.output().split("\n").filter((l) => /"level":"(WARN|ERROR)"/.test(l)).slice(-10);
+        return [
+          `engine runs not finished (${unfinished.length} of ${runs.length}): ${JSON.stringify(unfinished)}`,
+          `Dev Server warnings:\n${warnings.join("\n") || "(none)"}`,
+          `serve (${serve?.proc.hasExited() ? "exited" : "running"}), last lines:\n${serve ? tailOf(serve.proc, 15) : "(not started)"}`,
+          `logs: ${dir} (set AYIDA_ENGINE_KEEP=1 to keep them)`,
+        ].join("\n");
+      },
+      cli: (args) => runCliAgainst(dev!.url, args),
+      close,
+    };
+    if (o.serve ?? true) await d.startServe();
+    return d;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
