@@ -28,6 +28,8 @@ export const envSchema = z.object({
   DOCUMENTS_DIR: optionalText,
   BDNS_API_URL: optionalUrl,
   BDNS_RATE_LIMIT: optionalNumber("must be requests per second, above 0 and at most 10 (BDNS's limit)", z.gt(0, "must be above 0"), z.lte(10, "must be at most 10, BDNS's limit")),
+  /** The functions' backoff after a transient failure, one duration per retry (the last repeats). */
+  RETRY_BACKOFF: z.optional(z.string().check(z.regex(/^\s*\d{1,7}(ms|s|m|h)\s*(,\s*\d{1,7}(ms|s|m|h)\s*)*$/, "must be durations separated by commas, like 10s,30s,1m,2m,5m"))),
   BDNS_TIMEOUT_MS: optionalNumber("must be milliseconds, a positive integer", z.int("must be an integer"), z.gt(0, "must be positive")),
   LOG_LEVEL: z.optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent")),
   AYIDA_JOBS_OUTPUT: z.optional(z.enum(["json", "text"], "must be json or text")),
@@ -144,3 +146,13 @@ export function requireEventKey(env: Env): void {
   }
 }
 
+
+/** RETRY_BACKOFF's durations in milliseconds (the schema has checked the form). */
+export function retryBackoffMs(env: Pick<Env, "RETRY_BACKOFF">): number[] | undefined {
+  if (!env.RETRY_BACKOFF) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  return env.RETRY_BACKOFF.split(",").map((d) => {
+    const [, n, u] = /(\d+)(ms|s|m|h)/.exec(d.trim())!;
+    return Number(n) * unit[u as keyof typeof unit];
+  });
+}

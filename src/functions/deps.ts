@@ -6,7 +6,7 @@ import { BdnsClient } from "../adapters/bdns/client.js";
 import { sharedSpacer } from "../adapters/bdns/limiter.js";
 import { DocumentStore } from "../adapters/store/documents.js";
 import { Store } from "../adapters/store/store.js";
-import type { Env } from "../config/env.js";
+import { retryBackoffMs, type Env } from "../config/env.js";
 import type { Logger } from "../config/logger.js";
 
 export interface JobDeps {
@@ -17,6 +17,8 @@ export interface JobDeps {
   logger: Logger;
   /** Rows per listing page (BDNS allows up to 10,000). */
   pageSize: number;
+  /** The backoff after a transient failure (RETRY_BACKOFF); undefined: flow.ts's default. */
+  retryBackoffMs?: readonly number[] | undefined;
 }
 
 export function createJobDeps(env: Env, logger: Logger): JobDeps & { close(): Promise<void> } {
@@ -31,6 +33,7 @@ export function createJobDeps(env: Env, logger: Logger): JobDeps & { close(): Pr
     documents: new DocumentStore(env.DOCUMENTS_DIR),
     logger,
     pageSize: 10_000,
+    retryBackoffMs: retryBackoffMs(env),
     async close() {
       if (opened) await (await opened).close();
     },

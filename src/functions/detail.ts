@@ -27,7 +27,7 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
       const r = await step.run("fetch-and-store", async () => {
         const store = await deps.store();
         await store.ensureRun(runId, "detail");
-        return mapJobErrors(store, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
+        return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
           const outcome = await fetchAndStoreDetail(deps, bdns, runId);
           await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
           log.info({ outcome: outcome.outcome, documents: outcome.documents, toStore: outcome.toStore.length }, "detail stored");

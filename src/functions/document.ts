@@ -29,7 +29,7 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
       return step.run("store-document", async () => {
         const store = await deps.store();
         await store.ensureRun(runId, "document");
-        return mapJobErrors(store, { runId, item, attempt, maxAttempts: DOCUMENT_FLOW.retries + 1 }, async () => {
+        return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DOCUMENT_FLOW.retries + 1 }, async () => {
           let meta = await store.getDocument(documentId);
           if (!meta || meta.bdns !== bdns) {
             await fetchAndStoreDetail(deps, bdns, runId);

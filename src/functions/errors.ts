@@ -22,6 +22,8 @@ export interface Attempt {
   attempt: number;
   /** The function's retries + 1. */
   maxAttempts: number;
+  /** The backoff schedule for transient failures (RETRY_BACKOFF); default flow.ts's. */
+  backoffMs?: readonly number[] | undefined;
 }
 
 export async function toJobError(err: unknown, store: Store, at: Attempt, now: Date = new Date()): Promise<Error> {
@@ -32,7 +34,7 @@ export async function toJobError(err: unknown, store: Store, at: Attempt, now: D
   }
   const failed = at.attempt + 1;
   const last = failed >= at.maxAttempts;
-  const delayMs = retryDelayMs(err, at.attempt);
+  const delayMs = retryDelayMs(err, at.attempt, Math.random, at.backoffMs);
   await store.itemFailing(at.runId, at.item, {
     attempt: failed,
     maxAttempts: at.maxAttempts,
@@ -43,12 +45,12 @@ export async function toJobError(err: unknown, store: Store, at: Attempt, now: D
   return new RetryAfterError(reason, delayMs, { cause: err });
 }
 
-/** Run `work`; map what it throws with toJobError. */
-export async function mapJobErrors<T>(store: Store, at: Attempt, work: () => Promise<T>): Promise<T> {
+/** Run `work`; map what it throws with toJobError (on the deployment's backoff schedule). */
+export async function mapJobErrors<T>(deps: Pick<JobDeps, "store" | "retryBackoffMs">, at: Attempt, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    throw await toJobError(err, store, at);
+    throw await toJobError(err, await deps.store(), { ...at, backoffMs: deps.retryBackoffMs });
   }
 }
 

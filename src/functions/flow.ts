@@ -70,17 +70,18 @@ export const DATASET_DETAIL_FLOW = {
  *   failures does not come back as a burst. A detail failing every time is failed for good ~9 min
  *   after its first attempt (Inngest's own backoff took ~10 min to get there, unannounced).
  */
-export function retryDelayMs(err: unknown, attempt: number, random: () => number = Math.random): number {
+export function retryDelayMs(err: unknown, attempt: number, random: () => number = Math.random, backoff: readonly number[] = BACKOFF_MS): number {
   // Whole seconds: Inngest's Retry-After has one-second resolution, and the time we record must be its.
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000)) * 1000;
   if (err instanceof BdnsError && err.failure === "RATE_LIMITED") return seconds(err.retryAfterMs ?? RATE_LIMIT_RETRY_MS);
   if (err instanceof BdnsError && err.failure === "MAINTENANCE") return MAINTENANCE_RETRY_MS;
-  const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
+  const base = backoff[Math.min(attempt, backoff.length - 1)]!;
   return seconds(base * (0.8 + random() * 0.4));
 }
 const RATE_LIMIT_RETRY_MS = 10_000;
 const MAINTENANCE_RETRY_MS = 60_000;
-const BACKOFF_MS = [10_000, 30_000, 60_000, 120_000, 300_000];
+/** The default schedule; RETRY_BACKOFF replaces it (e.g. shorter for a test deployment). */
+export const BACKOFF_MS: readonly number[] = [10_000, 30_000, 60_000, 120_000, 300_000];
 
 /** Events per step.sendEvent: one request each, inside the event API's size limit. */
 export const FAN_OUT_CHUNK = 500;

@@ -90,7 +90,7 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
     const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
       const store = await deps.store();
-      return mapJobErrors(store, { runId, item, ...tries }, async () => {
+      return mapJobErrors(deps, { runId, item, ...tries }, async () => {
         const res = await deps.bdns.searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
         const { withoutDetail } = await store.upsertListing(res.content, runId);
         await store.count(runId, "listed", res.content.length);

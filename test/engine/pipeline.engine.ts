@@ -118,7 +118,7 @@ describe("the convocatorias pipeline under BDNS faults", () => {
     // Which of two copies sent a moment apart gets the run is the engine's choice: it does not always
     // receive them in the order they were sent (seen: the second copy's received_at before the first's).
     for (const id of [syncAgain, detailAgain]) expect((await d.dev.event(id!))?.internal_id).toBe(id);
-    expect((await d.dev.event(syncAgain!))?.id).toBe("convocatorias/sync.requested:2026-11-01:2026-11-10:pipeline");
+    expect((await d.dev.event(syncAgain!))?.id).toBe("convocatorias/sync.requested?from=2026-11-01&to=2026-11-10&runId=pipeline");
     const runsOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await d.dev.eventRuns(id)).length));
     expect(await runsOf([syncEventId, syncAgain!])).toEqual([1, 0]);
     expect((await runsOf([detailFirst!, detailAgain!])).sort()).toEqual([0, 1]);
@@ -132,7 +132,7 @@ describe("the convocatorias pipeline under BDNS faults", () => {
 describe("an event sent before the app was synced", () => {
   it("never runs and is not replayed; re-sent after the sync, with the same id, it runs", async () => {
     // By now the app has been synced for the whole pipeline; the early event is stored but ran nothing.
-    expect((await d.dev.event(beforeSyncEventId))?.id).toBe(`convocatorias/detail.requested:${beforeSync!.bdns}:before-sync`);
+    expect((await d.dev.event(beforeSyncEventId))?.id).toBe(`convocatorias/detail.requested?bdns=${beforeSync!.bdns}&runId=before-sync`);
     expect(await d.dev.eventRuns(beforeSyncEventId)).toEqual([]);
     expect(answersTo(await d.bdns.requests(), { numConv: beforeSync!.bdns })).toEqual([]);
     expect(d.store.run("before-sync")).toBeUndefined();

@@ -22,7 +22,7 @@ const isStalledTemp = (f: string) => isTempFile(f) && f.startsWith(`${dataset[3]
 
 let d: Deployment;
 beforeAll(async () => {
-  d = await startDeployment({ dataset, retryIntervalS: 1 });
+  d = await startDeployment({ dataset, retryIntervalS: 1, serveEnv: { RETRY_BACKOFF: "1s" } });
 });
 afterAll(() => d?.close());
 

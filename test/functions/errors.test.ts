@@ -11,6 +11,7 @@ import { BdnsError } from "../../src/adapters/bdns/errors.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { toJobError } from "../../src/functions/errors.js";
 import { retryDelayMs } from "../../src/functions/flow.js";
+import { parseEnv, retryBackoffMs } from "../../src/config/env.js";
 
 let store: Store;
 let n = 0;
@@ -91,6 +92,14 @@ describe("failure → Inngest's retry decision", () => {
 });
 
 describe("the retry schedule", () => {
+  it("RETRY_BACKOFF replaces it: durations separated by commas, the last repeats; a bad one names the rule", () => {
+    const env = parseEnv({ RETRY_BACKOFF: "1s, 2s,500ms" });
+    const backoff = retryBackoffMs(env)!;
+    expect(backoff).toEqual([1000, 2000, 500]);
+    expect([0, 1, 2, 7].map((a) => retryDelayMs(new BdnsError("SERVER", "x"), a, () => 0.5, backoff))).toEqual([1000, 2000, 1000, 1000]);
+    expect(() => parseEnv({ RETRY_BACKOFF: "soon" })).toThrow(/RETRY_BACKOFF: must be durations separated by commas/);
+  });
+
   it("grows 10 s, 30 s, 1 min, 2 min, 5 min, then stays; jitter ±20 %; whole seconds", () => {
     const at = (attempt: number, r: number) => retryDelayMs(new BdnsError("SERVER", "x"), attempt, () => r);
     expect([0, 1, 2, 3, 4, 9].map((a) => at(a, 0.5))).toEqual([10_000, 30_000, 60_000, 120_000, 300_000, 300_000]);

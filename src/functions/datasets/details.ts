@@ -38,7 +38,7 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
       const r = await step.run("fetch-and-store", async () => {
         const store = await deps.store();
         await store.ensureRun(runId, "detail", {}, d.name);
-        return mapJobErrors(store, { runId, item, attempt, maxAttempts }, async () => {
+        return mapJobErrors(deps, { runId, item, attempt, maxAttempts }, async () => {
           const body = await deps.bdns.fetchJson(details.path, { [details.param]: id });
           if (!body || typeof body !== "object" || Array.isArray(body)) throw new BdnsError("BROKEN_RECORD", `${details.path}: ${d.name} ${id}: the answer is not a record`, { path: details.path });
           const { advertencia: _notice, ...detail } = body as Record<string, unknown>;
@@ -71,7 +71,7 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
       return step.run("store-document", async () => {
         const store = await deps.store();
         await store.ensureRun(data.runId, "document", {}, d.name);
-        return mapJobErrors(store, { runId: data.runId, item, attempt, maxAttempts }, async () => {
+        return mapJobErrors(deps, { runId: data.runId, item, attempt, maxAttempts }, async () => {
           const docs = store.tables.details(table);
           const meta = await docs.getDocument(data.documentId);
           if (!meta || meta.parent_id !== data.id) throw new BdnsError("UNKNOWN_DOCUMENT", `document ${data.documentId} is not listed in ${d.name} ${data.id}`);

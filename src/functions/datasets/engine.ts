@@ -84,8 +84,7 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
         if (!feed.sweep || !("discover" in feed.sweep)) continue;
         const { path, value } = feed.sweep.discover;
         discovered[feed.id] = await step.run(`discover ${feed.id}`, async () => {
-          const store = await deps.store();
-          return mapJobErrors(store, { runId, item: { dataset: d.name, kind: "sync", key: "" }, ...tries }, async () => {
+          return mapJobErrors(deps, { runId, item: { dataset: d.name, kind: "sync", key: "" }, ...tries }, async () => {
             const list = await deps.bdns.fetchJson(path);
             return (Array.isArray(list) ? list : []).map(value);
           });
@@ -135,7 +134,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
     const r: PageResult = await step.run(`${key} page ${page}`, async () => {
       const store = await deps.store();
-      return mapJobErrors(store, { runId, item, ...tries }, async () => {
+      return mapJobErrors(deps, { runId, item, ...tries }, async () => {
         // Everything this unit stores is seen at or after `since`: what was not, it no longer returns.
         const startedAt = since ?? new Date().toISOString();
         const body = await deps.bdns.fetchJson(feed.path, unitParams(feed, unit, page, deps.pageSize), { page: feed.answer === "page" });
