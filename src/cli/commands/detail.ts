@@ -39,7 +39,7 @@ ${SEND_ENV_HELP}`,
       const events = build.buildDetailRequests(all, run);
       const duplicates = all.length - events.length;
       if (duplicates > 0) ctx.out.info(`${duplicates} duplicate code(s) ignored`);
-      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
+      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o });
     });
 }
 

@@ -38,7 +38,7 @@ ${SEND_ENV_HELP}`,
       const events = build.buildSyncRequests({ dataset, from: o.from, to: o.to, full: o.full }, run);
       const { datasetOfEvent } = await import("../../contracts/dataset-events.js");
       const windowed = events.some((e) => e.name === "convocatorias/sync.requested" || datasetOfEvent(e.name)?.dataset.strategy === "windowed");
-      await emit(ctx, "sync", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, ...(windowed && { window: await summarizeWindow(o, run.timestamp) }) });
+      await emit(ctx, "sync", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o, ...(windowed && { window: await summarizeWindow(o, run.timestamp) }) });
     });
 }
 
