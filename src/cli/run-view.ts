@@ -95,11 +95,11 @@ export function statusLines(s: RunState): string[] {
     lines.push(`  ${d.dataset} (${what}): ${d.state}`);
     const pieces = d.pieces.total > 0 ? `pieces ${n(d.pieces.done)}/${n(d.pieces.total)}` : d.pieces.done > 0 ? `pieces ${n(d.pieces.done)}` : "";
     const rows = d.counters.listed ? `listed ${n(d.counters.listed)}` : d.counters.fetched ? `fetched ${n(d.counters.fetched)}` : "";
-    const fanned = d.counters.queued ? `details queued ${n(d.counters.queued)}` : "";
+    const fanned = d.counters.queued ? `details requested ${n(d.counters.queued)}` : "";
     const head = [pieces, rows, fanned].filter(Boolean);
     if (head.length) lines.push(`    ${head.join(" · ")}`);
     const it = d.items;
-    lines.push(`    items: queued ${n(it.queued)} · ${failingText(d.failing)} · stored ${n(it.stored)} · unchanged ${n(it.unchanged)} · failed ${n(it.failed)}${kindsText(d)}`);
+    lines.push(`    ${n(it.total)} item${it.total === 1 ? "" : "s"}${kindsText(d)}: queued ${n(it.queued)} · stored ${n(it.stored)} · unchanged ${n(it.unchanged)} · ${failingText(d.failing)} · failed ${n(it.failed)}`);
     const c = d.counters;
     const stored = [`new ${n(c.new)}`, `changed ${n(c.changed)}`, `unchanged ${n(c.unchanged)}`, ...(c.removed ? [`removed ${n(c.removed)}`] : []), ...(c.documentsStored ? [`documents stored ${n(c.documentsStored)}`] : [])];
     if (c.new + c.changed + c.unchanged + c.removed + c.documentsStored > 0) lines.push(`    records: ${stored.join(" · ")}`);
@@ -122,11 +122,10 @@ export function statusLines(s: RunState): string[] {
   return lines;
 }
 
-/** `(detail 398, document 120)`: what the items are, when there is more than one kind. */
+/** ` (398 detail, 2 document, 1 piece)`: what the items are. */
 function kindsText(d: DatasetState): string {
   const kinds = Object.entries(d.itemsByKind);
-  if (kinds.length < 2) return kinds.length === 1 ? ` (${kinds[0]![0]}${kinds[0]![1].total === 1 ? "" : "s"})` : "";
-  return ` (${kinds.map(([k, c]) => `${k} ${n(c.total)}`).join(", ")})`;
+  return kinds.length ? ` (${kinds.map(([k, c]) => `${n(c.total)} ${k}`).join(", ")})` : "";
 }
 
 /** The failures, one a line (those read; the rest counted). */
@@ -161,23 +160,47 @@ export function runsLines(runs: readonly RunSummary[], width: number | undefined
     r.runId,
     datasetsText(r, allDatasets),
     windowText(r),
-    r.startedAt ? when(r.startedAt).slice(0, 17) + "Z" : "—",
+    r.startedAt ? `${when(r.startedAt).slice(0, 16)}Z` : "—",
     duration(r.durationMs) + (r.done ? "" : "…"),
     r.state,
-    counts(r.totals.items, r.totals.counters, runFailing(r)).join(" · "),
+    briefCounts(r),
   ]);
   const header = ["RUN ID", "DATASET", "WINDOW", "STARTED", "DURATION", "STATE", "COUNTERS"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const table = [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  "));
   if (width === undefined || table.every((l) => l.length <= width)) return table;
-  // Narrow terminal: stacked, each line cut to the width.
+  // Narrow terminal: one block per run, its parts wrapped at their separators.
   const out: string[] = [];
   for (const r of rows) {
-    out.push(`${r[0]}  ${r[5]}`);
-    out.push(`  ${[r[1], r[2] === "—" ? "" : r[2], `started ${r[3]}`, r[4]].filter(Boolean).join(" · ")}`);
-    out.push(`  ${r[6]}`);
+    out.push(cut(`${r[0]}  ${r[5]}`, width));
+    out.push(...wrap([r[1]!, ...(r[2] === "—" ? [] : [r[2]!]), `started ${r[3]}`, r[4]!], width, "  "));
+    out.push(...wrap(r[6]!.split(" · "), width, "  "));
   }
-  return out.map((l) => cut(l, width));
+  return out;
+}
+
+/** Parts joined by ` · `, as few lines as fit `width` (a part wider than that alone is cut). */
+function wrap(parts: readonly string[], width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of parts) {
+    const next = line ? `${line} · ${part}` : `${indent}${part}`;
+    if (line && next.length > width) {
+      lines.push(line);
+      line = `${indent}${part}`;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => cut(l, width));
+}
+
+/** `rows 412 · items 395/401 · failing 6 (…) · failed 3`: rows listed/fetched, items with an outcome of all filed. */
+function briefCounts(r: RunSummary): string {
+  const it = r.totals.items;
+  const parts = [`rows ${n(rowsOf(r.totals.counters))}`, `items ${n(it.stored + it.unchanged + it.failed)}/${n(it.total)}`];
+  if (it.failing) parts.push(failingText(runFailing(r)));
+  parts.push(`failed ${n(it.failed)}`);
+  return parts.join(" · ");
 }
 
 function datasetsText(r: RunSummary, all: number): string {

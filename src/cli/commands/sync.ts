@@ -26,6 +26,7 @@ Examples:
   $ ayida-jobs sync convocatorias
   $ ayida-jobs sync convocatorias --from 2026-11-01 --to 2026-11-07
   $ ayida-jobs sync organos
+  $ ayida-jobs sync convocatorias --wait --wait-timeout 2h --json   # exit 0 / 1 / 124 by how the run ends
   $ ayida-jobs sync concesiones --from 2022-01-01 --run-id backfill-2022 --dry-run
   $ ayida-jobs sync all --dry-run --json | jq '.events[].name'
 ${SEND_ENV_HELP}`,
