@@ -124,7 +124,7 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         details,
       });
     case "not-picked-up":
-      throw new CliError(`no function picked up run ${o.runId} within ${duration(o.settings.pickupMs)}, and nothing else ran meanwhile: ${o.mode === "wait" ? "the events reached Inngest, but " : ""}no function is running them`, {
+      throw new CliError(`no function picked up run ${o.runId} within ${duration(o.settings.pickupMs)}, and nothing else ran meanwhile: ${o.mode === "wait" ? "the events reached Inngest, but no function is running them" : "the run id is not one this store knows, or no function is running it"}`, {
         exitCode: EXIT.notPickedUp,
         code: "NOT_PICKED_UP",
         hint:

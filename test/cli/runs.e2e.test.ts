@@ -173,6 +173,13 @@ describe("status --watch ends as the run does", () => {
     expect(errorResultSchema.parse(JSON.parse(r.stdout))).toMatchObject({ command: "status", runId: "f1", error: { code: "RUN_FAILED" }, run: { state: "failed" } });
   });
 
+  it("a run the store never hears of: exit 75 after --pickup-timeout, when nothing else moves", async () => {
+    const r = await runCli(["status", "typo-run", "--watch", "--pickup-timeout", "500ms", "--poll", "100ms"], { env, cwd: dir });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toContain("no function picked up run typo-run within 500ms, and nothing else ran meanwhile: the run id is not one this store knows, or no function is running it");
+    expect(r.stderr).not.toContain("send again");
+  });
+
   it("a run already done ends at once; Ctrl-C while it runs exits 130 with one JSON document", async () => {
     await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
     await store.itemDone("d1", workItem.detail("4"), "stored", T(1));

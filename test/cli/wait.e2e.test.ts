@@ -5,7 +5,7 @@
  * a timeout, never picked up (and busy, which is not that), Ctrl-C, `sync all`, and what is refused
  * before anything is sent.
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -235,6 +235,16 @@ describe("--wait refuses before sending", () => {
     expect(r.stderr).toContain('--timeout: "2h" must be a duration from 1ms to 1h');
     expect(r.stderr).toContain("hint: --timeout bounds only the send; to bound the wait, use --wait-timeout 2h (it implies --wait)");
     expect(api.requests).toHaveLength(0);
+  });
+
+  it("without --wait the store is never opened: a send with a DATABASE_URL that cannot be opened just sends", async () => {
+    const missing = join(dir, "nope", "x.db");
+    const r = await runCli(["detail", "1", "--json"], { env: { INNGEST_DEV: api.url, DATABASE_URL: missing } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.events()).toHaveLength(1);
+    expect(existsSync(join(dir, "nope"))).toBe(false);
+    const pg = await runCli(["detail", "2"], { env: { INNGEST_DEV: api.url, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } });
+    expect(pg.code, pg.stderr).toBe(0);
   });
 
   it("bad wait durations are usage errors; --dry-run ignores --wait and opens nothing", async () => {
