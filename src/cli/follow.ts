@@ -193,7 +193,11 @@ async function progress(ctx: CliContext, o: FollowOptions): Promise<Progress> {
     return fitted.map((l) => cut(l, width - 1));
   };
   if (live) {
-    return { state: (s) => out.redraw(block(s)), note: (line) => out.warn(line), final: (s) => out.redraw(block(s)), stop: () => {} };
+    const note = (line: string) => {
+      out.warn(line);
+      out.keepDrawing(); // the note stays; the status is drawn again below it
+    };
+    return { state: (s) => out.redraw(block(s)), note, final: (s) => out.redraw(block(s)), stop: () => {} };
   }
   let printed = "";
   return {

@@ -161,6 +161,11 @@ export class Output {
     this.drawn = lines.length;
   }
 
+  /** The next `redraw` starts below what is on the screen now (a note was printed under the block). */
+  keepDrawing(): void {
+    this.drawn = 0;
+  }
+
   private drawn = 0;
 
   /** Stop any spinner now, clearing its line and showing the cursor again. */

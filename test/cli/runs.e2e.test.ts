@@ -280,7 +280,10 @@ describe("through serve: GET /api/runs and /api/runs/:runId", () => {
   });
 
   it("people's output is the same too; AYIDA_SERVER_URL wins over a store in the working directory", async () => {
-    const a = await runCli(["status", "n1"], { env: { AYIDA_SERVER_URL: url, CRON_SECRET: SECRET }, cwd: dir });
+    const elsewhere = mkdtempSync(join(tmpdir(), "ayida-runs-cwd-"));
+    await (await Store.open(join(elsewhere, "data", "ayida-jobs.db"))).close(); // a local store that knows no run
+    expect(JSON.parse((await runCli(["status", "n1", "--json"], { cwd: elsewhere })).stdout).run.state).toBe("pending");
+    const a = await runCli(["status", "n1"], { env: { AYIDA_SERVER_URL: url, CRON_SECRET: SECRET }, cwd: elsewhere });
     expect(a.stdout).toBe((await runCli(["status", "n1"], { env: { DATABASE_URL: file } })).stdout);
     expect(a.stdout).toContain("convocatorias detail 900002  NOT_FOUND");
   });
