@@ -10,7 +10,8 @@
  *   Ctrl-C         exit 130  INTERRUPTED (main.ts), how to follow the run with `status`
  *
  * Progress: `--wait` draws one line on stderr (the spinner's rules: a terminal of usable width, not CI,
- * not --json/--quiet), else prints a progress line when it changes, at most every 10 s. `status --watch`
+ * not --json/--quiet), else prints a progress line when it changes: at once when the run is picked up or
+ * an item starts failing or fails, otherwise at most every 10 s. `status --watch`
  * redraws the status block on stdout where stdout is such a terminal, else prints a line per change.
  * Loaded lazily: the plain send path never loads it.
  */
@@ -169,12 +170,17 @@ async function progress(ctx: CliContext, o: FollowOptions): Promise<Progress> {
       };
     }
     let printed = "";
+    let printedKey = "";
     let at = 0;
     return {
       state: (s) => {
         const line = progressLine(s);
-        if (line.replace(/ · [^·]+$/, "") === printed || Date.now() - at < NON_TTY_PROGRESS_MS) return;
-        printed = line.replace(/ · [^·]+$/, ""); // without the duration, which always moves
+        const counts = line.replace(/ · [^·]+$/, ""); // without the duration, which always moves
+        // What someone reading a log must see at once: picked up, failing, failed, done.
+        const key = `${s.state}|${s.totals.items.failing}|${s.totals.items.failed}|${s.awaiting?.length ?? 0}`;
+        if (counts === printed || (key === printedKey && Date.now() - at < NON_TTY_PROGRESS_MS)) return;
+        printed = counts;
+        printedKey = key;
         at = Date.now();
         out.info(line);
       },

@@ -190,7 +190,7 @@ describe("status --watch ends as the run does", () => {
     await store.ensureRun("r1", "detail", {}, "convocatorias", T(0));
     await store.queueItems("r1", [workItem.detail("5")], T(0));
     const cli = startCli(["status", "r1", "--watch", "--json", "--poll", "100ms"], { env, cwd: dir });
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1500)); // started, and read the run (every 100 ms)
     cli.signal("SIGINT");
     const r = await cli.done;
     expect(r.code).toBe(130);
