@@ -11,4 +11,5 @@ export { createInngestClient } from "./config/client.js";
 export { parseEnv, requireEventKey, inngestMode, eventApiBaseUrl, loadEnvFiles } from "./config/env.js";
 export type { Env } from "./config/env.js";
 export { ConfigError } from "./config/errors.js";
-export { sendResultSchema, errorResultSchema } from "./cli/output-schemas.js";
+export { sendResultSchema, errorResultSchema, runStateSchema, runSummarySchema, runsResultSchema, statusResultSchema } from "./cli/output-schemas.js";
+export type { RunState, RunSummary, RunStateName, DatasetState, FailedItem, FailingItem } from "./runs/state.js";

@@ -10,3 +10,14 @@ export function parseDuration(option: string, value: string): number {
   if (!(ms >= 1 && ms <= MAX_MS)) throw new UsageError(`${option}: ${JSON.stringify(value)} must be a duration from 1ms to 1h, like 30s, 2m or 1500ms`);
   return ms;
 }
+
+const LONG_UNIT_MS = { ...UNIT_MS, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_WAIT_MS = 7 * 86_400_000;
+
+/** `--wait-timeout`, `--pickup-timeout`, `--poll`: like --timeout, plus hours and days, up to 7 d. */
+export function parseWaitDuration(option: string, value: string, min = 1): number {
+  const m = /^(\d{1,9})(ms|s|m|h|d)$/.exec(value);
+  const ms = m ? Number(m[1]) * LONG_UNIT_MS[m[2] as keyof typeof LONG_UNIT_MS] : NaN;
+  if (!(ms >= min && ms <= MAX_WAIT_MS)) throw new UsageError(`${option}: ${JSON.stringify(value)} must be a duration from ${min}ms to 7d, like 90s, 30m, 2h or 1d`);
+  return ms;
+}

@@ -6,6 +6,8 @@ import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type 
 import type { SendableEvent } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
 import { parseDuration } from "./duration.js";
+import { UsageError } from "./errors.js";
+import type { WaitCommandOptions } from "./commands/help.js";
 
 export interface Target {
   mode: "dev" | "cloud";
@@ -43,10 +45,22 @@ export interface WindowSummary {
   note?: string;
 }
 
-export async function emit(ctx: CliContext, command: string, events: SendableEvent[], runId: string, opts: { dryRun: boolean; timeout: string; window?: WindowSummary }): Promise<void> {
+export interface EmitOptions {
+  dryRun: boolean;
+  timeout: string;
+  window?: WindowSummary;
+  /** --wait and its bounds: follow the run once sent (see follow.ts). */
+  wait?: WaitCommandOptions;
+  /** More fields for the result document (retry: retryOf, what it re-requests, what it skipped). */
+  extra?: Record<string, unknown>;
+}
+
+export async function emit(ctx: CliContext, command: string, events: SendableEvent[], runId: string, opts: EmitOptions): Promise<void> {
   const { out } = ctx;
   const env = requireEnv(ctx);
-  const timeoutMs = parseDuration("--timeout", opts.timeout);
+  const wantsWait = Boolean(opts.wait && (opts.wait.wait || opts.wait.waitTimeout !== undefined));
+  const timeoutMs = sendTimeout(opts.timeout, wantsWait);
+  const extra = opts.extra ?? {};
   const target = describeTarget(env);
   ctx.state.runId = runId;
   ctx.state.target = { baseUrl: eventApiBaseUrl(env), mode: target.mode };
@@ -63,38 +77,75 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
   }
 
   if (opts.dryRun) {
-    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, ...windowField, events, ids: [] });
+    if (wantsWait) out.info("--wait: a dry run sends nothing, so there is nothing to wait for");
+    if (out.opts.json) return out.json({ ok: true, command, dryRun: true, target, runId, ...windowField, ...extra, events, ids: [] });
     out.info(`dry run: nothing sent. Would send ${events.length} event(s) to ${target.url} (${target.mode} mode, event key ${target.eventKey}), runId ${runId}`);
     for (const e of events) out.result(JSON.stringify(e));
     return;
   }
 
   requireEventKey(env);
-  const { createInngestService } = await import("../service.js");
-  const service = createInngestService({ env });
-  const sentEvents: SendableEvent[] = [];
-  const ids: string[] = [];
-  ctx.describeInterruption = () => ({
-    message: `${sentEvents.length} of ${events.length} events were sent (runId ${runId})`,
-    hint: `re-run with the same --run-id ${runId} to send the rest: the events keep their ids and Inngest drops the ones it already has`,
-    // The batch in flight when the signal came may have reached the event API.
-    details: { events: sentEvents, ids, unsent: events.slice(sentEvents.length), ...(sentEvents.length < events.length && { unsentMayHaveArrived: true }) },
-  });
-  const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
+  // --wait reads the run from the store or a server: opened before anything is sent, so a --wait that
+  // cannot read the run fails with nothing sent.
+  const following = wantsWait ? await import("./follow.js") : undefined;
+  const settings = following?.followSettings(opts.wait!);
+  const reader = following && (await following.openFollow(ctx));
   try {
-    await service.send(events, {
-      timeoutMs,
-      onBatch: (r) => {
-        sentEvents.push(...r.events);
-        ids.push(...r.ids);
-        if (r.batches > 1) spinner.text(`batch ${r.batch}/${r.batches}: ${r.events.length} events accepted (${sentEvents.length}/${events.length})`);
-        // The runId on every line: under --quiet these lines are all a CI step gets.
-        r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  runId=${runId}  id=${r.ids[i] ?? "?"}`));
-      },
+    const { createInngestService } = await import("../service.js");
+    const service = createInngestService({ env });
+    const sentEvents: SendableEvent[] = [];
+    const ids: string[] = [];
+    ctx.describeInterruption = () => ({
+      message: `${sentEvents.length} of ${events.length} events were sent (runId ${runId})`,
+      hint: `re-run with the same --run-id ${runId} to send the rest: the events keep their ids and Inngest drops the ones it already has`,
+      // The batch in flight when the signal came may have reached the event API.
+      details: { events: sentEvents, ids, unsent: events.slice(sentEvents.length), ...(sentEvents.length < events.length && { unsentMayHaveArrived: true }) },
+    });
+    const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
+    try {
+      await service.send(events, {
+        timeoutMs,
+        onBatch: (r) => {
+          sentEvents.push(...r.events);
+          ids.push(...r.ids);
+          if (r.batches > 1) spinner.text(`batch ${r.batch}/${r.batches}: ${r.events.length} events accepted (${sentEvents.length}/${events.length})`);
+          // The runId on every line: under --quiet these lines are all a CI step gets.
+          r.events.forEach((e, i) => out.result(`${out.out.green("sent")} ${e.name}  ${businessKey(e)}  runId=${runId}  id=${r.ids[i] ?? "?"}`));
+        },
+      });
+    } finally {
+      spinner.stop();
+    }
+    if (!following || !reader || !settings) {
+      if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, ...windowField, ...extra, events, ids });
+      out.info(`${events.length} event(s) sent, runId ${runId}`);
+      return;
+    }
+    out.info(`${events.length} event(s) sent, runId ${runId}; waiting for the run (${reader.source.where}); Ctrl-C stops waiting, not the work`);
+    const [{ expectationsOf }, { datasetOfEvent }] = await Promise.all([import("../runs/state.js"), import("../contracts/dataset-events.js")]);
+    await following.follow(ctx, {
+      command,
+      source: reader.source,
+      baseline: reader.baseline,
+      runId,
+      settings,
+      expected: expectationsOf(events, datasetOfEvent),
+      mode: "wait",
+      base: { dryRun: false, target, ...windowField, ...extra, events, ids },
     });
   } finally {
-    spinner.stop();
+    await reader?.source.close();
   }
-  if (out.opts.json) return out.json({ ok: true, command, dryRun: false, target, runId, ...windowField, events, ids });
-  out.info(`${events.length} event(s) sent, runId ${runId}`);
+}
+
+/** --timeout bounds the send (≤ 1 h); a longer value under --wait was meant for the wait. */
+function sendTimeout(value: string, wantsWait: boolean): number {
+  try {
+    return parseDuration("--timeout", value);
+  } catch (err) {
+    if (wantsWait && err instanceof UsageError) {
+      throw new UsageError(err.message, { hint: `--timeout bounds only the send; to bound the wait, use --wait-timeout ${value} (it implies --wait)` });
+    }
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@ import { InvalidInputError, summarizeIssues } from "../contracts/errors.js";
 import { ConfigError } from "../config/errors.js";
 import { devServerStartCommand } from "../config/dev-server.js";
 import { EventSendError } from "../send-error.js";
+import { RunSourceError } from "../runs/errors.js";
 
 export const EXIT = {
   ok: 0,
@@ -13,8 +14,12 @@ export const EXIT = {
   failed: 1,
   /** Usage: unknown flag, bad argument, invalid input. Nothing was sent. */
   usage: 2,
-  /** The event API is unreachable or refuses (after the SDK's retries). */
+  /** The event API is unreachable or refuses (after the SDK's retries); or where runs are read from is. */
   unavailable: 69,
+  /** --wait: the store knows nothing of the run after the pick-up grace period, and no function ran meanwhile. */
+  notPickedUp: 75,
+  /** --wait: the run did not end within --wait-timeout (as timeout(1) exits). The work goes on. */
+  timeout: 124,
   /** A bug: any error that is not one of ours. */
   internal: 70,
   /** Configuration: a missing or invalid env var or env file. */
@@ -67,6 +72,11 @@ export function toCliError(err: unknown, target?: SendTarget): CliError {
   }
   if (err instanceof ConfigError) return new CliError(err.message, { exitCode: EXIT.config, code: "CONFIG", hint: err.hint, cause: err });
   if (err instanceof EventSendError) return sendError(err, target);
+  if (err instanceof RunSourceError) {
+    return err.reason === "refused"
+      ? new CliError(err.message, { exitCode: EXIT.config, code: "RUNS_REFUSED", hint: err.hint, cause: err })
+      : new CliError(err.message, { exitCode: EXIT.unavailable, code: "RUNS_UNAVAILABLE", hint: err.hint, cause: err });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new CliError(`internal error: ${message}`, { exitCode: EXIT.internal, code: "INTERNAL", hint: "this is a bug in ayida-jobs; run with --debug for the stack and report it", cause: err });
 }

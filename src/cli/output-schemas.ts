@@ -6,9 +6,77 @@ import * as z from "zod/mini";
 
 const event = z.object({ name: z.string(), data: z.record(z.string(), z.unknown()), id: z.string() });
 
+// --- runs (src/runs/state.ts): `status`, `runs`, `--wait`, and serve's GET /api/runs ------------------
+
+const runStateName = z.enum(["pending", "running", "succeeded", "failed"]);
+const itemCounts = z.object({ queued: z.number(), failing: z.number(), stored: z.number(), unchanged: z.number(), failed: z.number(), total: z.number() });
+const counters = z.object({
+  listed: z.number(),
+  fetched: z.number(),
+  queued: z.number(),
+  new: z.number(),
+  changed: z.number(),
+  unchanged: z.number(),
+  removed: z.number(),
+  failed: z.number(),
+  documentsStored: z.number(),
+});
+const nullableText = z.nullable(z.string());
+const datasetState = z.object({
+  dataset: z.string(),
+  kind: nullableText,
+  status: nullableText,
+  state: runStateName,
+  done: z.boolean(),
+  window: z.nullable(z.object({ from: z.string(), to: z.string() })),
+  startedAt: nullableText,
+  finishedAt: nullableText,
+  pieces: z.object({ total: z.number(), done: z.number() }),
+  counters,
+  items: itemCounts,
+  itemsByKind: z.record(z.string(), itemCounts),
+  failing: z.object({ count: z.number(), maxAttempt: z.nullable(z.number()), maxAttempts: z.nullable(z.number()), nextAttemptAt: nullableText }),
+});
+
+/** A run in brief (`runs`, GET /api/runs): its state, each dataset, the totals. */
+export const runSummarySchema = z.object({
+  runId: z.string(),
+  state: runStateName,
+  done: z.boolean(),
+  retryOf: nullableText,
+  retries: z.array(z.string()),
+  startedAt: nullableText,
+  finishedAt: nullableText,
+  durationMs: z.nullable(z.number()),
+  asOf: z.string(),
+  datasets: z.array(datasetState),
+  totals: z.object({ pieces: z.object({ total: z.number(), done: z.number() }), counters, items: itemCounts }),
+});
+
+/** A run whole (`status`, `--wait`, GET /api/runs/:runId): also what failed for good and what is failing now. */
+export const runStateSchema = z.extend(runSummarySchema, {
+  failing: z.array(
+    z.object({ dataset: z.string(), kind: z.string(), item: z.string(), attempt: z.number(), maxAttempts: z.nullable(z.number()), failure: nullableText, reason: nullableText, nextAttemptAt: nullableText, updatedAt: z.string() }),
+  ),
+  failingOmitted: z.number(),
+  failures: z.array(z.object({ dataset: z.string(), kind: z.string(), item: z.string(), bdns: nullableText, documentId: nullableText, failure: nullableText, reason: nullableText, at: z.string() })),
+  failuresOmitted: z.number(),
+  /** --wait only: what it sent that no function has picked up yet. */
+  awaiting: z.optional(z.array(z.object({ dataset: z.string(), kind: z.enum(["sync", "piece", "detail", "document"]), expected: z.number(), seen: z.number() }))),
+});
+
+/** `ayida-jobs runs --json`. */
+export const runsResultSchema = z.object({ ok: z.literal(true), command: z.literal("runs"), runs: z.array(runSummarySchema) });
+
+/** `ayida-jobs status <runId> --json` (also at the end of --watch, when the run succeeded). */
+export const statusResultSchema = z.object({ ok: z.literal(true), command: z.literal("status"), runId: z.string(), run: runStateSchema });
+
+const retried = z.array(z.object({ dataset: z.string(), kind: z.string(), item: z.string(), event: z.string(), id: z.string() }));
+const skipped = z.array(z.object({ dataset: z.string(), kind: z.string(), item: z.string(), reason: z.string() }));
+
 export const sendResultSchema = z.object({
   ok: z.literal(true),
-  command: z.enum(["sync", "detail", "document"]),
+  command: z.enum(["sync", "detail", "document", "retry"]),
   dryRun: z.boolean(),
   target: z.object({
     mode: z.enum(["dev", "cloud"]),
@@ -22,6 +90,12 @@ export const sendResultSchema = z.object({
   events: z.array(event),
   /** Inngest's ids for the events, in order; empty on a dry run. */
   ids: z.array(z.string()),
+  /** --wait: the run as it ended (succeeded: a failed run is an error document with `run`). */
+  run: z.optional(runStateSchema),
+  /** retry: the run whose failures this re-requests, each item and the event that re-requests it, and what could not be. */
+  retryOf: z.optional(z.string()),
+  retried: z.optional(retried),
+  skipped: z.optional(skipped),
 });
 
 export const errorResultSchema = z.object({
@@ -37,6 +111,8 @@ export const errorResultSchema = z.object({
   unsent: z.optional(z.array(event)),
   /** A request carrying the unsent events left and got no answer: they may have arrived after all. */
   unsentMayHaveArrived: z.optional(z.boolean()),
+  /** --wait / status --watch that ended badly (RUN_FAILED, WAIT_TIMEOUT, NOT_PICKED_UP, INTERRUPTED): the run as last read. */
+  run: z.optional(runStateSchema),
 });
 
 /** `ayida-jobs datasets --json`. */

@@ -112,8 +112,7 @@ export class Output {
    */
   async spinner(text: string): Promise<Spinner> {
     const stream = this.stderr as NodeJS.WriteStream;
-    const interactive = stream.isTTY && (stream.columns ?? 0) >= MIN_SPINNER_COLUMNS && !process.env.CI && process.env.TERM !== "dumb" && !this.opts.json && !this.opts.quiet;
-    if (!interactive) {
+    if (!this.interactive("stderr")) {
       this.info(text);
       return { text: (s) => this.info(s), stop: () => {} };
     }
@@ -131,6 +130,43 @@ export class Output {
     this.activeSpinner = stop;
     return { text: (t) => void (s.isSpinning && (s.text = this.redact(t))), stop };
   }
+
+  /**
+   * Whether a person watches `which` on a terminal that can be drawn on in place: a TTY with a usable
+   * width, not CI, not TERM=dumb, not --json (and, for stderr's progress, not --quiet). The spinner's
+   * rule; `status --watch` redraws stdout under the same one.
+   */
+  interactive(which: "stderr" | "stdout"): boolean {
+    const stream = (which === "stderr" ? this.stderr : this.stdout) as NodeJS.WriteStream;
+    return Boolean(stream.isTTY) && (stream.columns ?? 0) >= MIN_SPINNER_COLUMNS && !process.env.CI && process.env.TERM !== "dumb" && !this.opts.json && (which === "stdout" || !this.opts.quiet);
+  }
+
+  /** The terminal's width of `which`, when it is one that can be drawn on (see `interactive`). */
+  columns(which: "stderr" | "stdout"): number | undefined {
+    return this.interactive(which) ? ((which === "stderr" ? this.stderr : this.stdout) as NodeJS.WriteStream).columns : undefined;
+  }
+
+  /** The terminal's height of stdout (for a redraw that must fit on the screen). */
+  rows(): number | undefined {
+    return (this.stdout as NodeJS.WriteStream).rows || undefined;
+  }
+
+  /**
+   * Replace the block of lines this last drew on stdout with `lines` (each must fit the width: a
+   * wrapped line would throw the count off). Only where `interactive("stdout")`.
+   */
+  redraw(lines: string[]): void {
+    const up = this.drawn > 0 ? `\u001b[${this.drawn}F\u001b[0J` : "";
+    this.stdout.write(up + this.redact(lines.join("\n")) + "\n");
+    this.drawn = lines.length;
+  }
+
+  /** The next `redraw` starts below what is on the screen now (a note was printed under the block). */
+  keepDrawing(): void {
+    this.drawn = 0;
+  }
+
+  private drawn = 0;
 
   /** Stop any spinner now, clearing its line and showing the cursor again. */
   stopProgress(): void {

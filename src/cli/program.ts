@@ -7,6 +7,9 @@ import type { OutputOptions } from "./output.js";
 import { registerDatasets } from "./commands/datasets.js";
 import { registerDetail } from "./commands/detail.js";
 import { registerDocument } from "./commands/document.js";
+import { registerRetry } from "./commands/retry.js";
+import { registerRuns } from "./commands/runs.js";
+import { registerStatus } from "./commands/status.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
 
@@ -58,10 +61,13 @@ Examples:
   $ ayida-jobs document 123456 doc-789             # store one document
   $ ayida-jobs detail 123456 --dry-run --json      # show the event, send nothing
   $ INNGEST_DEV=1 ayida-jobs serve --port 3000     # host the functions locally
+  $ ayida-jobs sync convocatorias --wait --json    # follow the whole fan-out; exit 0/1/124
+  $ ayida-jobs runs                                # recent runs; then: status <runId> [--watch], retry <runId>
 
 Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable or
 no answer within --timeout (the events may have arrived; re-run with the same --run-id), 70 internal
-error, 78 configuration (incl. an event key the event API rejects), 130/143 interrupted (SIGINT/SIGTERM).`,
+error, 75 --wait: no function picked the run up, 78 configuration (incl. an event key the event API
+rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIGINT/SIGTERM).`,
     );
 
   program.hook("preAction", async (_root, action) => {
@@ -82,6 +88,9 @@ error, 78 configuration (incl. an event key the event API rejects), 130/143 inte
   registerDocument(program, ctx);
   registerServe(program, ctx);
   registerDatasets(program, ctx);
+  registerRuns(program, ctx);
+  registerStatus(program, ctx);
+  registerRetry(program, ctx);
   return program;
 }
 

@@ -25,6 +25,8 @@ export const envSchema = z.object({
   PORT: optionalNumber("must be a port number 0–65535", z.int("must be a port number 0–65535"), z.gte(0, "must be a port number 0–65535"), z.lte(65535, "must be a port number 0–65535")),
   HOST: optionalText,
   DATABASE_URL: optionalText,
+  /** The CLI's `runs`/`status`/`retry`/`--wait`: read runs from this `serve` instead of the store. */
+  AYIDA_SERVER_URL: optionalUrl,
   DOCUMENTS_DIR: optionalText,
   BDNS_API_URL: optionalUrl,
   BDNS_RATE_LIMIT: optionalNumber("must be requests per second, above 0 and at most 10 (BDNS's limit)", z.gt(0, "must be above 0"), z.lte(10, "must be at most 10, BDNS's limit")),

@@ -15,14 +15,20 @@ export interface RunContext {
   runId: string;
   /** When the request was made, ISO 8601 UTC. */
   timestamp: string;
+  /** `ayida-jobs retry`: the run whose failures this one re-requests (carried in every event, not in ids). */
+  retryOf?: string;
 }
 
-export function newRunContext(opts: { runId?: string | undefined; now?: Date } = {}): RunContext {
+export function newRunContext(opts: { runId?: string | undefined; now?: Date; retryOf?: string | undefined } = {}): RunContext {
   const issues: InputIssue[] = [];
   const runId = opts.runId ?? crypto.randomUUID();
   check(issues, "runId", runId, runIdRule);
+  if (opts.retryOf !== undefined) {
+    check(issues, "retryOf", opts.retryOf, runIdRule);
+    if (opts.retryOf === runId) issues.push({ field: "runId", value: runId, rule: "must not be the run it retries: a retry is a new run" });
+  }
   throwIfAny(issues);
-  return { runId, timestamp: (opts.now ?? new Date()).toISOString() };
+  return { runId, timestamp: (opts.now ?? new Date()).toISOString(), ...(opts.retryOf !== undefined && { retryOf: opts.retryOf }) };
 }
 
 export interface SyncInput {

@@ -16,14 +16,16 @@ import { documentId, isoDate, runId, timestamp } from "./rules.js";
 
 const flag = z.optional(z.boolean("must be true or false"));
 const fromNotAfterTo = z.refine<{ from?: string | undefined; to?: string | undefined }>((d) => !d.from || !d.to || d.from <= d.to, { message: "must not be after to", path: ["from"] });
+/** `ayida-jobs retry`: the run whose failures this re-requests (recorded as sync_runs.retry_of; not in the id). */
+const retryOf = z.optional(runId);
 const token = (rule: string) => z.string(rule).check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, rule));
 
-export const datasetSyncData = z.object({ runId, timestamp, full: flag, from: z.optional(isoDate), to: z.optional(isoDate) }).check(fromNotAfterTo);
+export const datasetSyncData = z.object({ runId, timestamp, full: flag, from: z.optional(isoDate), to: z.optional(isoDate), retryOf }).check(fromNotAfterTo);
 export const datasetPieceData = z
-  .object({ runId, timestamp, full: flag, feed: token("must be a feed id"), sweep: z.optional(token("must be a sweep value")), from: z.optional(isoDate), to: z.optional(isoDate) })
+  .object({ runId, timestamp, full: flag, feed: token("must be a feed id"), sweep: z.optional(token("must be a sweep value")), from: z.optional(isoDate), to: z.optional(isoDate), retryOf })
   .check(fromNotAfterTo);
-export const datasetDetailData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), runId, timestamp });
-export const datasetDocumentData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), documentId, runId, timestamp });
+export const datasetDetailData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), runId, timestamp, retryOf });
+export const datasetDocumentData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), documentId, runId, timestamp, retryOf });
 
 export type DatasetSyncData = z.infer<typeof datasetSyncData>;
 export type DatasetPieceData = z.infer<typeof datasetPieceData>;

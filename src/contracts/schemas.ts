@@ -23,6 +23,11 @@ export type EventName = (typeof EVENT)[keyof typeof EVENT];
 const fromNotAfterTo = (d: { from?: string | undefined; to?: string | undefined }) => !d.from || !d.to || d.from <= d.to;
 const fromToRule = () => z.refine<{ from?: string | undefined; to?: string | undefined }>(fromNotAfterTo, { message: "must not be after to", path: ["from"] });
 const flag = z.optional(z.boolean("must be true or false"));
+/**
+ * The run whose failures this request re-requests (`ayida-jobs retry`): the functions record it as the
+ * new run's `sync_runs.retry_of`. Not a business key: it never changes an event's id.
+ */
+const retryOf = z.optional(runId);
 
 /** A sync of convocatorias. `from`/`to` (inclusive) default to the 7 days ending yesterday. */
 export const syncRequestedData = z
@@ -33,6 +38,7 @@ export const syncRequestedData = z
     to: z.optional(syncDate),
     /** Fan out every listed convocatoria, not only the new ones or those without a stored detail. */
     full: flag,
+    retryOf,
   })
   .check(fromToRule());
 
@@ -40,11 +46,11 @@ export const syncRequestedData = z
  * Internal: one piece (≤ 7 days) of a sync window. A backfill from 2013 is ~700 pieces; giving each
  * its own run keeps every run far inside Inngest's 1,000-step and 4 MB limits.
  */
-export const syncPieceRequestedData = z.object({ runId, timestamp, from: syncDate, to: syncDate, full: flag }).check(fromToRule());
+export const syncPieceRequestedData = z.object({ runId, timestamp, from: syncDate, to: syncDate, full: flag, retryOf }).check(fromToRule());
 
-export const detailRequestedData = z.object({ bdns: bdnsCode, runId, timestamp });
+export const detailRequestedData = z.object({ bdns: bdnsCode, runId, timestamp, retryOf });
 
-export const storageRequestedData = z.object({ bdns: bdnsCode, documentId, runId, timestamp });
+export const storageRequestedData = z.object({ bdns: bdnsCode, documentId, runId, timestamp, retryOf });
 
 export type SyncRequestedData = z.infer<typeof syncRequestedData>;
 export type SyncPieceRequestedData = z.infer<typeof syncPieceRequestedData>;

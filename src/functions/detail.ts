@@ -20,16 +20,18 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
   return inngest.createFunction(
     { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW, onFailure: recordRunFailure(deps, DETAIL_FUNCTION_ID, "detail", itemOf) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
-      const { bdns, runId, timestamp } = event.data;
+      const { bdns, runId, timestamp, retryOf } = event.data;
       const log = deps.logger.child({ jobName: DETAIL_FUNCTION_ID, runId, inngestRunId, bdns });
       const item = itemOf(event.data);
 
       const r = await step.run("fetch-and-store", async () => {
         const store = await deps.store();
-        await store.ensureRun(runId, "detail");
+        await store.ensureRun(runId, "detail", { retryOf });
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
           const outcome = await fetchAndStoreDetail(deps, bdns, runId);
-          await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
+          // With documents to store, the item is done once they are queued (below): a run whose
+          // items all have an outcome is then never one whose documents are still to be requested.
+          if (outcome.toStore.length === 0) await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
           log.info({ outcome: outcome.outcome, documents: outcome.documents, toStore: outcome.toStore.length }, "detail stored");
           return outcome;
         });
@@ -41,7 +43,11 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
       }
       // Filed once the events are out: a run then never waits for work that was not requested.
       if (r.toStore.length > 0) {
-        await step.run("queue-documents", async () => (await deps.store()).queueItems(runId, r.toStore.map((documentId) => workItem.document(bdns, documentId))));
+        await step.run("queue-documents", async () => {
+          const store = await deps.store();
+          await store.queueItems(runId, r.toStore.map((documentId) => workItem.document(bdns, documentId)));
+          await store.itemDone(runId, item, r.outcome === "unchanged" ? "unchanged" : "stored");
+        });
       }
       return { bdns, outcome: r.outcome, documents: r.documents, queued: r.toStore.length };
     },

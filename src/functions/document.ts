@@ -22,13 +22,13 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
     { id: DOCUMENT_FUNCTION_ID, name: "processDocumentStorage", triggers: [storageRequested], ...DOCUMENT_FLOW, onFailure: recordRunFailure(deps, DOCUMENT_FUNCTION_ID, "document", itemOf) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
-      const { bdns, documentId, runId } = event.data;
+      const { bdns, documentId, runId, retryOf } = event.data;
       const log = deps.logger.child({ jobName: DOCUMENT_FUNCTION_ID, runId, inngestRunId, bdns, documentId });
       const item = itemOf(event.data);
 
       return step.run("store-document", async () => {
         const store = await deps.store();
-        await store.ensureRun(runId, "document");
+        await store.ensureRun(runId, "document", { retryOf });
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DOCUMENT_FLOW.retries + 1 }, async () => {
           let meta = await store.getDocument(documentId);
           if (!meta || meta.bdns !== bdns) {

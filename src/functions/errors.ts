@@ -55,7 +55,7 @@ export async function mapJobErrors<T>(deps: Pick<JobDeps, "store" | "retryBackof
 }
 
 /** The original event's data, as the failure handler receives it in inngest/function.failed. */
-type FailedEventData = { runId: string; bdns?: string; documentId?: string; from?: string; to?: string; timestamp?: string };
+type FailedEventData = { runId: string; bdns?: string; documentId?: string; from?: string; to?: string; timestamp?: string; retryOf?: string };
 
 interface FailedRun {
   event: { data: { event: { data: FailedEventData } } };
@@ -75,7 +75,7 @@ export function recordRunFailure<D>(deps: JobDeps, jobName: string, runKind: "sy
     const item = itemOf(data as D);
     const dataset = item.dataset ?? "convocatorias";
     const store = await deps.store();
-    await store.ensureRun(data.runId, runKind, {}, dataset);
+    await store.ensureRun(data.runId, runKind, { retryOf: data.retryOf }, dataset);
     await store.recordFailure(data.runId, item, { failure: "RETRIES_EXHAUSTED", reason: error.message });
     if (runKind === "sync") await store.finishRun(data.runId, "failed", dataset);
     deps.logger.error({ jobName, runId: data.runId, dataset, item: item.key, err: error }, "run failed");

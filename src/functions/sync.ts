@@ -49,13 +49,13 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
     { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW, onFailure: recordRunFailure(deps, SYNC_FUNCTION_ID, "sync", requestItem) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
-      const { runId, timestamp, full } = event.data;
+      const { runId, timestamp, full, retryOf } = event.data;
       const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
       const { window, pieces } = plan(event.data);
 
       await step.run("record-run", async () => {
         const store = await deps.store();
-        await store.ensureRun(runId, "sync", window);
+        await store.ensureRun(runId, "sync", { ...window, retryOf });
         await store.setPieces(runId, pieces.length);
         log.info({ window, pieces: pieces.length, full: Boolean(full) }, "sync requested");
       });
@@ -75,6 +75,9 @@ export function processSyncPiece(inngest: AyidaInngest, deps: JobDeps) {
     { id: SYNC_PIECE_FUNCTION_ID, name: "processSyncPiece", triggers: [syncPieceRequested], ...SYNC_PIECE_FLOW, onFailure: recordRunFailure(deps, SYNC_PIECE_FUNCTION_ID, "sync", pieceItem) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
       const log = deps.logger.child({ jobName: SYNC_PIECE_FUNCTION_ID, runId: event.data.runId, inngestRunId });
+      // A piece re-requested by `ayida-jobs retry` comes under a new runId that no sync request started.
+      const { retryOf } = event.data;
+      if (retryOf) await step.run("record-retry", async () => (await deps.store()).ensureRun(event.data.runId, "retry", { retryOf }));
       return syncPiece(step, deps, event.data, { attempt, maxAttempts: SYNC_PIECE_FLOW.retries + 1 }, log);
     },
   );

@@ -11,6 +11,7 @@ import type { Logger } from "../config/logger.js";
 import type { InngestServiceApi } from "../service.js";
 import { BATCH_ROUTES, handleBatch, unknownBatchRoute } from "./batch-routes.js";
 import { HttpError, sendError, sendJson } from "./http.js";
+import { handleRuns, isRunsPath } from "./runs-routes.js";
 
 export const INNGEST_PATH = "/api/inngest";
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   logger: Logger;
   cronSecret: string | undefined;
   mode: "dev" | "cloud";
+  /** The store /api/runs reads (serve's own); without it those routes answer 503. */
+  store?: () => Promise<import("../adapters/store/store.js").Store>;
 }
 
 export interface AppHandler {
@@ -57,6 +60,7 @@ export function createAppHandler(o: AppOptions): AppHandler {
         return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
       }
       if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path, req, res, { service: o.service, cronSecret: o.cronSecret });
+      if (isRunsPath(path)) return handleRuns(req, res, { store: o.store, cronSecret: o.cronSecret });
       throw unknownBatchRoute(path) ?? new HttpError(404, "NOT_FOUND", `no route for ${path}`);
     };
     route().catch((err: unknown) => {

@@ -47,7 +47,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   const functions = createFunctions(client, deps);
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
-  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode });
+  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store });
 
   let servers: http.Server[];
   try {

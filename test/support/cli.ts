@@ -33,3 +33,46 @@ export function runCli(args: string[], o: { env?: Record<string, string>; stdin?
     child.stdin.end(o.stdin ?? "");
   });
 }
+
+export interface RunningCli {
+  pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once the process has exited and its output is drained. */
+  done: Promise<CliRun>;
+  /** Whether it has exited. */
+  exited(): boolean;
+  signal(sig: NodeJS.Signals): void;
+}
+
+/** The CLI as a process the test can watch and signal while it runs (`--wait`, `status --watch`). */
+export function startCli(args: string[], o: { env?: Record<string, string>; cwd?: string } = {}): RunningCli {
+  const cwd = o.cwd ?? mkdtempSync(join(tmpdir(), "ayida-cli-"));
+  const child = spawn(process.execPath, ["--", BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", ...o.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let exited = false;
+  child.stdout.on("data", (c) => (stdout += c));
+  child.stderr.on("data", (c) => (stderr += c));
+  const done = new Promise<CliRun>((resolvePromise, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      exited = true;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+  return { pid: child.pid!, stdout: () => stdout, stderr: () => stderr, done, exited: () => exited, signal: (sig) => void child.kill(sig) };
+}
+
+/** Poll until `cond` holds; fail (saying what was awaited) after `ms`. */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -23,14 +23,28 @@ export interface OpenedDb {
   pgPool?: import("pg").Pool;
 }
 
-/** `upTo` stops at a named migration (tests of upgrades start from an older schema). */
-export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: string } = {}): Promise<OpenedDb> {
+export interface OpenOptions {
+  /** Stop at a named migration (tests of upgrades start from an older schema). */
+  upTo?: string;
+  /**
+   * A reader that is not the store's owner (the CLI's `runs`, `status`, `--wait`): false runs no
+   * migration, creates no file or folder (a missing SQLite file is an error) and leaves the journal
+   * mode alone. Default true: `serve` and the functions create and migrate.
+   */
+  migrate?: boolean;
+  /** PostgreSQL: give up connecting after this long (default: pg's own, no limit). */
+  connectTimeoutMs?: number;
+}
+
+/** Opens (by default creating and migrating) the store at `databaseUrl` (default ./data/ayida-jobs.db). */
+export async function openDatabase(databaseUrl: string | undefined, o: OpenOptions = {}): Promise<OpenedDb> {
+  const migrate = o.migrate ?? true;
   const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
   let dialect: Dialect;
   let kind: OpenedDb["dialect"];
   let location: string;
   let raw: Pick<OpenedDb, "sqlite" | "pgPool">;
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgresUrl(url)) {
     const { default: pg } = await import("pg");
     // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
     // JS number (ids ~1e6, sizes < 2^53), and the store's types promise numbers on both dialects.
@@ -41,17 +55,18 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
     };
     const parsed = new URL(url);
     location = `${parsed.host}${parsed.pathname}`;
-    const pool = new pg.Pool({ connectionString: url, max: 10, types });
+    const pool = new pg.Pool({ connectionString: url, max: migrate ? 10 : 2, types, ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
     dialect = new PostgresDialect({ pool });
     kind = "postgres";
     raw = { pgPool: pool };
   } else {
-    const file = resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
-    mkdirSync(dirname(file), { recursive: true });
+    const file = sqliteFile(url);
+    if (migrate) mkdirSync(dirname(file), { recursive: true });
     const { default: SQLite } = await import("better-sqlite3");
-    const sqlite = new SQLite(file);
+    const sqlite = new SQLite(file, { fileMustExist: !migrate });
     // WAL: the portal can read while the functions write; busy_timeout: concurrent steps wait, not fail.
-    sqlite.pragma("journal_mode = WAL");
+    // (WAL is a property of the file: a reader that does not migrate leaves it as its owner set it.)
+    if (migrate) sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
     // Bulk pages (10,000 award rows) insert into indexes keyed at random (convocatoria, beneficiary):
@@ -67,6 +82,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
     location = file;
   }
   const db = new Kysely<Database>({ dialect });
+  if (!migrate) return { db, dialect: kind, location, ...raw };
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(kind) } });
   const { error, results } = o.upTo ? await migrator.migrateTo(o.upTo) : await migrator.migrateToLatest();
   if (error) {
@@ -75,4 +91,14 @@ export async function openDatabase(databaseUrl: string | undefined, o: { upTo?: 
     throw new Error(`database migration ${failed ?? ""} failed at ${location}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { db, dialect: kind, location, ...raw };
+}
+
+/** The file a SQLite DATABASE_URL names (`./x.db`, `sqlite:x.db`, `file:///abs/x.db`), absolute. */
+export function sqliteFile(url: string): string {
+  return resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
+}
+
+/** Whether DATABASE_URL names PostgreSQL (anything else is a SQLite file). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
 }

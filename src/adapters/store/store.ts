@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
-import { openDatabase, type OpenedDb } from "./db.js";
+import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
 import type { Database, DocumentosTable, ItemKind } from "./schema.js";
 
@@ -59,8 +59,9 @@ export class Store {
     this.tables = new DatasetTables(db, raw);
   }
 
-  static async open(databaseUrl?: string): Promise<Store> {
-    const { db, dialect, location, ...raw } = await openDatabase(databaseUrl);
+  /** `o`: see openDatabase (the CLI reads runs without migrating or creating anything). */
+  static async open(databaseUrl?: string, o: OpenOptions = {}): Promise<Store> {
+    const { db, dialect, location, ...raw } = await openDatabase(databaseUrl, o);
     return new Store(db, dialect, location, raw);
   }
 
@@ -216,12 +217,31 @@ export class Store {
 
   // --- sync runs: one row per run and dataset -------------------------------------------------
 
-  /** Start (or find) the run row; a run started by `detail`/`document` directly gets one on first use. */
-  async ensureRun(runId: string, kind: string, window: { from?: string; to?: string } = {}, dataset = CONVOCATORIAS, now = isoNow()): Promise<void> {
+  /**
+   * Start (or find) the run row; a run started by `detail`/`document` directly gets one on first use,
+   * and `retryOf` (from the event: `ayida-jobs retry`) links it to the run it re-requests. A sync
+   * request picked up under a run whose row another kind started (a detail of the same runId came
+   * first) makes it a sync row: the row then has work of its own until its pieces are done.
+   */
+  async ensureRun(runId: string, kind: string, window: { from?: string | undefined; to?: string | undefined; retryOf?: string | undefined } = {}, dataset = CONVOCATORIAS, now = isoNow()): Promise<void> {
     await this.db
       .insertInto("sync_runs")
-      .values({ run_id: runId, dataset, kind, window_from: window.from ?? null, window_to: window.to ?? null, started_at: now, finished_at: null, status: "running", retry_of: null })
-      .onConflict((oc) => oc.columns(["run_id", "dataset"]).doNothing())
+      .values({ run_id: runId, dataset, kind, window_from: window.from ?? null, window_to: window.to ?? null, started_at: now, finished_at: null, status: "running", retry_of: window.retryOf ?? null })
+      .onConflict((oc) =>
+        kind === "sync"
+          ? oc
+              .columns(["run_id", "dataset"])
+              .doUpdateSet({
+                kind: "sync",
+                status: "running",
+                finished_at: null,
+                window_from: sql`COALESCE(excluded.window_from, sync_runs.window_from)`,
+                window_to: sql`COALESCE(excluded.window_to, sync_runs.window_to)`,
+                retry_of: sql`COALESCE(sync_runs.retry_of, excluded.retry_of)`,
+              })
+              .where("sync_runs.kind", "<>", "sync")
+          : oc.columns(["run_id", "dataset"]).doNothing(),
+      )
       .execute();
   }
 

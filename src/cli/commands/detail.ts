@@ -23,6 +23,7 @@ each; a failure says which were sent. Each result line carries the runId (also u
 Examples:
   $ ayida-jobs detail 123456
   $ ayida-jobs detail 123456 654321 --run-id "$CI_PIPELINE_ID"
+  $ ayida-jobs detail 123456 --wait                # until it and its documents are stored
   $ ayida-jobs detail --file codes.txt
   $ cut -f1 export.tsv | ayida-jobs detail --file - --json
   $ ayida-jobs detail 123456 --dry-run --json | jq .events[0]
@@ -39,7 +40,7 @@ ${SEND_ENV_HELP}`,
       const events = build.buildDetailRequests(all, run);
       const duplicates = all.length - events.length;
       if (duplicates > 0) ctx.out.info(`${duplicates} duplicate code(s) ignored`);
-      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
+      await emit(ctx, "detail", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o });
     });
 }
 

@@ -22,6 +22,6 @@ ${SEND_ENV_HELP}`,
       const { build, emit } = await loadSendPath();
       const run = build.newRunContext({ runId: o.runId });
       ctx.state.runId = run.runId;
-      await emit(ctx, "document", [build.buildDocumentRequest(bdns, documentId, run)], run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout });
+      await emit(ctx, "document", [build.buildDocumentRequest(bdns, documentId, run)], run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o });
     });
 }

@@ -26,6 +26,7 @@ Examples:
   $ ayida-jobs sync convocatorias
   $ ayida-jobs sync convocatorias --from 2026-11-01 --to 2026-11-07
   $ ayida-jobs sync organos
+  $ ayida-jobs sync convocatorias --wait --wait-timeout 2h --json   # exit 0 / 1 / 124 by how the run ends
   $ ayida-jobs sync concesiones --from 2022-01-01 --run-id backfill-2022 --dry-run
   $ ayida-jobs sync all --dry-run --json | jq '.events[].name'
 ${SEND_ENV_HELP}`,
@@ -38,7 +39,7 @@ ${SEND_ENV_HELP}`,
       const events = build.buildSyncRequests({ dataset, from: o.from, to: o.to, full: o.full }, run);
       const { datasetOfEvent } = await import("../../contracts/dataset-events.js");
       const windowed = events.some((e) => e.name === "convocatorias/sync.requested" || datasetOfEvent(e.name)?.dataset.strategy === "windowed");
-      await emit(ctx, "sync", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, ...(windowed && { window: await summarizeWindow(o, run.timestamp) }) });
+      await emit(ctx, "sync", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o, ...(windowed && { window: await summarizeWindow(o, run.timestamp) }) });
     });
 }
 

@@ -32,12 +32,12 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
   const detailFn = inngest.createFunction(
     { id: detailId, name: `${d.title}: detail`, triggers: [types.detail], ...DATASET_DETAIL_FLOW, onFailure: recordRunFailure(deps, detailId, "detail", detailItem(d)) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
-      const { id, runId, timestamp } = event.data as DatasetDetailData;
+      const { id, runId, timestamp, retryOf } = event.data as DatasetDetailData;
       const item = detailItem(d)({ id });
       const log = deps.logger.child({ jobName: detailId, runId, inngestRunId, dataset: d.name, id });
       const r = await step.run("fetch-and-store", async () => {
         const store = await deps.store();
-        await store.ensureRun(runId, "detail", {}, d.name);
+        await store.ensureRun(runId, "detail", { retryOf }, d.name);
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts }, async () => {
           const body = await deps.bdns.fetchJson(details.path, { [details.param]: id });
           if (!body || typeof body !== "object" || Array.isArray(body)) throw new BdnsError("BROKEN_RECORD", `${details.path}: ${d.name} ${id}: the answer is not a record`, { path: details.path });
@@ -48,7 +48,8 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
           if (outcome === "no-row") throw new BdnsError("NOT_FOUND", `${d.name} ${id} is not in ${table.name}: sync the dataset first`);
           const docs = details.documents ? details.documents.list(detail).map((x) => ({ ...x, raw: JSON.stringify(x) })) : [];
           const toStore = await store.tables.details(table).upsertDocuments(id, docs, now);
-          await store.itemDone(runId, item, outcome === "unchanged" ? "unchanged" : "stored");
+          // With documents to store, the item is done once they are queued (below).
+          if (toStore.length === 0) await store.itemDone(runId, item, outcome === "unchanged" ? "unchanged" : "stored");
           log.info({ outcome, documents: docs.length, toStore: toStore.length }, "detail stored");
           return { outcome, documents: docs.length, toStore };
         });
@@ -57,7 +58,13 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
         const events = r.toStore.slice(i, i + FAN_OUT_CHUNK).map((documentId) => toSdkDatasetEvent(d, "document", datasetPayload(d, "document", { id, documentId, runId, timestamp })));
         await step.sendEvent(`fan-out-documents #${i / FAN_OUT_CHUNK}`, events);
       }
-      if (r.toStore.length > 0) await step.run("queue-documents", async () => (await deps.store()).queueItems(runId, r.toStore.map((documentId) => documentItem(d)({ id, documentId }))));
+      if (r.toStore.length > 0) {
+        await step.run("queue-documents", async () => {
+          const store = await deps.store();
+          await store.queueItems(runId, r.toStore.map((documentId) => documentItem(d)({ id, documentId })));
+          await store.itemDone(runId, item, r.outcome === "unchanged" ? "unchanged" : "stored");
+        });
+      }
       return { id, outcome: r.outcome, documents: r.documents, queued: r.toStore.length };
     },
   );
@@ -70,7 +77,7 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
       const log = deps.logger.child({ jobName: documentId, runId: data.runId, inngestRunId, dataset: d.name, id: data.id, documentId: data.documentId });
       return step.run("store-document", async () => {
         const store = await deps.store();
-        await store.ensureRun(data.runId, "document", {}, d.name);
+        await store.ensureRun(data.runId, "document", { retryOf: data.retryOf }, d.name);
         return mapJobErrors(deps, { runId: data.runId, item, attempt, maxAttempts }, async () => {
           const docs = store.tables.details(table);
           const meta = await docs.getDocument(data.documentId);

@@ -73,6 +73,8 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
       const tries = { attempt, maxAttempts };
       if (event.name === datasetEventName(d, "piece")) {
         const data = event.data as DatasetPieceData;
+        // A unit re-requested by `ayida-jobs retry` comes under a new runId that no sync request started.
+        if (data.retryOf) await step.run("record-retry", async () => (await deps.store()).ensureRun(data.runId, "retry", { retryOf: data.retryOf }, d.name));
         return runUnit(step, deps, d, pieceUnit(data), data, tries, log);
       }
 
@@ -94,8 +96,10 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
 
       await step.run("record-run", async () => {
         const store = await deps.store();
-        await store.ensureRun(runId, "sync", window ?? {}, d.name);
+        await store.ensureRun(runId, "sync", { ...window, retryOf: data.retryOf }, d.name);
         await store.setPieces(runId, units.length, d.name);
+        // Nothing to fetch (a sweep BDNS listed empty): the run's own work is done now.
+        if (units.length === 0) await store.finishRun(runId, "succeeded", d.name);
         log.info({ window, units: units.length, full: Boolean(full) }, "sync requested");
       });
 

@@ -1,0 +1,323 @@
+/**
+ * `runs`, `status [--watch]` and `retry` as real processes, reading a real SQLite store (and PostgreSQL)
+ * directly, and through a real `serve` over HTTP (GET /api/runs, GET /api/runs/:runId) behind the batch
+ * routes' Bearer CRON_SECRET: the same JSON either way, the auth matrix, and what the CLI makes of a
+ * server that refuses it or is not there.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Store, workItem } from "../../src/adapters/store/store.js";
+import { errorResultSchema, runsResultSchema, sendResultSchema, statusResultSchema } from "../../src/cli/output-schemas.js";
+import { parseEnv } from "../../src/config/env.js";
+import { startServer, type RunningServer } from "../../src/server/index.js";
+import { runCli, startCli, until } from "../support/cli.js";
+import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
+import { freePort } from "../support/ports.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
+
+const SECRET = "cron-secret-for-runs-0123456789";
+const T = (m: number, s = 0) => new Date(Date.UTC(2026, 10, 28, 3, m, s)).toISOString();
+
+let api: FakeEventApi;
+let pgServer: TestPostgres;
+beforeAll(async () => {
+  api = await startFakeEventApi();
+  pgServer = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await api.close();
+  await pgServer?.stop();
+});
+
+/** A finished sync with one failed detail and a failing document, an older succeeded organos run, and a retry of nothing yet. */
+async function seed(store: Store): Promise<void> {
+  await store.ensureRun("n1", "sync", { from: "2026-11-21", to: "2026-11-27" }, "convocatorias", T(0));
+  await store.setPieces("n1", 1);
+  await store.count("n1", "listed", 3);
+  await store.queueItems("n1", ["900000", "900001", "900002"].map(workItem.detail), T(1));
+  await store.count("n1", "queued", 3);
+  await store.itemDone("n1", workItem.piece({ from: "2026-11-21", to: "2026-11-27" }), "stored", T(1));
+  await store.completePiece("n1", "convocatorias", T(1));
+  await store.itemDone("n1", workItem.detail("900000"), "stored", T(2));
+  await store.itemDone("n1", workItem.detail("900001"), "unchanged", T(2));
+  await store.recordFailure("n1", workItem.detail("900002"), { failure: "NOT_FOUND", reason: "convocatoria 900002: BDNS answered 204" }, T(3));
+  await store.ensureRun("o1", "sync", {}, "organos", T(-30));
+  await store.setPieces("o1", 1, "organos");
+  await store.countAll("o1", "organos", { fetched: 120, new: 120 });
+  await store.itemDone("o1", { dataset: "organos", kind: "piece", key: "organos:C" }, "stored", T(-29));
+  await store.completePiece("o1", "organos", T(-29));
+}
+
+const withoutClock = (doc: unknown) => JSON.parse(JSON.stringify(doc, (k, v) => (k === "asOf" ? undefined : v)));
+
+describe.each(["sqlite", "postgres"] as const)("on the store directly (%s)", (dialect) => {
+  let store: Store;
+  let env: Record<string, string>;
+  let dir: string;
+  beforeEach(async () => {
+    api.requests.length = 0;
+    dir = mkdtempSync(join(tmpdir(), "ayida-runs-cli-"));
+    const url = dialect === "sqlite" ? join(dir, "ayida.db") : await pgServer.createDatabase();
+    store = await Store.open(url);
+    await seed(store);
+    env = { INNGEST_DEV: api.url, DATABASE_URL: url };
+  });
+  afterEach(() => store.close());
+
+  it("runs: newest first, a table for people, --json for scripts, --dataset and --limit", async () => {
+    const r = await runCli(["runs"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split("\n")[0]).toMatch(/^RUN ID +DATASET +WINDOW +STARTED +DURATION +STATE +COUNTERS$/);
+    expect(r.stdout).toContain("n1      convocatorias  2026-11-21..2026-11-27  2026-11-28 03:00Z  3m 00s    failed     rows 3 · items 4/4 · failed 1");
+    expect(r.stdout).toContain("o1      organos        —                       2026-11-28 02:30Z  1m 00s    succeeded  rows 120 · items 1/1 · failed 0");
+    const j = runsResultSchema.parse(JSON.parse((await runCli(["runs", "--json"], { env })).stdout));
+    expect(j.runs.map((x) => [x.runId, x.state])).toEqual([["n1", "failed"], ["o1", "succeeded"]]);
+    expect(runsResultSchema.parse(JSON.parse((await runCli(["runs", "--json", "--dataset", "organos"], { env })).stdout)).runs.map((x) => x.runId)).toEqual(["o1"]);
+    expect(runsResultSchema.parse(JSON.parse((await runCli(["runs", "--json", "--limit", "1"], { env })).stdout)).runs.map((x) => x.runId)).toEqual(["n1"]);
+    expect((await runCli(["runs", "--limit", "0"], { env })).code).toBe(2);
+    const bad = await runCli(["runs", "--dataset", "nope"], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--dataset: "nope" is not a dataset; valid: convocatorias, catalogos');
+  });
+
+  it("status: the run, its dataset, what failed; pending for a run the store does not know", async () => {
+    const r = await runCli(["status", "n1"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "run n1: failed",
+        "  started 2026-11-28 03:00:00Z · finished 2026-11-28 03:03:00Z · 3m 00s",
+        "  convocatorias (sync 2026-11-21..2026-11-27): failed",
+        "    pieces 1/1 · listed 3 · details requested 3",
+        "    4 items (3 detail, 1 piece): queued 0 · stored 2 · unchanged 1 · failing 0 · failed 1",
+        "failed for good (1):",
+        "  convocatorias detail 900002  NOT_FOUND: convocatoria 900002: BDNS answered 204",
+        "",
+      ].join("\n"),
+    );
+    const j = statusResultSchema.parse(JSON.parse((await runCli(["status", "n1", "--json"], { env })).stdout));
+    expect(j.run).toMatchObject({ runId: "n1", state: "failed", durationMs: 180_000, failures: [expect.objectContaining({ item: "900002" })] });
+    const p = await runCli(["status", "never-seen", "--json"], { env });
+    expect(statusResultSchema.parse(JSON.parse(p.stdout)).run).toMatchObject({ state: "pending", datasets: [] });
+    expect((await runCli(["status", "bad id"], { env })).code).toBe(2);
+  });
+
+  it("retry: --dry-run lists what it would re-request; the send carries retryOf; the same --run-id sends the same ids", async () => {
+    const dry = await runCli(["retry", "n1", "--dry-run", "--json", "--run-id", "n1.r1"], { env });
+    expect(dry.code, dry.stderr).toBe(0);
+    const d = sendResultSchema.parse(JSON.parse(dry.stdout));
+    expect(d).toMatchObject({ command: "retry", dryRun: true, runId: "n1.r1", retryOf: "n1", skipped: [], retried: [{ dataset: "convocatorias", kind: "detail", item: "900002", event: "convocatorias/detail.requested", id: "convocatorias/detail.requested?bdns=900002&runId=n1.r1" }] });
+    expect(api.requests).toHaveLength(0);
+    const people = await runCli(["retry", "n1", "--dry-run"], { env });
+    expect(people.stderr).toContain("run n1: 1 item(s) failed for good; re-requesting 1 as 1 event(s) under run");
+    expect(people.stderr).toContain("convocatorias detail 900002  NOT_FOUND");
+    expect(JSON.parse(people.stdout)).toMatchObject({ name: "convocatorias/detail.requested", data: { bdns: "900002", retryOf: "n1" } });
+
+    const sent = await runCli(["retry", "n1", "--json", "--run-id", "n1.r1"], { env });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(api.events()).toEqual([expect.objectContaining({ name: "convocatorias/detail.requested", id: "convocatorias/detail.requested?bdns=900002&runId=n1.r1", data: expect.objectContaining({ bdns: "900002", runId: "n1.r1", retryOf: "n1" }) })]);
+    await runCli(["retry", "n1", "--json", "--run-id", "n1.r1"], { env });
+    expect(api.events().map((e) => e.id)).toEqual([api.events()[0]!.id, api.events()[0]!.id]); // Inngest drops the repeat
+
+    const none = await runCli(["retry", "o1", "--json"], { env });
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout)).toMatchObject({ ok: true, command: "retry", retryOf: "o1", events: [] });
+    const unknown = await runCli(["retry", "nobody"], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("knows nothing of run nobody");
+    expect((await runCli(["retry", "n1", "--run-id", "n1"], { env })).stderr).toContain("must not be the run it retries");
+  });
+
+  it("status --watch, not on a terminal: a line per change, the status at the end, exit 0 when it succeeds", async () => {
+    await store.ensureRun("w1", "detail", {}, "convocatorias", T(10));
+    await store.queueItems("w1", [workItem.detail("1"), workItem.detail("2")], T(10));
+    const cli = startCli(["status", "w1", "--watch", "--poll", "100ms"], { env, cwd: dir });
+    await until("the first line", () => cli.stdout().includes("running · convocatorias · rows 0 · queued 2"));
+    await store.itemDone("w1", workItem.detail("1"), "stored", T(11));
+    await until("a line per change", () => cli.stdout().includes("queued 1 · stored 1"));
+    expect(cli.exited()).toBe(false);
+    await store.itemDone("w1", workItem.detail("2"), "unchanged", T(12));
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.filter((l) => / running · /.test(l))).toHaveLength(2);
+    expect(r.stdout).toContain("run w1: succeeded\n  started 2026-11-28 03:10:00Z · finished 2026-11-28 03:12:00Z · 2m 00s");
+  });
+});
+
+describe("status --watch ends as the run does", () => {
+  let store: Store;
+  let env: Record<string, string>;
+  let dir: string;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ayida-watch-"));
+    store = await Store.open(join(dir, "ayida.db"));
+    env = { DATABASE_URL: join(dir, "ayida.db") };
+  });
+  afterEach(() => store.close());
+
+  it("a run that fails: exit 1, the failure in the JSON document", async () => {
+    await store.ensureRun("f1", "detail", {}, "convocatorias", T(0));
+    await store.queueItems("f1", [workItem.detail("3")], T(0));
+    const cli = startCli(["status", "f1", "--watch", "--json", "--poll", "100ms"], { env, cwd: dir });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(cli.exited()).toBe(false);
+    expect(cli.stdout()).toBe(""); // --json: one document, at the end
+    await store.recordFailure("f1", workItem.detail("3"), { failure: "BROKEN_RECORD", reason: "HTML instead of a record" }, T(1));
+    const r = await cli.done;
+    expect(r.code).toBe(1);
+    expect(errorResultSchema.parse(JSON.parse(r.stdout))).toMatchObject({ command: "status", runId: "f1", error: { code: "RUN_FAILED" }, run: { state: "failed" } });
+  });
+
+  it("a run the store never hears of: exit 75 after --pickup-timeout, when nothing else moves", async () => {
+    const r = await runCli(["status", "typo-run", "--watch", "--pickup-timeout", "500ms", "--poll", "100ms"], { env, cwd: dir });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toContain("no function picked up run typo-run within 500ms, and nothing else ran meanwhile: the run id is not one this store knows, or no function is running it");
+    expect(r.stderr).not.toContain("send again");
+  });
+
+  it("a run already done ends at once; Ctrl-C while it runs exits 130 with one JSON document", async () => {
+    await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
+    await store.itemDone("d1", workItem.detail("4"), "stored", T(1));
+    const done = await runCli(["status", "d1", "--watch", "--json"], { env, cwd: dir });
+    expect(done.code).toBe(0);
+    expect(statusResultSchema.parse(JSON.parse(done.stdout)).run.state).toBe("succeeded");
+
+    await store.ensureRun("r1", "detail", {}, "convocatorias", T(0));
+    await store.queueItems("r1", [workItem.detail("5")], T(0));
+    const cli = startCli(["status", "r1", "--watch", "--json", "--poll", "100ms"], { env, cwd: dir });
+    await new Promise((r) => setTimeout(r, 1500)); // started, and read the run (every 100 ms)
+    cli.signal("SIGINT");
+    const r = await cli.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    expect(errorResultSchema.parse(JSON.parse(r.stdout))).toMatchObject({ error: { code: "INTERRUPTED", message: expect.stringContaining("stopped watching run r1; the work goes on"), hint: "follow it with: ayida-jobs status r1 --watch" }, run: { state: "running" } });
+  });
+});
+
+describe("through serve: GET /api/runs and /api/runs/:runId", () => {
+  let server: RunningServer;
+  let url: string;
+  let store: Store;
+  let file: string;
+  let dir: string;
+  const startServe = async (env: Record<string, string>) => {
+    const logger = pino({ level: "silent" }, new Writable({ write: (_c, _e, done) => done() }));
+    return startServer(parseEnv({ INNGEST_DEV: api.url, DATABASE_URL: file, DOCUMENTS_DIR: join(dir, "docs"), ...env }), { port: 0, host: "127.0.0.1", logger });
+  };
+  beforeEach(async () => {
+    api.requests.length = 0;
+    dir = mkdtempSync(join(tmpdir(), "ayida-runs-serve-"));
+    file = join(dir, "ayida.db");
+    server = await startServe({ CRON_SECRET: SECRET });
+    url = server.urls[0]!;
+    store = await Store.open(file);
+    await seed(store);
+  });
+  afterEach(async () => {
+    await store.close();
+    await server.close(0);
+  });
+
+  const get = (path: string, auth: string | null = `Bearer ${SECRET}`, method = "GET") => fetch(`${url}${path}`, { method, headers: auth === null ? {} : { authorization: auth } });
+  const viaServer = { AYIDA_SERVER_URL: "", CRON_SECRET: SECRET, INNGEST_DEV: "" };
+
+  it.each([
+    { name: "no header", auth: null, status: 401 },
+    { name: "a wrong secret", auth: "Bearer nope", status: 401 },
+    { name: "a secret with extra characters", auth: `Bearer ${SECRET}x`, status: 401 },
+    { name: "Basic auth", auth: `Basic ${SECRET}`, status: 401 },
+    { name: "the right secret", auth: `Bearer ${SECRET}`, status: 200 },
+  ])("with $name → $status, on both routes", async ({ auth, status }) => {
+    for (const path of ["/api/runs", "/api/runs/n1"]) {
+      const res = await get(path, auth);
+      expect(res.status, path).toBe(status);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.ok).toBe(status === 200);
+      if (status === 401) expect(res.headers.get("www-authenticate")).toBe('Bearer realm="ayida-jobs"');
+    }
+  });
+
+  it("a server without CRON_SECRET answers 503, never open", async () => {
+    const closed = await startServe({});
+    try {
+      const res = await fetch(`${closed.urls[0]}/api/runs`, { headers: { authorization: `Bearer ${SECRET}` } });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: "NOT_CONFIGURED" } });
+      const r = await runCli(["runs"], { env: { AYIDA_SERVER_URL: closed.urls[0]!, CRON_SECRET: SECRET } });
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain("has no CRON_SECRET, so /api/runs is closed (503)");
+    } finally {
+      await closed.close(0);
+    }
+  });
+
+  it("methods, parameters and paths it does not take: 405, 400, 404", async () => {
+    expect((await get("/api/runs", `Bearer ${SECRET}`, "POST")).status).toBe(405);
+    for (const bad of ["/api/runs?limit=0", "/api/runs?limit=x", "/api/runs?dataset=nope", "/api/runs?bogus=1", "/api/runs/bad%20id", "/api/runs/n1?failures=-1"]) {
+      const res = await get(bad);
+      expect(res.status, bad).toBe(400);
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: "INVALID_INPUT" } });
+    }
+    expect((await get("/api/runs/n1/items")).status).toBe(404);
+  });
+
+  it("the same JSON as the store gives: status, runs, a pending run", async () => {
+    const env = { ...viaServer, AYIDA_SERVER_URL: url };
+    const direct = { DATABASE_URL: file };
+    for (const args of [["status", "n1", "--json"], ["runs", "--json"], ["status", "nobody", "--json"], ["status", "n1", "--json", "--failures", "0"]]) {
+      const a = await runCli(args, { env });
+      const b = await runCli(args, { env: direct });
+      expect(a.code, a.stderr).toBe(0);
+      expect(withoutClock(JSON.parse(a.stdout)), args.join(" ")).toEqual(withoutClock(JSON.parse(b.stdout)));
+    }
+    const res = await get("/api/runs/n1");
+    expect(withoutClock(((await res.json()) as { run: unknown }).run)).toEqual(withoutClock(JSON.parse((await runCli(["status", "n1", "--json"], { env: direct })).stdout).run));
+  });
+
+  it("people's output is the same too; AYIDA_SERVER_URL wins over a store in the working directory", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "ayida-runs-cwd-"));
+    await (await Store.open(join(elsewhere, "data", "ayida-jobs.db"))).close(); // a local store that knows no run
+    expect(JSON.parse((await runCli(["status", "n1", "--json"], { cwd: elsewhere })).stdout).run.state).toBe("pending");
+    const a = await runCli(["status", "n1"], { env: { AYIDA_SERVER_URL: url, CRON_SECRET: SECRET }, cwd: elsewhere });
+    expect(a.stdout).toBe((await runCli(["status", "n1"], { env: { DATABASE_URL: file } })).stdout);
+    expect(a.stdout).toContain("convocatorias detail 900002  NOT_FOUND");
+  });
+
+  it("retry and --wait through the server", async () => {
+    const env = { AYIDA_SERVER_URL: url, CRON_SECRET: SECRET, INNGEST_DEV: api.url };
+    const r = await runCli(["retry", "n1", "--json", "--run-id", "n1.r2"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(sendResultSchema.parse(JSON.parse(r.stdout))).toMatchObject({ retryOf: "n1", events: [expect.objectContaining({ id: "convocatorias/detail.requested?bdns=900002&runId=n1.r2" })] });
+
+    const cli = startCli(["retry", "n1", "--run-id", "n1.r3", "--wait", "--json", "--poll", "100ms"], { env });
+    await until("the retry's event", () => api.events().some((e) => e.data.runId === "n1.r3"));
+    await store.ensureRun("n1.r3", "detail", { retryOf: "n1" });
+    await store.itemDone("n1.r3", workItem.detail("900002"), "stored");
+    const w = await cli.done;
+    expect(w.code, w.stderr).toBe(0);
+    expect(sendResultSchema.parse(JSON.parse(w.stdout)).run).toMatchObject({ runId: "n1.r3", state: "succeeded", retryOf: "n1" });
+    const status = statusResultSchema.parse(JSON.parse((await runCli(["status", "n1", "--json"], { env })).stdout));
+    expect(status.run.retries).toEqual(["n1.r3"]);
+  });
+
+  it("the CLI against a server that refuses it (78) or is not there (69); AYIDA_SERVER_URL without CRON_SECRET (78)", async () => {
+    const wrong = await runCli(["runs", "--json"], { env: { AYIDA_SERVER_URL: url, CRON_SECRET: "not-the-secret" } });
+    expect(wrong.code).toBe(78);
+    expect(errorResultSchema.parse(JSON.parse(wrong.stdout))).toMatchObject({ error: { code: "RUNS_REFUSED", message: expect.stringContaining("refused CRON_SECRET (401)") } });
+    expect(wrong.stdout + wrong.stderr).not.toContain("not-the-secret");
+    const gone = await runCli(["status", "n1"], { env: { AYIDA_SERVER_URL: `http://127.0.0.1:${await freePort()}`, CRON_SECRET: SECRET } });
+    expect(gone.code).toBe(69);
+    expect(gone.stderr).toContain("cannot reach the server at http://127.0.0.1:");
+    const noSecret = await runCli(["runs"], { env: { AYIDA_SERVER_URL: url } });
+    expect(noSecret.code).toBe(78);
+    expect(noSecret.stderr).toContain("AYIDA_SERVER_URL is set but CRON_SECRET is not");
+    const notServe = await runCli(["runs"], { env: { AYIDA_SERVER_URL: `${api.url}`, CRON_SECRET: SECRET } });
+    expect(notServe.code).toBe(78);
+    expect(notServe.stderr).toContain("has no /api/runs (404)");
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * A run's state from what the store knows (src/runs/state.ts over src/adapters/store/run-queries.ts), on
+ * a real SQLite file and a real PostgreSQL server: the store's rows are written with the same Store
+ * methods the functions use, step by step, and the state is read after each step.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RunQueries } from "../../src/adapters/store/run-queries.js";
+import { Store, workItem } from "../../src/adapters/store/store.js";
+import { runStateSchema, runSummarySchema } from "../../src/cli/output-schemas.js";
+import { datasetOfEvent } from "../../src/contracts/dataset-events.js";
+import { expectationsOf, listRuns, readRunState, withExpectations } from "../../src/runs/state.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
+
+let pgServer: TestPostgres;
+beforeAll(async () => {
+  pgServer = await startPostgres();
+}, 60_000);
+afterAll(() => pgServer?.stop());
+
+const T = (s: number) => new Date(Date.UTC(2026, 10, 28, 3, 0, s)).toISOString();
+
+describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
+  let store: Store;
+  let q: RunQueries;
+  let url: string;
+  beforeEach(async () => {
+    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-runs-")), "ayida.db") : await pgServer.createDatabase();
+    store = await Store.open(url);
+    q = new RunQueries(store.db);
+  });
+  afterEach(() => store.close());
+
+  const read = (runId: string) => readRunState(q, runId, { now: new Date(T(59)) });
+
+  it("a run the store knows nothing of is pending", async () => {
+    const s = await read("nobody");
+    expect(runStateSchema.parse(s)).toMatchObject({ runId: "nobody", state: "pending", done: false, datasets: [], startedAt: null, failures: [], failing: [] });
+  });
+
+  it("a one-piece convocatorias sync, step by step: running until every item has an outcome; failed for good → failed", async () => {
+    await store.ensureRun("s1", "sync", { from: "2026-11-21", to: "2026-11-27" }, "convocatorias", T(0));
+    await store.setPieces("s1", 1);
+    let s = await read("s1");
+    expect(s).toMatchObject({ state: "running", done: false, startedAt: T(0), finishedAt: null, durationMs: 59_000 });
+    expect(s.datasets).toEqual([expect.objectContaining({ dataset: "convocatorias", kind: "sync", status: "running", window: { from: "2026-11-21", to: "2026-11-27" }, pieces: { total: 1, done: 0 } })]);
+
+    // the piece lists 3, queues their details, is done: the row succeeded, the details still queued
+    await store.count("s1", "listed", 3);
+    await store.queueItems("s1", ["1", "2", "3"].map(workItem.detail), T(5));
+    await store.count("s1", "queued", 3);
+    await store.itemDone("s1", workItem.piece({ from: "2026-11-21", to: "2026-11-27" }), "stored", T(5));
+    await store.completePiece("s1", "convocatorias", T(5));
+    s = await read("s1");
+    expect(s).toMatchObject({ state: "running", done: false });
+    expect(s.datasets[0]).toMatchObject({ status: "succeeded", done: false, counters: { listed: 3, queued: 3 }, items: { queued: 3, stored: 1, total: 4 } });
+
+    // 1 stored, 2 unchanged-then… 3 failing (attempt 2 of 6, next at T(40))
+    await store.itemDone("s1", workItem.detail("1"), "stored", T(10));
+    await store.itemDone("s1", workItem.detail("2"), "unchanged", T(11));
+    await store.itemFailing("s1", workItem.detail("3"), { attempt: 2, maxAttempts: 6, failure: "SERVER", reason: "HTTP 503", nextAttemptAt: T(40) }, T(12));
+    s = await read("s1");
+    expect(s).toMatchObject({ state: "running", totals: { items: { queued: 0, failing: 1, stored: 2, unchanged: 1, failed: 0, total: 4 } } });
+    expect(s.datasets[0]!.failing).toEqual({ count: 1, maxAttempt: 2, maxAttempts: 6, nextAttemptAt: T(40) });
+    expect(s.failing).toEqual([{ dataset: "convocatorias", kind: "detail", item: "3", attempt: 2, maxAttempts: 6, failure: "SERVER", reason: "HTTP 503", nextAttemptAt: T(40), updatedAt: T(12) }]);
+
+    await store.recordFailure("s1", workItem.detail("3"), { failure: "RETRIES_EXHAUSTED", reason: "HTTP 503, 6 times" }, T(50));
+    s = await read("s1");
+    expect(runStateSchema.parse(s)).toMatchObject({ state: "failed", done: true, startedAt: T(0), finishedAt: T(50), durationMs: 50_000, failing: [], failuresOmitted: 0 });
+    expect(s.failures).toEqual([{ dataset: "convocatorias", kind: "detail", item: "3", bdns: "3", documentId: null, failure: "RETRIES_EXHAUSTED", reason: "HTTP 503, 6 times", at: T(50) }]);
+    expect(s.datasets[0]).toMatchObject({ state: "failed", done: true, counters: { failed: 1 } });
+  });
+
+  it("a sync row is running until its pieces are done, even when every item it filed so far has an outcome", async () => {
+    await store.ensureRun("bf", "sync", { from: "2026-08-01", to: "2026-09-20" }, "convocatorias", T(0));
+    await store.setPieces("bf", 2);
+    await store.itemDone("bf", workItem.piece({ from: "2026-08-01", to: "2026-08-07" }), "stored", T(1));
+    await store.completePiece("bf");
+    expect(await read("bf")).toMatchObject({ state: "running" });
+    await store.itemDone("bf", workItem.piece({ from: "2026-08-08", to: "2026-08-14" }), "stored", T(2));
+    await store.completePiece("bf");
+    expect(await read("bf")).toMatchObject({ state: "succeeded", done: true, totals: { pieces: { total: 2, done: 2 } } });
+  });
+
+  it("a sync row that failed for good fails the run once nothing else is pending", async () => {
+    await store.ensureRun("sf", "sync", {}, "organos", T(0));
+    await store.recordFailure("sf", { dataset: "organos", kind: "sync", key: "" }, { failure: "RETRIES_EXHAUSTED", reason: "BDNS down" }, T(3));
+    await store.finishRun("sf", "failed", "organos", T(3));
+    expect(await read("sf")).toMatchObject({ state: "failed", done: true, datasets: [expect.objectContaining({ dataset: "organos", status: "failed", state: "failed" })] });
+  });
+
+  it("a direct detail request: picked up (its row) but nothing filed yet is running, not done; its item ends it", async () => {
+    await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
+    expect(await read("d1")).toMatchObject({ state: "running", done: false, datasets: [expect.objectContaining({ kind: "detail", items: expect.objectContaining({ total: 0 }) })] });
+    await store.itemDone("d1", workItem.detail("5"), "unchanged", T(2));
+    expect(await read("d1")).toMatchObject({ state: "succeeded", done: true, finishedAt: T(2) });
+  });
+
+  it("--wait's expectations: what was sent and not seen keeps the run pending, then running, until every item appears", async () => {
+    const events = [
+      { name: "convocatorias/detail.requested" },
+      { name: "convocatorias/detail.requested" },
+      { name: "organos/sync.requested" },
+    ];
+    const expected = expectationsOf(events, datasetOfEvent);
+    expect(expected).toEqual([
+      { dataset: "convocatorias", kind: "detail", count: 2 },
+      { dataset: "organos", kind: "sync", count: 1 },
+    ]);
+    let s = withExpectations(await read("w1"), expected);
+    expect(s).toMatchObject({ state: "pending", done: false, awaiting: [
+      { dataset: "convocatorias", kind: "detail", expected: 2, seen: 0 },
+      { dataset: "organos", kind: "sync", expected: 1, seen: 0 },
+    ] });
+    await store.ensureRun("w1", "detail", {}, "convocatorias", T(0));
+    await store.itemDone("w1", workItem.detail("1"), "stored", T(1));
+    s = withExpectations(await read("w1"), expected);
+    expect((await read("w1")).state).toBe("succeeded"); // what the store alone says
+    expect(s).toMatchObject({ state: "running", done: false, finishedAt: null });
+    await store.itemDone("w1", workItem.detail("2"), "stored", T(2));
+    // a detail row is not a sync row: organos' request is still not seen
+    await store.ensureRun("w1", "detail", {}, "organos", T(2));
+    expect(withExpectations(await read("w1"), expected).awaiting).toEqual([{ dataset: "organos", kind: "sync", expected: 1, seen: 0 }]);
+    await store.ensureRun("w1", "sync", {}, "organos", T(3));
+    await store.setPieces("w1", 1, "organos");
+    await store.itemDone("w1", { dataset: "organos", kind: "piece", key: "organos:C" }, "stored", T(4));
+    await store.completePiece("w1", "organos", T(4));
+    expect(runStateSchema.parse(withExpectations(await read("w1"), expected))).toMatchObject({ state: "succeeded", done: true, awaiting: [] });
+  });
+
+  it("a sync picked up under a run another request started becomes that dataset's sync row", async () => {
+    await store.ensureRun("u1", "detail", { retryOf: "orig" }, "convocatorias", T(0));
+    await store.ensureRun("u1", "sync", { from: "2026-11-01", to: "2026-11-07", retryOf: "other" }, "convocatorias", T(5));
+    expect(await store.getRun("u1")).toMatchObject({ kind: "sync", status: "running", window_from: "2026-11-01", window_to: "2026-11-07", retry_of: "orig", started_at: T(0) });
+    // a second sync request (a failure handler's) changes nothing
+    await store.finishRun("u1", "succeeded");
+    await store.ensureRun("u1", "sync", {}, "convocatorias", T(9));
+    expect(await store.getRun("u1")).toMatchObject({ kind: "sync", status: "succeeded", window_from: "2026-11-01" });
+  });
+
+  it("runs newest first, by dataset, limited; retries linked both ways; sync all is one run over its datasets", async () => {
+    await store.ensureRun("old", "sync", {}, "organos", T(1));
+    await store.recordFailure("old", { dataset: "organos", kind: "piece", key: "organos:C" }, { failure: "SERVER", reason: "x" }, T(2));
+    await store.finishRun("old", "failed", "organos", T(2));
+    await store.ensureRun("all-1", "sync", { from: "2026-11-21", to: "2026-11-27" }, "convocatorias", T(10));
+    await store.ensureRun("all-1", "sync", {}, "organos", T(11));
+    await store.ensureRun("all-1", "sync", {}, "catalogos", T(12));
+    await store.ensureRun("retry-1", "retry", { retryOf: "old" }, "organos", T(20));
+    await store.itemDone("retry-1", { dataset: "organos", kind: "piece", key: "organos:C" }, "stored", T(21));
+
+    const runs = await listRuns(q, { limit: 20, now: new Date(T(59)) });
+    expect(runs.map((r) => [r.runId, r.state])).toEqual([
+      ["retry-1", "succeeded"],
+      ["all-1", "running"],
+      ["old", "failed"],
+    ]);
+    for (const r of runs) runSummarySchema.parse(r);
+    expect(runs[1]!.datasets.map((d) => d.dataset)).toEqual(["convocatorias", "catalogos", "organos"]);
+    expect(runs[0]).toMatchObject({ retryOf: "old", retries: [] });
+    expect(runs[2]).toMatchObject({ retryOf: null, retries: ["retry-1"] });
+    expect((await read("old")).retries).toEqual(["retry-1"]);
+    expect((await listRuns(q, { limit: 1 })).map((r) => r.runId)).toEqual(["retry-1"]);
+    expect((await listRuns(q, { limit: 20, dataset: "catalogos" })).map((r) => r.runId)).toEqual(["all-1"]);
+    expect(await listRuns(q, { limit: 20, dataset: "sanciones" })).toEqual([]);
+  });
+
+  it("lists are bounded and say how many they left out", async () => {
+    await store.ensureRun("many", "detail", {}, "convocatorias", T(0));
+    for (let i = 1; i <= 7; i++) await store.recordFailure("many", workItem.detail(String(i)), { failure: "NOT_FOUND", reason: "gone" }, T(i));
+    const s = await readRunState(q, "many", { failures: 5 });
+    expect(s.failures.map((f) => f.item)).toEqual(["1", "2", "3", "4", "5"]);
+    expect(s).toMatchObject({ failuresOmitted: 2, totals: { items: { failed: 7 } } });
+  });
+
+  it("the store's last activity moves with any run's items, and not otherwise", async () => {
+    expect(await q.lastActivity()).toBeNull();
+    await store.ensureRun("a", "detail", {}, "convocatorias", T(1));
+    expect(await q.lastActivity()).toBe(T(1));
+    await store.itemFailing("a", workItem.detail("1"), { attempt: 1, maxAttempts: 6, failure: "SERVER", reason: "x", nextAttemptAt: T(30) }, T(7));
+    expect(await q.lastActivity()).toBe(T(7));
+    await read("a");
+    expect(await q.lastActivity()).toBe(T(7));
+  });
+
+  it("a reader opens an existing store without migrating it, and a missing SQLite file is an error, not a new store", async () => {
+    await store.ensureRun("r", "detail", {}, "convocatorias", T(1));
+    const reader = await Store.open(url, { migrate: false });
+    try {
+      expect((await readRunState(new RunQueries(reader.db), "r")).datasets).toHaveLength(1);
+    } finally {
+      await reader.close();
+    }
+    if (dialect === "sqlite") {
+      const missing = join(mkdtempSync(join(tmpdir(), "ayida-runs-")), "nope", "ayida.db");
+      await expect(Store.open(missing, { migrate: false })).rejects.toThrow();
+    }
+  });
+});
