@@ -9,6 +9,8 @@ import { registerDetail } from "./commands/detail.js";
 import { registerDocument } from "./commands/document.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerCompletion } from "./commands/completion.js";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -73,6 +75,7 @@ error, 78 configuration (incl. an event key the event API rejects), 130/143 inte
     const files = await loadEnvFiles({ envFile: g.envFile, cwd: ctx.cwd });
     ctx.out.configure(outputOptions(g, process.env));
     ctx.out.debug(`env files loaded: ${files.length ? files.join(", ") : "none"}`);
+    if (action.name() === "doctor" || action.name() === "completion") return; // doctor reports a bad configuration as a check; completion needs none
     ctx.env = parseEnv(process.env);
     ctx.out.setSecrets(secretValues(ctx.env));
   });
@@ -82,6 +85,8 @@ error, 78 configuration (incl. an event key the event API rejects), 130/143 inte
   registerDocument(program, ctx);
   registerServe(program, ctx);
   registerDatasets(program, ctx);
+  registerDoctor(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from "../config/logger.js";
 import type { InngestServiceApi } from "../service.js";
 import { BATCH_ROUTES, handleBatch, unknownBatchRoute } from "./batch-routes.js";
 import { HttpError, sendError, sendJson } from "./http.js";
+import { handleMetrics, METRICS_PATH } from "./metrics-route.js";
 
 export const INNGEST_PATH = "/api/inngest";
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   logger: Logger;
   cronSecret: string | undefined;
   mode: "dev" | "cloud";
+  /** METRICS_TOKEN: when set, /metrics needs it as a Bearer token. */
+  metricsToken?: string | undefined;
 }
 
 export interface AppHandler {
@@ -56,6 +59,7 @@ export function createAppHandler(o: AppOptions): AppHandler {
         if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use GET`, {}, { allow: "GET, HEAD" });
         return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
       }
+      if (path === METRICS_PATH) return handleMetrics(req, res, o.metricsToken);
       if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path, req, res, { service: o.service, cronSecret: o.cronSecret });
       throw unknownBatchRoute(path) ?? new HttpError(404, "NOT_FOUND", `no route for ${path}`);
     };
