@@ -11,6 +11,12 @@ export function createPromRegistry(): MetricsRegistry {
   if (created) return created;
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "ayida_" });
+  // prom-client names three gauges *_total (active handles, requests, resources), which Prometheus'
+  // conventions reserve for counters and promtool refuses: leave them out.
+  for (const m of registry.getMetricsAsArray()) {
+    const { name, type } = m as unknown as { name: string; type: string };
+    if (name.endsWith("_total") && type !== "counter") registry.removeSingleMetric(name);
+  }
   const registers = [registry];
 
   const bdnsRequests = new client.Counter({ name: "ayida_bdns_requests_total", help: "BDNS HTTP requests (each attempt), by endpoint family and outcome (rate_limited = HTTP 429).", labelNames: ["endpoint", "outcome"], registers });
