@@ -138,6 +138,9 @@ export const appCheck: Check = {
     if (a.status === 500 && /internal_server_error/.test(a.text)) {
       return { status: "fail", message: `${safeUrl(url)} answers 500: the app runs in cloud mode without a signing key`, fix: "set INNGEST_SIGNING_KEY (and INNGEST_EVENT_KEY) where serve runs, or INNGEST_DEV=1 for a Dev Server", details };
     }
+    if (a.status === 401 && mode === "dev") {
+      return { status: "warn", message: `the app runs in cloud mode (it answers only signed requests: 401), this configuration is dev mode`, fix: "use the deployment's environment (INNGEST_DEV, keys) when running doctor, or fix serve's", details: { ...details, mode: "cloud" } };
+    }
     if (a.status === 401 && mode === "cloud") {
       if (!key) return { status: "warn", message: `${safeUrl(url)} answers (cloud mode) but only to signed requests, and there is no INNGEST_SIGNING_KEY here to sign with`, fix: "run doctor with the deployment's INNGEST_SIGNING_KEY to check that it authenticates", details };
       return { status: "fail", message: `the app at ${safeUrl(url)} refused a request signed with INNGEST_SIGNING_KEY: its signing key is not this one`, fix: "give serve and Inngest the same signing key (Inngest dashboard → Manage → Signing key)", details };

@@ -14,7 +14,8 @@ export async function runChecks(checks: readonly Check[], base: Omit<DoctorConte
     const existing = running.get(check.id);
     if (existing) return existing;
     const p = (async () => {
-      await Promise.all((check.needs ?? []).map((id) => start(checks.find((c) => c.id === id)!)));
+      const needed = (check.needs ?? []).map((id) => checks.find((c) => c.id === id)).filter((c): c is Check => c !== undefined);
+      await Promise.all(needed.map(start));
       const report = await runOne(check, base, results);
       results.set(check.id, report);
       return report;
