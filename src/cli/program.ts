@@ -60,6 +60,7 @@ Examples:
   $ ayida-jobs document 123456 doc-789             # store one document
   $ ayida-jobs detail 123456 --dry-run --json      # show the event, send nothing
   $ INNGEST_DEV=1 ayida-jobs serve --port 3000     # host the functions locally
+  $ ayida-jobs doctor                              # check the configuration and every dependency
 
 Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable or
 no answer within --timeout (the events may have arrived; re-run with the same --run-id), 70 internal
