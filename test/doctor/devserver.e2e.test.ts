@@ -2,7 +2,9 @@
  * Against the real Inngest Dev Server (shared/tools/inngest-dev, v1.43): doctor's event API and
  * registration checks read what it really answers, and the schedules register as it accepts them.
  * Before the app is synced doctor says so (an event sent then never runs); after `PUT /api/inngest` the
- * Dev Server holds every function, the cron ones with their time zone.
+ * Dev Server holds every function, the cron ones with their time zone. And against the same binary's
+ * self-hosted mode (`inngest start --event-key … --signing-key …`, cloud mode for the SDK): the event
+ * key and the signing key, right and wrong.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
@@ -18,33 +20,41 @@ import { freePort } from "../support/ports.js";
 /** shared/ sits beside the repository (here and in CI). */
 const WRAPPER = resolve(import.meta.dirname, "../../../shared/tools/inngest-dev/inngest-dev");
 
-let dev: ChildProcess;
+let dev: Awaited<ReturnType<typeof startInngest>>;
 let devUrl: string;
 let server: RunningServer;
-let log = "";
 
 beforeAll(async () => {
   if (!existsSync(WRAPPER)) throw new Error(`the Inngest Dev Server is not at ${WRAPPER}: shared/tools/inngest-dev must sit beside the repository`);
-  const [port, gateway, grpc1, grpc2] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  devUrl = `http://127.0.0.1:${port}`;
-  const home = mkdtempSync(join(tmpdir(), "ayida-devserver-"));
-  dev = spawn(WRAPPER, ["dev", "--host", "127.0.0.1", "--port", String(port), "--no-discovery", "--connect-gateway-port", String(gateway), "--connect-gateway-grpc-port", String(grpc1), "--connect-executor-grpc-port", String(grpc2)], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
-  dev.stdout!.on("data", (c) => (log += c));
-  dev.stderr!.on("data", (c) => (log += c));
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${devUrl}/health`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 150 || dev.exitCode !== null) throw new Error(`the Dev Server did not start: ${log.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  dev = await startInngest("dev", ["--host", "127.0.0.1", "--no-discovery"]);
+  devUrl = dev.url;
   const dir = mkdtempSync(join(tmpdir(), "ayida-devserver-app-"));
   server = await startServer(parseEnv({ INNGEST_DEV: devUrl, DATABASE_URL: join(dir, "a.db"), SCHEDULE_CONVOCATORIAS: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_CATALOGOS: "30 4 * * MON" }), { port: 0, host: "127.0.0.1", logger: pino({ level: "silent" }) });
 }, 60_000);
 
 afterAll(async () => {
   await server?.close(0);
-  dev?.kill("SIGTERM");
+  dev?.child.kill("SIGTERM");
 });
+
+/** Start the binary with these arguments on free ports; resolves with its URL once /health answers. */
+async function startInngest(command: "dev" | "start", args: string[]): Promise<{ url: string; child: ChildProcess; log: () => string }> {
+  const [port, gateway, grpc1, grpc2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const home = mkdtempSync(join(tmpdir(), "ayida-inngest-"));
+  let out = "";
+  const child = spawn(WRAPPER, [command, "--port", String(port), "--connect-gateway-port", String(gateway), "--connect-gateway-grpc-port", String(grpc1), "--connect-executor-grpc-port", String(grpc2), ...args], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (c) => (out += c));
+  child.stderr!.on("data", (c) => (out += c));
+  for (let i = 0; ; i++) {
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return { url, child, log: () => out };
+    if (i > 150 || child.exitCode !== null) {
+      child.kill("SIGTERM");
+      throw new Error(`inngest ${command} did not start: ${out.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function doctor(ids: string[]) {
   const { env, problems } = parseEnvLeniently({ INNGEST_DEV: devUrl, SCHEDULE_CONVOCATORIAS: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_CATALOGOS: "30 4 * * MON" });
@@ -70,7 +80,7 @@ describe("doctor and schedules against the real Dev Server", () => {
     const put = await fetch(`${server.urls[0]}/api/inngest`, { method: "PUT" });
     expect(put.status, await put.text()).toBe(200);
     const r = await doctor(["app", "functions-registered"]);
-    expect(r["functions-registered"], log.slice(-2000)).toMatchObject({ status: "ok", details: { registered: server.functionIds.length * 2 - 2 } });
+    expect(r["functions-registered"], dev.log().slice(-2000)).toMatchObject({ status: "ok", details: { registered: server.functionIds.length * 2 - 2 } });
 
     const gql = await fetch(`${devUrl}/v0/gql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ apps { functions { slug triggers { type value } } } }" }) });
     const apps = ((await gql.json()) as { data: { apps: Array<{ functions: Array<{ slug: string; triggers: Array<{ type: string; value: string }> }> }> } }).data.apps;
@@ -79,5 +89,29 @@ describe("doctor and schedules against the real Dev Server", () => {
       { slug: "ayida-portal-schedule-catalogos", triggers: [{ type: "CRON", value: "TZ=UTC 30 4 * * MON" }] },
       { slug: "ayida-portal-schedule-convocatorias", triggers: [{ type: "CRON", value: "TZ=Europe/Madrid 0 3 * * *" }] },
     ]);
+  });
+});
+
+describe("doctor against a self-hosted Inngest (inngest start, with keys)", () => {
+  const EVENT_KEY = "event-key-selfhosted-0123";
+  const SIGNING_KEY = "signkey-prod-00112233445566778899aabbccddeeff";
+  let hosted: Awaited<ReturnType<typeof startInngest>>;
+  beforeAll(async () => {
+    const sqlite = mkdtempSync(join(tmpdir(), "ayida-inngest-sqlite-"));
+    hosted = await startInngest("start", ["--host", "127.0.0.1", "--event-key", EVENT_KEY, "--signing-key", SIGNING_KEY.replace(/^signkey-prod-/, ""), "--sqlite-dir", sqlite]);
+  }, 60_000);
+  afterAll(() => void hosted?.child.kill("SIGTERM"));
+
+  const run = async (env: Record<string, string>) => {
+    const { env: parsed, problems } = parseEnvLeniently({ INNGEST_BASE_URL: hosted.url, ...env });
+    const reports = await runDoctor({ env: parsed, problems, server: { url: "http://127.0.0.1:9", from: "default" }, cwd: tmpdir(), timeoutMs: 4000, checks: CHECKS.filter((c) => ["event-api", "signing-key"].includes(c.id)) });
+    return Object.fromEntries(reports.map((r) => [r.id, r.status]));
+  };
+
+  it("the right keys are accepted; a wrong event key or signing key fails (401)", async () => {
+    expect(await run({ INNGEST_EVENT_KEY: EVENT_KEY, INNGEST_SIGNING_KEY: SIGNING_KEY })).toEqual({ "event-api": "ok", "signing-key": "ok" });
+    expect(await run({ INNGEST_EVENT_KEY: "not-the-key-000", INNGEST_SIGNING_KEY: "signkey-prod-ffeeddccbbaa99887766554433221100" })).toEqual({ "event-api": "fail", "signing-key": "fail" });
+    const events = (await (await fetch(`${hosted.url}/v1/events?limit=10`, { headers: { authorization: `Bearer ${(await import("../../src/doctor/inngest.js")).hashedSigningKey(SIGNING_KEY)}` } })).json()) as { data: unknown[] };
+    expect(events.data).toEqual([]); // the test batches stored nothing
   });
 });
