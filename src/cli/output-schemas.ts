@@ -132,6 +132,8 @@ export const datasetsResultSchema = z.object({
       tables: z.array(z.object({ name: z.string(), key: z.array(z.string()) })),
       volume: z.string(),
       route: z.string(),
+      /** Its schedule on serve (SCHEDULE_<DATASET>): the cron as Inngest receives it and the next tick, or null (off). */
+      schedule: z.object({ variable: z.string(), cron: z.nullable(z.string()), next: z.nullable(z.string()) }),
     }),
   ),
 });

@@ -12,6 +12,8 @@ import { registerRuns } from "./commands/runs.js";
 import { registerStatus } from "./commands/status.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerCompletion } from "./commands/completion.js";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -63,6 +65,7 @@ Examples:
   $ INNGEST_DEV=1 ayida-jobs serve --port 3000     # host the functions locally
   $ ayida-jobs sync convocatorias --wait --json    # follow the whole fan-out; exit 0/1/124
   $ ayida-jobs runs                                # recent runs; then: status <runId> [--watch], retry <runId>
+  $ ayida-jobs doctor                              # check the configuration and every dependency
 
 Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable or
 no answer within --timeout (the events may have arrived; re-run with the same --run-id), 70 internal
@@ -79,6 +82,7 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
     const files = await loadEnvFiles({ envFile: g.envFile, cwd: ctx.cwd });
     ctx.out.configure(outputOptions(g, process.env));
     ctx.out.debug(`env files loaded: ${files.length ? files.join(", ") : "none"}`);
+    if (action.name() === "doctor" || action.name() === "completion") return; // doctor reports a bad configuration as a check; completion needs none
     ctx.env = parseEnv(process.env);
     ctx.out.setSecrets(secretValues(ctx.env));
   });
@@ -91,6 +95,8 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
   registerRuns(program, ctx);
   registerStatus(program, ctx);
   registerRetry(program, ctx);
+  registerDoctor(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { Inngest, type Logger } from "inngest";
 import { APP_ID } from "../contracts/schemas.js";
 import { inngestMode, type Env } from "./env.js";
 import { createHttpFetch } from "../net/http-fetch.js";
+import { MetricsMiddleware } from "../metrics/inngest-middleware.js";
 
 export interface ClientOptions {
   /** Defaults to a node:http fetch (fast start); tests and servers may pass their own. */
@@ -22,6 +23,7 @@ export function createInngestClient(env: Env, opts: ClientOptions = {}) {
     ...(env.INNGEST_EVENT_KEY && { eventKey: env.INNGEST_EVENT_KEY }),
     fetch: opts.fetch ?? createHttpFetch(),
     logger: opts.logger ?? stderrLogger,
+    middleware: [MetricsMiddleware], // metrics: runs and events sent (no-op without a registry)
   });
   // The SDK resolves URLs and keys from its own copy of process.env. Hand it exactly the validated
   // settings (unset ones as undefined), so a library caller's explicit env is what the client uses.

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as z from "zod/mini";
 import { ConfigError } from "./errors.js";
+import { parseSchedules, SCHEDULE_VARIABLES } from "./schedules.js";
 
 const optionalText = z.optional(z.string());
 const optionalUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }));
@@ -22,10 +23,12 @@ export const envSchema = z.object({
   INNGEST_API_BASE_URL: optionalUrl,
   INNGEST_ENV: optionalText,
   CRON_SECRET: optionalText,
+  /** serve's /metrics: when set, scrapers must send it as a Bearer token. */
+  METRICS_TOKEN: optionalText,
   PORT: optionalNumber("must be a port number 0–65535", z.int("must be a port number 0–65535"), z.gte(0, "must be a port number 0–65535"), z.lte(65535, "must be a port number 0–65535")),
   HOST: optionalText,
   DATABASE_URL: optionalText,
-  /** The CLI's `runs`/`status`/`retry`/`--wait`: read runs from this `serve` instead of the store. */
+  /** The deployment's `serve` (e.g. https://jobs.example.com): `runs`/`status`/`retry`/`--wait` read runs from it, `doctor` checks it. */
   AYIDA_SERVER_URL: optionalUrl,
   DOCUMENTS_DIR: optionalText,
   BDNS_API_URL: optionalUrl,
@@ -35,11 +38,13 @@ export const envSchema = z.object({
   BDNS_TIMEOUT_MS: optionalNumber("must be milliseconds, a positive integer", z.int("must be an integer"), z.gt(0, "must be positive")),
   LOG_LEVEL: z.optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent")),
   AYIDA_JOBS_OUTPUT: z.optional(z.enum(["json", "text"], "must be json or text")),
+  // Schedules (config/schedules.ts): SCHEDULE_<DATASET>="TZ=Europe/Madrid 0 3 * * *", one per dataset, off when unset.
+  ...(Object.fromEntries(SCHEDULE_VARIABLES.map((s) => [s.variable, optionalText])) as Record<`SCHEDULE_${string}`, typeof optionalText>),
 });
 export type Env = z.infer<typeof envSchema>;
 
 /** Keys whose values are secrets: never printed, and scrubbed from any text we print. */
-export const SECRET_KEYS = ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "CRON_SECRET"] as const;
+export const SECRET_KEYS = ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "CRON_SECRET", "METRICS_TOKEN"] as const;
 
 /**
  * Validate the environment. Empty values count as unset (a blank line in `.env` is not a setting).
@@ -54,6 +59,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse(relevant);
   if (result.success) {
     inngestMode(result.data); // INNGEST_DEV's own rule
+    parseSchedules(result.data); // a bad cron expression or time zone names its variable
     return result.data;
   }
   const issue = result.error.issues[0]!;

@@ -11,6 +11,7 @@ import type { AyidaInngest } from "../config/client.js";
 import type { JobDeps } from "./deps.js";
 import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { DETAIL_FLOW, FAN_OUT_CHUNK } from "./flow.js";
+import { recordRows } from "../metrics/index.js";
 
 export const DETAIL_FUNCTION_ID = "process-convocatoria-detail";
 
@@ -59,6 +60,7 @@ export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: st
   const store = await deps.store();
   const { detail, raw } = await deps.bdns.getConvocatoria(bdns);
   const outcome = await store.upsertDetail(detail, raw, runId);
+  recordRows("convocatorias", outcome); // metrics
   await store.count(runId, outcome);
   const toStore = await store.upsertDocuments(bdns, detail.documentos ?? []);
   return { outcome, documents: detail.documentos?.length ?? 0, toStore };

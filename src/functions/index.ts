@@ -7,15 +7,18 @@ import { createConvocatoriaJobs, processSyncPiece } from "./sync.js";
 import { DATASETS } from "../datasets/index.js";
 import { createDatasetFunction } from "./datasets/engine.js";
 import { createDetailFunctions } from "./datasets/details.js";
+import { createScheduleFunctions } from "./schedules.js";
+import type { Schedule } from "../config/schedules.js";
 
-/** Convocatorias' own four, then each dataset's sync function (and its details' functions). */
-export function createFunctions(inngest: AyidaInngest, deps: JobDeps) {
+/** Convocatorias' own four, then each dataset's sync function (and its details' functions), then the schedules set (none by default). */
+export function createFunctions(inngest: AyidaInngest, deps: JobDeps, schedules: readonly Schedule[] = []) {
   return [
     createConvocatoriaJobs(inngest, deps),
     processSyncPiece(inngest, deps),
     processConvocatoriaDetail(inngest, deps),
     processDocumentStorage(inngest, deps),
     ...DATASETS.flatMap((d) => [createDatasetFunction(inngest, deps, d), ...createDetailFunctions(inngest, deps, d)]),
+    ...createScheduleFunctions(inngest, schedules),
   ];
 }
 

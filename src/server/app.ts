@@ -12,6 +12,7 @@ import type { InngestServiceApi } from "../service.js";
 import { BATCH_ROUTES, handleBatch, unknownBatchRoute } from "./batch-routes.js";
 import { HttpError, sendError, sendJson } from "./http.js";
 import { handleRuns, isRunsPath } from "./runs-routes.js";
+import { handleMetrics, METRICS_PATH } from "./metrics-route.js";
 
 export const INNGEST_PATH = "/api/inngest";
 
@@ -24,6 +25,8 @@ export interface AppOptions {
   mode: "dev" | "cloud";
   /** The store /api/runs reads (serve's own); without it those routes answer 503. */
   store?: () => Promise<import("../adapters/store/store.js").Store>;
+  /** METRICS_TOKEN: when set, /metrics needs it as a Bearer token. */
+  metricsToken?: string | undefined;
 }
 
 export interface AppHandler {
@@ -59,6 +62,7 @@ export function createAppHandler(o: AppOptions): AppHandler {
         if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use GET`, {}, { allow: "GET, HEAD" });
         return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
       }
+      if (path === METRICS_PATH) return handleMetrics(req, res, o.metricsToken);
       if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path, req, res, { service: o.service, cronSecret: o.cronSecret });
       if (isRunsPath(path)) return handleRuns(req, res, { store: o.store, cronSecret: o.cronSecret });
       throw unknownBatchRoute(path) ?? new HttpError(404, "NOT_FOUND", `no route for ${path}`);

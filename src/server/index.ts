@@ -12,6 +12,8 @@ import { inngestMode, type Env } from "../config/env.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { createFunctions, createJobDeps } from "../functions/index.js";
 import { createInngestService } from "../service.js";
+import { createMetricsRegistry } from "../metrics/index.js";
+import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
 
 export interface RunningServer {
@@ -39,15 +41,16 @@ export function checkServeConfig(env: Env): void {
 export async function startServer(env: Env, o: { port: number; host: string; logger?: Logger }): Promise<RunningServer> {
   checkServeConfig(env);
   const logger = o.logger ?? createLogger(env);
+  await createMetricsRegistry(); // /metrics: from here on the recorders count
   // The client's default fetch bounds every call (30 s): a hung event API must not hold a request,
   // or the shutdown, forever.
   const client = createInngestClient(env, { logger });
   const deps = createJobDeps(env, logger);
   const store = await deps.store(); // open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job
-  const functions = createFunctions(client, deps);
+  const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
-  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store });
+  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store, metricsToken: env.METRICS_TOKEN });
 
   let servers: http.Server[];
   try {

@@ -11,6 +11,7 @@ import { createHttpFetch } from "../../net/http-fetch.js";
 import { readAll, request } from "../../net/request.js";
 import { BdnsError, type BdnsFailure } from "./errors.js";
 import { sharedSpacer, type StartSpacer } from "./limiter.js";
+import { observeBdnsRequest, type BdnsRequestTimer } from "../../metrics/index.js";
 import { detailSchema, errorBodySchema, searchPageSchema, type ConvocatoriaDetail, type SearchPage } from "./schemas.js";
 
 export const DEFAULT_BDNS_API_URL = "https://www.infosubvenciones.es/bdnstrans/api";
@@ -83,7 +84,7 @@ export class BdnsClient {
    * `page`: a listing page of up to 10,000 rows, which gets the longer timeout.
    */
   async fetchJson(path: string, params: Record<string, string> = {}, o: { page?: boolean } = {}): Promise<unknown> {
-    return this.retrying(async () => this.readJson(await this.fetch(path, params, o.page ? "page" : "api"), path));
+    return this.retrying(() => this.getJson(path, params, o.page ? "page" : "api"));
   }
 
   /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
@@ -113,12 +114,12 @@ export class BdnsClient {
   /** Streams a file from any download endpoint (convocatorias' and plans' documents). */
   async download(path: string, params: Record<string, string>): Promise<Download> {
     const idDocumento = Object.values(params).join(",");
-    return this.retrying(async () => {
+    return this.retrying(() => observeBdnsRequest(path, async (t) => { // metrics: wait, latency (to headers), outcome
       // node:http, not fetch: a Node stream with backpressure to the socket holds ~25 MB less per
       // 200 MB download than fetch's web stream converted back (measured; BENCHMARKS.md).
       let res: IncomingMessage;
       try {
-        res = await this.spacer.run(() => request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs }));
+        res = await this.spacer.run(() => (t.started(), request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs })));
       } catch (cause) {
         throw networkError(path, cause, this.downloadTimeoutMs);
       }
@@ -135,7 +136,7 @@ export class BdnsClient {
       const answer = new Response(status === 204 ? null : bytes, { status, headers: { "content-type": type, "retry-after": String(res.headers["retry-after"] ?? "") } });
       const body = await this.readJson(answer, path);
       throw new BdnsError("BROKEN_RECORD", `document ${idDocumento}: expected a file, got ${describe(body)}`, { status, path });
-    });
+    }));
   }
 
   private url(path: string, params: Record<string, string>): string {
@@ -143,13 +144,13 @@ export class BdnsClient {
   }
 
   private async getJson(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<unknown> {
-    return this.readJson(await this.fetch(path, params, kind), path);
+    return observeBdnsRequest(path, async (t) => this.readJson(await this.fetch(path, params, kind, t), path)); // metrics: wait, latency, outcome
   }
 
-  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<Response> {
+  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page" = "api", t?: BdnsRequestTimer): Promise<Response> {
     const http = kind === "page" ? this.pageHttp : this.http;
     try {
-      return await this.spacer.run(() => http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
+      return await this.spacer.run(() => (t?.started(), http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } })));
     } catch (cause) {
       throw networkError(path, cause, kind === "page" ? this.pageTimeoutMs : this.timeoutMs);
     }

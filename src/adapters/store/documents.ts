@@ -10,6 +10,7 @@ import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, relative, resolve, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { recordDocumentStored } from "../../metrics/index.js";
 
 export const DEFAULT_DOCUMENTS_DIR = "./data/documents";
 
@@ -97,6 +98,7 @@ export class DocumentStore {
       await rm(temp, { force: true });
       throw err;
     }
+    recordDocumentStored(size); // metrics
     return { path: relative(this.root, target).split(sep).join("/"), sha256: hash.digest("hex"), size };
   }
 

@@ -22,6 +22,7 @@ Routes:
   POST /api/batch/sync-convocatoria-individual  body {"bdns":"123456","runId"?}; same auth
   GET  /api/runs[/:runId]                   runs as \`ayida-jobs runs|status --json\` show them; same auth
   GET  /health                              {"ok","mode","functions"}
+  GET  /metrics                             Prometheus text format; needs Authorization: Bearer $METRICS_TOKEN when that is set
 
 Examples:
   $ INNGEST_DEV=1 ayida-jobs serve                  # then: npx inngest-cli@latest dev -u http://localhost:3000/api/inngest --no-discovery
@@ -30,7 +31,8 @@ Examples:
 
 Environment:
   INNGEST_DEV, INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY (both required in cloud mode), INNGEST_BASE_URL,
-  CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL
+  CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL, METRICS_TOKEN,
+  SCHEDULE_<DATASET> (off when unset; e.g. SCHEDULE_CONVOCATORIAS="TZ=Europe/Madrid 0 3 * * *")
 
 Exit codes: 0 --check ok, 78 configuration (a missing key, a port in use), 130/143 stopped by SIGINT/SIGTERM.`,
     )

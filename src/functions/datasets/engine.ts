@@ -24,6 +24,7 @@ import { DATASET_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 import { resolveWindow, splitWindow, type Window } from "../../contracts/window.js";
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
+import { recordRowCounts, recordRows } from "../../metrics/index.js";
 
 type Step = GetStepTools<AyidaInngest>;
 type Tries = { attempt: number; maxAttempts: number };
@@ -147,6 +148,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
           await store.recordFailure(runId, { dataset: d.name, kind: "record", key: `${key} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
         }
         const counts = await store.tables.of(feed.table).writePage(answer.rows, { runId, dataset: d.name, now: new Date().toISOString(), since: startedAt });
+        recordRowCounts(d.name, { ...counts, refused: answer.refused.length }); // metrics
         const details = withDetails ? await detailsToFetch(store, d, answer.rows.map((row) => row.values), feed.table.key[0]!, Boolean(req.full), Object.keys(feed.table.columns)) : [];
         log.info({ unit: key, page, totalPages: answer.totalPages, ...counts, refused: answer.refused.length }, "page stored");
         return { since: startedAt, totalPages: answer.totalPages, ...counts, refused: answer.refused.length, details };
@@ -168,6 +170,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     // A refused record might be a row that still exists: removing by absence would be wrong.
     const complete = totals.refused === 0;
     const removed = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, now: new Date().toISOString(), since }) : 0;
+    recordRows(d.name, "removed", removed); // metrics
     if (totals.details > 0) await store.count(runId, "queued", totals.details, d.name);
     await store.itemDone(runId, item, "stored");
     const progress = await store.completePiece(runId, d.name);

@@ -1,0 +1,54 @@
+/** One HTTP exchange for a check: bounded, cancellable, and its failure said in words. */
+import { createHttpFetch } from "../net/http-fetch.js";
+
+export interface Answer {
+  status: number;
+  text: string;
+  json: unknown;
+  headers: Headers;
+}
+
+const fetcher = createHttpFetch({ timeoutMs: 30_000 }); // the check's signal ends it sooner
+
+export async function exchange(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; signal: AbortSignal }): Promise<Answer> {
+  const res = await fetcher(url, { method: init.method ?? "GET", headers: init.headers ?? {}, ...(init.body !== undefined && { body: init.body }), signal: init.signal });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json, headers: res.headers };
+}
+
+/** Why a request got no answer: refused, no such host, timed out, cut off. */
+export function unreachable(err: unknown): string {
+  const root = err instanceof TypeError && err.cause ? err.cause : err;
+  const code = (root as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ECONNREFUSED") return "connection refused: nothing listens there";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "no such host";
+  if (code === "ECONNRESET") return "the connection was reset";
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "the host is unreachable";
+  if (root instanceof Error && (root.name === "AbortError" || root.name === "TimeoutError")) return "no answer in time";
+  return root instanceof Error ? root.message : String(root);
+}
+
+/** An answer's error text, short: the JSON's error/message, or the start of the body. */
+export function answerText(a: Answer): string {
+  const j = a.json as { error?: unknown; message?: unknown } | undefined;
+  const e = typeof j?.error === "string" ? j.error : typeof j?.error === "object" && j.error && "message" in j.error ? String((j.error as { message: unknown }).message) : typeof j?.message === "string" ? j.message : a.text;
+  return e.replace(/\s+/g, " ").trim().slice(0, 160) || "(empty body)";
+}
+
+/** A URL with no credentials in it, for messages. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return url;
+  }
+}
