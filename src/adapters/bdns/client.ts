@@ -10,7 +10,7 @@ import type { IncomingMessage } from "node:http";
 import { createHttpFetch } from "../../net/http-fetch.js";
 import { readAll, request } from "../../net/request.js";
 import { BdnsError, type BdnsFailure } from "./errors.js";
-import { sharedSpacer, type StartSpacer } from "./limiter.js";
+import { sharedSpacer, type StartSpacer, type Work, type WorkKind } from "./limiter.js";
 import { detailSchema, errorBodySchema, searchPageSchema, type ConvocatoriaDetail, type SearchPage } from "./schemas.js";
 
 export const DEFAULT_BDNS_API_URL = "https://www.infosubvenciones.es/bdnstrans/api";
@@ -63,6 +63,8 @@ export class BdnsClient {
   private readonly http: typeof fetch;
   private readonly pageTimeoutMs: number;
   private readonly pageHttp: typeof fetch;
+  /** What the requests made through this client are for (see `for`). */
+  private readonly work: Partial<Work> = {};
 
   constructor(o: BdnsClientOptions = {}) {
     this.baseUrl = (o.baseUrl ?? DEFAULT_BDNS_API_URL).replace(/\/+$/, "");
@@ -78,12 +80,21 @@ export class BdnsClient {
   }
 
   /**
+   * The same client, its requests tagged with the kind of work and the run they serve, so the spacer's
+   * queue can be fair between them (limiter.ts). Without it, a request counts as its method's kind
+   * (pages for listings, details, documents for downloads) outside any run.
+   */
+  for(work: Partial<Work>): BdnsClient {
+    return Object.create(this, { work: { value: { ...this.work, ...work } } }) as BdnsClient;
+  }
+
+  /**
    * Any JSON endpoint (the datasets' lists, trees, pages and details): the answer parsed, `undefined`
    * for 204 (BDNS's "empty"), every error shape a BdnsError, transient ones retried quickly.
    * `page`: a listing page of up to 10,000 rows, which gets the longer timeout.
    */
   async fetchJson(path: string, params: Record<string, string> = {}, o: { page?: boolean } = {}): Promise<unknown> {
-    return this.retrying(async () => this.readJson(await this.fetch(path, params, o.page ? "page" : "api"), path));
+    return this.retrying(async () => this.readJson(await this.fetch(path, params, o.page ? "page" : "api", "page"), path));
   }
 
   /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
@@ -97,7 +108,7 @@ export class BdnsClient {
   /** The detail of one convocatoria by its BDNS code. */
   async getConvocatoria(numConv: string): Promise<DetailResult> {
     const path = "/convocatorias";
-    const body = await this.retrying(() => this.getJson(path, { numConv }));
+    const body = await this.retrying(async () => this.readJson(await this.fetch(path, { numConv }, "api", "detail"), path));
     if (body === undefined || body === null) throw new BdnsError("NOT_FOUND", `convocatoria ${numConv}: BDNS has no such record (empty answer)`, { path });
     const detail = this.parse(detailSchema, body, path);
     if (detail.codigoBDNS !== numConv) throw new BdnsError("BROKEN_RECORD", `convocatoria ${numConv}: BDNS answered with record ${detail.codigoBDNS}`, { path });
@@ -118,7 +129,7 @@ export class BdnsClient {
       // 200 MB download than fetch's web stream converted back (measured; BENCHMARKS.md).
       let res: IncomingMessage;
       try {
-        res = await this.spacer.run(() => request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs }));
+        res = await this.spacer.run(() => request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs }), this.workOf("document"));
       } catch (cause) {
         throw networkError(path, cause, this.downloadTimeoutMs);
       }
@@ -142,14 +153,14 @@ export class BdnsClient {
     return `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
   }
 
-  private async getJson(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<unknown> {
-    return this.readJson(await this.fetch(path, params, kind), path);
+  private workOf(kind: WorkKind): Work {
+    return { kind: this.work.kind ?? kind, run: this.work.run };
   }
 
-  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<Response> {
+  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page", work: WorkKind): Promise<Response> {
     const http = kind === "page" ? this.pageHttp : this.http;
     try {
-      return await this.spacer.run(() => http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }));
+      return await this.spacer.run(() => http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } }), this.workOf(work));
     } catch (cause) {
       throw networkError(path, cause, kind === "page" ? this.pageTimeoutMs : this.timeoutMs);
     }
