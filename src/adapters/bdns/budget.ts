@@ -25,6 +25,8 @@ const MIN_WINDOW_MS = 1;
 const SAMPLE_WINDOW_MS = 2_000;
 /** How long "processes seen" is remembered, for the fallback's rate. */
 const PEERS_MEMORY_MS = 60_000;
+/** Opening a connection (a pool's TLS handshake included) is allowed longer than a reservation. */
+const CONNECT_TIMEOUT_MS = 3_000;
 
 export interface BudgetLog {
   info(obj: object, msg: string): void;
@@ -35,7 +37,7 @@ export interface SharedBudgetOptions {
   ratePerSecond: number;
   log?: BudgetLog | undefined;
   observer?: BudgetObserver | undefined;
-  /** A reservation slower than this counts as a failure (default 250 ms; the first, which connects, 3 s). */
+  /** A reservation slower than this counts as a failure (default 250 ms; connecting may take 3 s). */
   timeoutMs?: number;
   /** While falling back, how often to try the store again (default 1 s). */
   retryEveryMs?: number;
@@ -46,7 +48,6 @@ export class SharedBudget implements SlotSource {
   private readonly timeoutMs: number;
   private readonly retryEveryMs: number;
   private store: SlotStore | undefined;
-  private connected = false;
   /** Offset samples (budget clock − ours), as [lo, hi] bounds, newest last. */
   private samples: Array<{ at: number; lo: number; hi: number }> = [];
   private roundTripMs = 1;
@@ -75,9 +76,8 @@ export class SharedBudget implements SlotSource {
   }
 
   async next(): Promise<Slot | undefined> {
-    const t0 = performance.now();
-    if (this.fallingBack && t0 - this.lastTry < this.retryEveryMs) return undefined;
-    this.lastTry = t0;
+    if (this.fallingBack && performance.now() - this.lastTry < this.retryEveryMs) return undefined;
+    this.lastTry = performance.now();
     const { lo, hi } = this.offset();
     const uncertainty = Number.isFinite(hi - lo) ? hi - lo : this.roundTripMs;
     // Longer slots only when the clocks are known too loosely for the tolerance to leave a window.
@@ -85,17 +85,18 @@ export class SharedBudget implements SlotSource {
     // Reserved this far ahead, the answer is back before the slot begins.
     const lead = Math.min(50, Math.max(2, 3 * this.roundTripMs + 1));
     let r: Awaited<ReturnType<SlotStore["reserve"]>>;
+    let t0 = 0;
     try {
       this.store ??= await this.open();
-      r = await withTimeout(this.store.reserve(length, lead), this.connected ? this.timeoutMs : Math.max(this.timeoutMs, 3000));
+      await withTimeout(this.store.connect(), CONNECT_TIMEOUT_MS);
+      t0 = performance.now();
+      r = await withTimeout(this.store.reserve(length, lead), this.timeoutMs);
     } catch (err) {
       this.store?.reset();
-      this.connected = false;
       this.fallBack(err);
       return undefined;
     }
     const t1 = performance.now();
-    this.connected = true;
     this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (t1 - t0);
     this.sample(t1, r.nowMs - t1, r.nowMs - t0);
     const ahead = r.slotMs - r.nowMs;

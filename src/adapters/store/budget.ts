@@ -29,7 +29,9 @@ export interface SlotStore {
   readonly dialect: "sqlite" | "postgres";
   /** Where the budget lives, without credentials. */
   readonly location: string;
-  /** Reserves the next slot of `lengthMs`, at least `leadMs` from the database's now. */
+  /** Opens the connection (or file) if it is not open: the slow part, timed apart from a reservation. */
+  connect(): Promise<void>;
+  /** Reserves the next slot of `lengthMs`, at least `leadMs` from the budget clock's now. */
   reserve(lengthMs: number, leadMs: number): Promise<Reservation>;
   /** Drops the connection after a failure or a timeout; the next reservation opens a new one. */
   reset(): void;
@@ -54,6 +56,10 @@ class SqliteSlots implements SlotStore {
   private statement: import("better-sqlite3").Statement | undefined;
 
   constructor(readonly location: string) {}
+
+  async connect(): Promise<void> {
+    if (!this.statement) await this.open();
+  }
 
   async reserve(lengthMs: number, leadMs: number): Promise<Reservation> {
     if (!this.statement) await this.open();
@@ -108,8 +114,12 @@ class PostgresSlots implements SlotStore {
     this.location = `${u.host}${u.pathname}`;
   }
 
+  async connect(): Promise<void> {
+    await (this.client ??= this.open());
+  }
+
   async reserve(lengthMs: number, leadMs: number): Promise<Reservation> {
-    const client = await (this.client ??= this.connect());
+    const client = await (this.client ??= this.open());
     // clock_timestamp(), not now(): now() is the transaction's start, and this must be the real time.
     const r = await client.query<{ slot: number; now: number }>({
       name: "bdns-budget-reserve",
@@ -123,7 +133,7 @@ class PostgresSlots implements SlotStore {
     return { slotMs: row.slot, nowMs: row.now };
   }
 
-  private async connect(): Promise<import("pg").Client> {
+  private async open(): Promise<import("pg").Client> {
     const { default: pg } = await import("pg");
     const client = new pg.Client({ connectionString: this.url, application_name: "ayida-jobs bdns budget", connectionTimeoutMillis: 2000 });
     // A lost connection is reported here; without a listener it would end the process.
