@@ -1,13 +1,14 @@
 /**
  * `npm run bench [section…]`: the speed and memory targets of the issues, measured against
- * baselines taken in the same run. Sections: cli, jobs, server. Exit 1 when a target is missed.
+ * baselines taken in the same run. Sections: cli, jobs, server, budget. Exit 1 when a target is missed.
  */
 import os from "node:os";
 import { benchCli } from "./cli.js";
+import { benchBudget, budgetWorker, serveBudgetBdns } from "./budget.js";
 import { benchJobs, serveFakeBdns } from "./jobs.js";
 import { benchServer } from "./server.js";
 
-const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer() };
+const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), budget: () => benchBudget() };
 
 async function main(wanted: string[]): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
@@ -21,6 +22,9 @@ async function main(wanted: string[]): Promise<void> {
   process.exitCode = ok ? 0 : 1;
 }
 
-// The bench re-runs itself as a child to serve a fake BDNS from another process (see jobs.ts).
+// The bench re-runs itself as a child to serve a fake BDNS from another process (see jobs.ts), and as
+// serve-like workers sharing one budget (budget.ts).
 if (process.argv[2] === "--serve-fake-bdns") await serveFakeBdns(process.argv[3] ?? "");
+else if (process.argv[2] === "--budget-bdns") await serveBudgetBdns();
+else if (process.argv[2] === "--budget-worker") await budgetWorker(process.argv[3] ?? "{}");
 else await main(process.argv.length > 2 ? process.argv.slice(2) : Object.keys(sections));

@@ -3,7 +3,6 @@
  * function may hold a static share of it; Inngest only bounds bursts, fan-out and steps in flight.
  * The Dev Server rejects a third concurrency entry and then registers no function at all.
  */
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createInngestClient } from "../../src/config/client.js";
 import { parseEnv } from "../../src/config/env.js";
