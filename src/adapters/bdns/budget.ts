@@ -54,6 +54,8 @@ export class SharedBudget implements SlotSource {
   private peers: Array<{ at: number; others: number }> = [];
   /** Where this process's last slot ended, budget clock: its own slot is not someone else's. */
   private lastSlotEnd = -Infinity;
+  /** The slot `next` returned last, for `retake`. */
+  private last: { end: number; length: number; lead: number } | undefined;
   private fallingBackSince: number | undefined;
   private lastTry = -Infinity;
 
@@ -105,9 +107,28 @@ export class SharedBudget implements SlotSource {
     this.lastSlotEnd = r.slotMs + length;
     if (this.fallingBack) this.recover();
     this.o.observer?.reserved?.({ aheadMs: ahead, roundTripMs: t1 - t0 });
+    this.last = { end: r.slotMs + length, length, lead };
+    return this.toLocal(r.slotMs, length);
+  }
+
+  /** A slot in our clock: the earliest moment it can be (never early), and how late it may start. */
+  private toLocal(slotMs: number, length: number): Slot {
     const bounds = this.offset();
-    const at = r.slotMs - bounds.lo; // the earliest moment it can be: never early
+    const at = slotMs - bounds.lo;
     return { at, latest: at + (length - this.intervalMs) + TOLERANCE_MS - (bounds.hi - bounds.lo) };
+  }
+
+  async retake(): Promise<Slot | undefined> {
+    const last = this.last;
+    if (!last || !this.store) return undefined;
+    try {
+      const r = await withTimeout(this.store.retake(last.end, last.length, last.lead), this.timeoutMs);
+      if (!r) return undefined;
+      this.lastSlotEnd = last.end = r.slotMs + last.length;
+      return this.toLocal(r.slotMs, last.length);
+    } catch {
+      return undefined; // the next reservation finds out whether the store is there
+    }
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,8 @@ export interface Slot {
 /** The deployment-wide budget (budget.ts). `undefined`: not usable now, space at `fallbackIntervalMs`. */
 export interface SlotSource {
   next(): Promise<Slot | undefined>;
+  /** The slot just returned by `next` came too late: a new one if nobody reserved after it, else undefined. */
+  retake(): Promise<Slot | undefined>;
   readonly fallbackIntervalMs: number;
   close(): Promise<void>;
 }
@@ -100,16 +102,19 @@ export class StartSpacer {
     this.pumping = true;
     try {
       while (this.queue.size > 0) {
-        const slot = this.slots ? await this.slots.next() : undefined;
+        let slot = this.slots ? await this.slots.next() : undefined;
         const spacing = this.slots && !slot ? this.slots.fallbackIntervalMs : this.intervalMs;
         // With a shared slot, the slots themselves are spaced; the local floor only matters when the
         // process comes back from spacing itself, and never delays a slot in steady state.
         await sleepUntil(slot ? Math.max(slot.at, this.lastStart + spacing - SHARED_FLOOR_SLACK_MS) : this.lastStart + spacing);
-        const now = performance.now();
-        if (slot && now > slot.latest) {
-          this.observer?.missed?.(now - slot.latest);
-          continue; // given up: reserve another
+        if (slot && performance.now() > slot.latest) {
+          this.observer?.missed?.(performance.now() - slot.latest);
+          slot = await this.slots!.retake(); // moved if nobody reserved after it
+          if (!slot) continue; // given up: reserve another
+          await sleepUntil(slot.at);
+          if (performance.now() > slot.latest) continue;
         }
+        const now = performance.now();
         const w = this.queue.take()!;
         this.observer?.waited?.((now - w.queuedAt) / 1000, w.work);
         try {
@@ -134,11 +139,11 @@ const SHARED_FLOOR_SLACK_MS = 2;
 
 /**
  * Sleeps until `at` (performance.now() time) to within a fraction of a millisecond: timers alone fire
- * up to ~1 ms late, which a shared slot's 2 ms window cannot afford. The last millisecond is spent
- * yielding to the event loop (I/O still runs), ~1 % of a core at 9.5 starts/s.
+ * 1–4 ms late on a busy machine, which a shared slot's 2 ms window cannot afford. The last 2 ms are
+ * spent yielding to the event loop (I/O still runs), ~2 % of a core at 9.5 starts/s.
  */
 async function sleepUntil(at: number): Promise<void> {
-  const coarse = at - performance.now() - 1;
+  const coarse = at - performance.now() - 2;
   if (coarse >= 1) await sleep(Math.floor(coarse));
   while (performance.now() < at) await yieldToLoop();
 }

@@ -33,6 +33,11 @@ export interface SlotStore {
   connect(): Promise<void>;
   /** Reserves the next slot of `lengthMs`, at least `leadMs` from the budget clock's now. */
   reserve(lengthMs: number, leadMs: number): Promise<Reservation>;
+  /**
+   * Moves a slot that came too late to be used to `leadMs` from now, if nobody reserved after it (the
+   * row still ends where that slot ended): a late process alone loses nothing. `undefined` otherwise.
+   */
+  retake(slotEndMs: number, lengthMs: number, leadMs: number): Promise<Reservation | undefined>;
   /** Drops the connection after a failure or a timeout; the next reservation opens a new one. */
   reset(): void;
   close(): Promise<void>;
@@ -69,6 +74,13 @@ class SqliteSlots implements SlotStore {
     const row = this.statement!.get({ now, length: lengthMs, lead: leadMs, maxAhead: MAX_AHEAD_MS, id: BUDGET_ROW }) as { slot: number } | undefined;
     if (!row) throw new Error(`the budget row is missing from ${this.location}`);
     return { slotMs: row.slot, nowMs: now };
+  }
+
+  async retake(slotEndMs: number, lengthMs: number, leadMs: number): Promise<Reservation | undefined> {
+    if (!this.db) return undefined;
+    const now = Number(process.hrtime.bigint()) / 1e6;
+    const r = this.db.prepare("UPDATE bdns_budget SET next_at = :now + :lead + :length WHERE id = :id AND next_at = :end").run({ now, lead: leadMs, length: lengthMs, id: BUDGET_ROW, end: slotEndMs });
+    return r.changes === 1 ? { slotMs: now + leadMs, nowMs: now } : undefined;
   }
 
   private async open(): Promise<void> {
@@ -131,6 +143,20 @@ class PostgresSlots implements SlotStore {
     const row = r.rows[0];
     if (!row) throw new Error(`the budget row is missing from ${this.location}`);
     return { slotMs: row.slot, nowMs: row.now };
+  }
+
+  async retake(slotEndMs: number, lengthMs: number, leadMs: number): Promise<Reservation | undefined> {
+    const client = await this.client;
+    if (!client) return undefined;
+    const r = await client.query<{ slot: number; now: number }>({
+      name: "bdns-budget-retake",
+      text: `WITH c AS (SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS now)
+             UPDATE bdns_budget b SET next_at = c.now + $2::float8 + $1::float8 FROM c
+             WHERE b.id = $4 AND b.next_at = $3::float8 RETURNING b.next_at - $1::float8 AS slot, c.now AS now`,
+      values: [lengthMs, leadMs, slotEndMs, BUDGET_ROW],
+    });
+    const row = r.rows[0];
+    return row ? { slotMs: row.slot, nowMs: row.now } : undefined;
   }
 
   private async open(): Promise<import("pg").Client> {
