@@ -32,7 +32,10 @@ export const envSchema = z.object({
   AYIDA_SERVER_URL: optionalUrl,
   DOCUMENTS_DIR: optionalText,
   BDNS_API_URL: optionalUrl,
-  BDNS_RATE_LIMIT: optionalNumber("must be requests per second, above 0 and at most 10 (BDNS's limit)", z.gt(0, "must be above 0"), z.lte(10, "must be at most 10, BDNS's limit")),
+  // Below 10, not at it: BDNS refuses an 11th start within any second, and starts that leave in time
+  // still reach it with the network's jitter; the default 9.5 keeps starts ≥ 103 ms apart.
+  BDNS_RATE_LIMIT: optionalNumber("must be requests per second, above 0 and below 10 (BDNS's limit)", z.gt(0, "must be above 0"), z.lt(10, "must be below 10: BDNS refuses more than 10 starts in any second, and starts need a margin for the network's jitter (default 9.5)")),
+  BDNS_BUDGET: z.optional(z.enum(["shared", "process"], "must be shared (every process of the deployment shares one budget through the store; the default) or process (this process alone)")),
   /** The functions' backoff after a transient failure, one duration per retry (the last repeats). */
   RETRY_BACKOFF: z.optional(z.string().check(z.regex(/^\s*\d{1,7}(ms|s|m|h)\s*(,\s*\d{1,7}(ms|s|m|h)\s*)*$/, "must be durations separated by commas, like 10s,30s,1m,2m,5m"))),
   BDNS_TIMEOUT_MS: optionalNumber("must be milliseconds, a positive integer", z.int("must be an integer"), z.gt(0, "must be positive")),

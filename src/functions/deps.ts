@@ -2,8 +2,10 @@
  * What the functions work with: the BDNS client, the store, the document store and the logger.
  * Built from the env in `serve`; tests build their own against loopback BDNS and a temp directory.
  */
+import { SharedBudget } from "../adapters/bdns/budget.js";
 import { BdnsClient } from "../adapters/bdns/client.js";
-import { sharedSpacer } from "../adapters/bdns/limiter.js";
+import { DEFAULT_RATE_PER_SECOND, StartSpacer, type BudgetObserver } from "../adapters/bdns/limiter.js";
+import { openBudgetStore } from "../adapters/store/budget.js";
 import { DocumentStore } from "../adapters/store/documents.js";
 import { Store } from "../adapters/store/store.js";
 import { retryBackoffMs, type Env } from "../config/env.js";
@@ -21,20 +23,39 @@ export interface JobDeps {
   retryBackoffMs?: readonly number[] | undefined;
 }
 
-export function createJobDeps(env: Env, logger: Logger): JobDeps & { close(): Promise<void> } {
+/**
+ * `observer`: where the budget's events go besides the logs (metrics: limiter waits, fallback on/off).
+ * BDNS_BUDGET=shared (the default): every start of this process takes a slot reserved in the store the
+ * deployment shares, so all `serve` processes together keep one rate; `process`: this process alone.
+ */
+export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetObserver } = {}): JobDeps & { close(): Promise<void> } {
   let opened: Promise<Store> | undefined;
+  const store = () => (opened ??= Store.open(env.DATABASE_URL));
+  const rate = env.BDNS_RATE_LIMIT ?? DEFAULT_RATE_PER_SECOND;
+  const budget =
+    env.BDNS_BUDGET === "process"
+      ? undefined
+      : new SharedBudget(
+          async () => {
+            await store(); // migrated: PostgreSQL's budget row is made by a migration
+            return openBudgetStore(env.DATABASE_URL);
+          },
+          { ratePerSecond: rate, log: logger.child({ component: "bdns-budget" }), observer: o.observer },
+        );
+  const spacer = new StartSpacer(rate, { ...(budget && { slots: budget }), ...(o.observer && { observer: o.observer }) });
   return {
     bdns: new BdnsClient({
       ...(env.BDNS_API_URL && { baseUrl: env.BDNS_API_URL }),
       ...(env.BDNS_TIMEOUT_MS && { timeoutMs: env.BDNS_TIMEOUT_MS }),
-      spacer: sharedSpacer(env.BDNS_RATE_LIMIT),
+      spacer,
     }),
-    store: () => (opened ??= Store.open(env.DATABASE_URL)),
+    store,
     documents: new DocumentStore(env.DOCUMENTS_DIR),
     logger,
     pageSize: 10_000,
     retryBackoffMs: retryBackoffMs(env),
     async close() {
+      await spacer.close();
       if (opened) await (await opened).close();
     },
   };

@@ -58,7 +58,7 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
 /** Fetch, store and count one detail; shared with the document function when metadata is missing. */
 export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string) {
   const store = await deps.store();
-  const { detail, raw } = await deps.bdns.getConvocatoria(bdns);
+  const { detail, raw } = await deps.bdns.for({ kind: "detail", run: runId }).getConvocatoria(bdns);
   const outcome = await store.upsertDetail(detail, raw, runId);
   recordRows("convocatorias", outcome); // metrics
   await store.count(runId, outcome);

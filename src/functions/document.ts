@@ -51,7 +51,7 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
           }
 
           const path = deps.documents.relativePath(bdns, documentId, meta.nombre_fic);
-          const download = await deps.bdns.downloadDocument(documentId);
+          const download = await deps.bdns.for({ kind: "document", run: runId }).downloadDocument(documentId);
           const stored = await deps.documents.store(path, download.body, meta.announced_size ?? download.contentLength);
           await store.markDocumentStored(documentId, { ...stored, datMod: meta.dat_mod });
           await store.count(runId, "documents_stored");

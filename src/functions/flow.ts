@@ -1,65 +1,82 @@
 /**
  * Retry and flow control for every function, in one place so the arithmetic can be read whole.
  *
- * BDNS allows 10 requests/s per IP and answers 429 to bursts of simultaneous starts. One deployment
- * (every `serve` instance behind one Inngest app) must stay under that together:
+ * BDNS allows 10 requests/s per IP and answers 429 to bursts of simultaneous starts. Who may start a
+ * BDNS request, and when, is decided by the BDNS client's spacer, not here: every start of every
+ * process of the deployment takes a slot of one shared budget (BDNS_RATE_LIMIT, 9.5/s; see
+ * adapters/bdns/budget.ts), and within a process the waiting requests take turns by run, then by kind
+ * of work (adapters/bdns/fair-queue.ts). So the budget is used whole by whatever work is there: no
+ * function has a share of its own. What Inngest's flow control still does:
  *
- * - throttle (function-wide across all instances; it queues, never drops) bounds the average:
- *     detail 6/s + document 2/s + sync piece 1/s + sync request 1/min ≈ 9.0 run starts/s;
- *   each run makes one BDNS request (a document run whose metadata is missing makes two; a sync piece
- *   makes one per 10,000-row page, ~2.5 s each), so the fleet averages ≤ 9 requests/s.
- * - throttle lets short bursts through (observed: 9 of 30 starts within one second at 5/s), so a
- *   concurrency limit shared by all three functions (scope env, constant key "bdns-api") caps the
- *   requests in flight across the whole fleet at 6: a burst can never be more than 6 simultaneous
- *   starts, and the rest wait for a slot.
- * - inside each instance, the BDNS client spaces every request start (9.5/s, BDNS_RATE_LIMIT), which
- *   alone gave zero 429s against the live API; with one instance it is the binding limit.
- * - retries: the BDNS client retries transient failures quickly (3 attempts); what survives that goes
- *   back to Inngest as a RetryAfterError on our schedule (below), so the store can say when the next
- *   attempt is due; no retry for permanent failures.
+ * - concurrency, two entries per function (Inngest rejects a third, and then registers no function):
+ *   1. per run (`event.data.runId`): one run's fan-out cannot take every slot of a function, so a daily
+ *      sync started during a backfill gets steps of its own at once instead of queueing behind it;
+ *   2. an env-wide pool per kind of step, shared by every function and instance:
+ *      - pages (listing pages, ~8 MB and ~2.5 s each at BDNS): 6 in flight across the fleet, which
+ *        bounds the memory they hold; 6 / 2.5 s = 2.4 pages/s at most, the rest of the budget always
+ *        left to details and documents, which a page can never hold a slot from;
+ *      - items (details, documents, plans): 24 in flight, enough to keep the budget full when BDNS takes
+ *        a second to answer (Little: 9.5/s × (1 s + the spacer's wait)), and a bound on how many
+ *        requests wait in the spacers (24 × 105 ms ≈ 2.5 s at worst);
+ * - throttle (function-wide, it queues, never drops): at most 10 run starts/s per function, the most the
+ *   whole budget could serve: it only bounds bursts and a runaway fan-out, never splits the budget.
+ *
+ * Retries: the BDNS client retries transient failures quickly (3 attempts); what survives that goes back
+ * to Inngest as a RetryAfterError on our schedule (below), so the store can say when the next attempt is
+ * due; no retry for permanent failures.
  */
 import { BdnsError } from "../adapters/bdns/errors.js";
 
-const bdnsSlots = { scope: "env", key: '"bdns-api"', limit: 6 } as const;
-/** At most two entries: Inngest rejects a third at registration (and then registers no function). */
-const concurrency = (perFunction: number) => [{ limit: perFunction }, bdnsSlots] as [{ limit: number }, typeof bdnsSlots];
+/** Steps in flight across the fleet, per kind of BDNS work (see above). */
+export const POOLS = {
+  pages: { scope: "env", key: '"bdns-pages"', limit: 6 },
+  items: { scope: "env", key: '"bdns-items"', limit: 24 },
+} as const;
+type Pool = (typeof POOLS)[keyof typeof POOLS];
+
+/** Steps in flight per run of one function, then the pool of its kind. */
+const concurrency = <P extends Pool>(perRun: number, pool: P) => [{ key: "event.data.runId", limit: perRun }, pool] as [{ key: string; limit: number }, P];
+
+/** The budget's ceiling (BDNS's 10/s): a function starting runs faster would only fill our queues. */
+const burstBound = { limit: 10, period: "1s" as const, burst: 10 };
 
 export const SYNC_FLOW = {
   retries: 3 as const,
-  concurrency: concurrency(2),
-  throttle: { limit: 1, period: "1m" as const },
+  concurrency: concurrency(1, POOLS.pages),
+  // A sync request is cheap; this only stops a runaway sender (a cron gone wrong), not a daily run.
+  throttle: { limit: 10, period: "1m" as const },
 };
 
 export const SYNC_PIECE_FLOW = {
   retries: 4 as const,
-  concurrency: concurrency(1),
-  throttle: { limit: 1, period: "1s" as const },
+  concurrency: concurrency(2, POOLS.pages),
+  throttle: burstBound,
 };
 
 export const DETAIL_FLOW = {
   retries: 5 as const,
-  concurrency: concurrency(4),
-  throttle: { limit: 6, period: "1s" as const, burst: 1 },
+  concurrency: concurrency(8, POOLS.items),
+  throttle: burstBound,
 };
 
 export const DOCUMENT_FLOW = {
   retries: 4 as const,
-  concurrency: concurrency(2),
-  throttle: { limit: 2, period: "1s" as const, burst: 1 },
+  concurrency: concurrency(12, POOLS.items),
+  throttle: burstBound,
 };
 
 /** Every dataset's function (catálogos … concesiones): one request per step, pages ~2.5 s each. */
 export const DATASET_FLOW = {
   retries: 4 as const,
-  concurrency: concurrency(2),
-  throttle: { limit: 1, period: "1s" as const },
+  concurrency: concurrency(2, POOLS.pages),
+  throttle: burstBound,
 };
 
 /** A dataset's per-row details (planes estratégicos) and their documents: one request each. */
 export const DATASET_DETAIL_FLOW = {
   retries: 4 as const,
-  concurrency: concurrency(2),
-  throttle: { limit: 2, period: "1s" as const, burst: 1 },
+  concurrency: concurrency(8, POOLS.items),
+  throttle: burstBound,
 };
 
 /**

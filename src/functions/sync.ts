@@ -94,7 +94,7 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
     const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
       const store = await deps.store();
       return mapJobErrors(deps, { runId, item, ...tries }, async () => {
-        const res = await deps.bdns.searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
+        const res = await deps.bdns.for({ kind: "page", run: runId }).searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
         const { withoutDetail } = await store.upsertListing(res.content, runId);
         await store.count(runId, "listed", res.content.length);
         log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, withoutDetail: withoutDetail.length }, "listing page stored");

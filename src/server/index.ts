@@ -11,6 +11,7 @@ import { ConfigError } from "../config/errors.js";
 import { inngestMode, type Env } from "../config/env.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { createFunctions, createJobDeps } from "../functions/index.js";
+import { setBudgetFallback } from "../metrics/index.js";
 import { createInngestService } from "../service.js";
 import { createMetricsRegistry } from "../metrics/index.js";
 import { parseSchedules } from "../config/schedules.js";
@@ -45,7 +46,8 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   // The client's default fetch bounds every call (30 s): a hung event API must not hold a request,
   // or the shutdown, forever.
   const client = createInngestClient(env, { logger });
-  const deps = createJobDeps(env, logger);
+  // The limiter's wait is measured by the BDNS client; the budget says when it falls back (metrics).
+  const deps = createJobDeps(env, logger, { observer: { fallback: (active) => setBudgetFallback(active) } });
   const store = await deps.store(); // open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job
   const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
   const service = createInngestService({ env, client });

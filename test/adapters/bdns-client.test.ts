@@ -1,4 +1,7 @@
 /** The BDNS client against a loopback BDNS that speaks the real shapes and misbehaves on purpose. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BdnsClient, toBdnsDate } from "../../src/adapters/bdns/client.js";
 import { BdnsError } from "../../src/adapters/bdns/errors.js";
@@ -161,15 +164,27 @@ describe("the limiter", () => {
     expect(bdns.tooMany()).toBe(0);
   });
 
-  it("the default rate, the one serve uses, keeps a margin under BDNS's hard 10/s: starts ≥ 103 ms apart", async () => {
+  it.each(["shared", "process"] as const)("the default rate, the one serve uses (budget %s), keeps a margin under BDNS's hard 10/s: starts ≥ 103 ms apart", async (budget) => {
     // Start times are taken inside the spacer's callback, where the request is written: no network or
-    // scheduling noise. A limiter at exactly 10/s starts 100 ms apart and fails here.
-    const deps = createJobDeps(parseEnv({}), pino({ level: "silent" }));
-    expect(deps.bdns.spacer.intervalMs).toBe(new StartSpacer(DEFAULT_RATE_PER_SECOND).intervalMs);
-    const starts: number[] = [];
-    await Promise.all(Array.from({ length: 12 }, () => deps.bdns.spacer.run(async () => void starts.push(performance.now()))));
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(103);
+    // scheduling noise. A limiter at exactly 10/s starts 100 ms apart and fails here; so does a shared
+    // budget whose starts may come later after their slot than its 2 ms tolerance.
+    const DATABASE_URL = join(mkdtempSync(join(tmpdir(), "ayida-rate-")), "ayida.db");
+    const deps = createJobDeps(parseEnv({ DATABASE_URL, BDNS_BUDGET: budget }), pino({ level: "silent" }));
+    try {
+      expect(deps.bdns.spacer.intervalMs).toBe(new StartSpacer(DEFAULT_RATE_PER_SECOND).intervalMs);
+      const starts: number[] = [];
+      await Promise.all(Array.from({ length: 12 }, () => deps.bdns.spacer.run(async () => void starts.push(performance.now()))));
+      const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(103);
+    } finally {
+      await deps.close();
+    }
+  });
+
+  it("BDNS_RATE_LIMIT may not be 10 itself: starts need a margin under BDNS's limit", () => {
+    expect(parseEnv({ BDNS_RATE_LIMIT: "9.9" }).BDNS_RATE_LIMIT).toBe(9.9);
+    expect(() => parseEnv({ BDNS_RATE_LIMIT: "10" })).toThrow(/BDNS_RATE_LIMIT: must be below 10/);
+    expect(() => parseEnv({ BDNS_BUDGET: "fleet" })).toThrow(/BDNS_BUDGET: must be shared .* or process/);
   });
 
   it("without spacing, the same burst draws 429s from BDNS (the fake is strict enough to tell)", async () => {

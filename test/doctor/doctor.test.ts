@@ -13,6 +13,10 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/adapters/store/db.js";
+import { migrations } from "../../src/adapters/store/migrations.js";
+
+/** Every migration this version applies, in order (their count moves as the schema grows). */
+const MIGRATIONS = Object.keys(migrations("sqlite"));
 import { parseEnv } from "../../src/config/env.js";
 import { CHECKS, expectedFunctionIds, parseEnvLeniently, runDoctor, type CheckReport } from "../../src/doctor/index.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
@@ -302,14 +306,14 @@ describe("store", () => {
   it("SQLite: migrated → ok; missing → warn (serve creates it); a migration missing → fail naming it; not a database → fail", async () => {
     const full = join(dir, "full.db");
     await (await openDatabase(full)).db.destroy();
-    expect((await check(["store"], { DATABASE_URL: full })).store).toMatchObject({ status: "ok", message: expect.stringContaining("all 4 migrations applied") });
+    expect((await check(["store"], { DATABASE_URL: full })).store).toMatchObject({ status: "ok", message: expect.stringContaining(`all ${MIGRATIONS.length} migrations applied`) });
 
     expect((await check(["store"], { DATABASE_URL: join(dir, "nope", "x.db") })).store).toMatchObject({ status: "warn", message: expect.stringContaining("serve creates and migrates it") });
 
     const old = join(dir, "old.db");
-    await (await openDatabase(old, { upTo: "0003_reference_datasets" })).db.destroy();
+    await (await openDatabase(old, { upTo: MIGRATIONS.at(-2)! })).db.destroy();
     const r = (await check(["store"], { DATABASE_URL: old })).store!;
-    expect(r).toMatchObject({ status: "fail", message: expect.stringContaining("1 of 4 migrations are not applied (0004_award_datasets)"), fix: expect.stringContaining("serve --check"), details: { missing: ["0004_award_datasets"] } });
+    expect(r).toMatchObject({ status: "fail", message: expect.stringContaining(`1 of ${MIGRATIONS.length} migrations are not applied (${MIGRATIONS.at(-1)})`), fix: expect.stringContaining("serve --check"), details: { missing: [MIGRATIONS.at(-1)] } });
 
     const junk = join(dir, "junk.db");
     writeFileSync(junk, "this is not a database, it is text long enough to be read as a header by SQLite...........");
@@ -322,7 +326,7 @@ describe("store", () => {
     const old = join(dir, "old2.db");
     await (await openDatabase(old, { upTo: "0002_runs_items_datasets" })).db.destroy();
     await check(["store"], { DATABASE_URL: old });
-    expect((await check(["store"], { DATABASE_URL: old })).store!.details).toMatchObject({ missing: ["0003_reference_datasets", "0004_award_datasets"] });
+    expect((await check(["store"], { DATABASE_URL: old })).store!.details).toMatchObject({ missing: MIGRATIONS.slice(2) });
   });
 
   describe("PostgreSQL", () => {
@@ -335,10 +339,10 @@ describe("store", () => {
     it("migrated → ok; a migration missing → fail; a closed port → fail without the password", async () => {
       const url = await pg.createDatabase();
       await (await openDatabase(url)).db.destroy();
-      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(/^postgres at 127\.0\.0\.1:\d+\/t\w+ reachable; all 4 migrations applied$/) });
+      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied$`)) });
       const old = await pg.createDatabase();
       await (await openDatabase(old, { upTo: "0001_initial" })).db.destroy();
-      expect((await check(["store"], { DATABASE_URL: old })).store).toMatchObject({ status: "fail", details: { missing: ["0002_runs_items_datasets", "0003_reference_datasets", "0004_award_datasets"] } });
+      expect((await check(["store"], { DATABASE_URL: old })).store).toMatchObject({ status: "fail", details: { missing: MIGRATIONS.slice(1) } });
       const down = (await check(["store"], { DATABASE_URL: `postgres://ayida:pg-pass-9876@127.0.0.1:${await freePort()}/x` })).store!;
       expect(down).toMatchObject({ status: "fail", message: expect.stringContaining("cannot reach PostgreSQL at 127.0.0.1:") });
       expect(JSON.stringify(down)).not.toContain("pg-pass-9876");

@@ -96,7 +96,7 @@ beforeAll(async () => {
   events = await startFakeEventApi();
   dir = mkdtempSync(join(tmpdir(), "ayida-metrics-"));
   const logs = new Writable({ write: (_c, _e, done) => done() });
-  server = await startServer(parseEnv({ INNGEST_DEV: events.url, DATABASE_URL: join(dir, "ayida.db"), DOCUMENTS_DIR: join(dir, "docs"), BDNS_API_URL: bdns.url, BDNS_RATE_LIMIT: "10" }), { port: 0, host: "127.0.0.1", logger: pino({ level: "silent" }, logs) });
+  server = await startServer(parseEnv({ INNGEST_DEV: events.url, DATABASE_URL: join(dir, "ayida.db"), DOCUMENTS_DIR: join(dir, "docs"), BDNS_API_URL: bdns.url, BDNS_RATE_LIMIT: "9.9" }), { port: 0, host: "127.0.0.1", logger: pino({ level: "silent" }, logs) });
   url = server.urls[0]!;
 });
 afterAll(async () => {

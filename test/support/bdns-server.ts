@@ -113,10 +113,13 @@ export interface FakeBdns {
 
 /**
  * `minGapMs`: a request starting less than this after the previous one gets 429, as BDNS does to
- * bursts (0 = off). `datasets`: also serve the ten other datasets' endpoints (bdns-datasets.ts), with
+ * bursts (0 = off). `maxPerSecond`: 429 to a start that makes more than this many in any sliding
+ * second. `latencyMs`: how long BDNS takes to answer a path (a 10,000-row page takes ~2.5 s). `datasets`: also serve the ten other datasets' endpoints (bdns-datasets.ts), with
  * the same faults, burst limit and request log.
  */
-export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?: number; datasets?: DatasetsFixture } = {}): Promise<FakeBdns> {
+export async function startFakeBdns(
+  o: { dataset?: FakeConvocatoria[]; minGapMs?: number; maxPerSecond?: number; latencyMs?: (path: string) => number; datasets?: DatasetsFixture } = {},
+): Promise<FakeBdns> {
   const dataset = o.dataset ?? [];
   const byCode = new Map(dataset.map((c) => [c.bdns, c]));
   const docs = new Map(dataset.flatMap((c) => c.documents.map((d) => [String(d.id), d] as const)));
@@ -132,7 +135,7 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
     const at = performance.now();
     const record: BdnsRequest = { path, params, at, status: 0 };
     requests.push(record);
-    const send = (status: number, body: string | Buffer, type = "application/json", headers: Record<string, string> = {}) => {
+    let send = (status: number, body: string | Buffer, type = "application/json", headers: Record<string, string> = {}) => {
       record.status = status;
       res.writeHead(status, { "content-type": type, "content-length": String(Buffer.byteLength(body)), ...headers }).end(body);
     };
@@ -145,6 +148,13 @@ export async function startFakeBdns(o: { dataset?: FakeConvocatoria[]; minGapMs?
     const gap = at - lastStart;
     lastStart = at;
     if (o.minGapMs && gap < o.minGapMs) return send(429, "", "text/plain", { "retry-after": "1" });
+    // BDNS's own rule: more than maxPerSecond starts within any sliding second (this one included).
+    if (o.maxPerSecond && requests.filter((r) => r.at > at - 1000).length > o.maxPerSecond) return send(429, "", "text/plain", { "retry-after": "1" });
+    const latency = o.latencyMs?.(path) ?? 0;
+    if (latency > 0) {
+      const answer = send;
+      send = (...args) => void setTimeout(() => answer(...args), latency);
+    }
 
     const fault = faults.find((f) => f.replies.length > 0 && f.match(path, params));
     const reply = fault?.replies.shift() ?? (o.datasets && standingFault(o.datasets, path, params));

@@ -10,7 +10,7 @@ import type { IncomingMessage } from "node:http";
 import { createHttpFetch } from "../../net/http-fetch.js";
 import { readAll, request } from "../../net/request.js";
 import { BdnsError, type BdnsFailure } from "./errors.js";
-import { sharedSpacer, type StartSpacer } from "./limiter.js";
+import { sharedSpacer, type StartSpacer, type Work, type WorkKind } from "./limiter.js";
 import { observeBdnsRequest, type BdnsRequestTimer } from "../../metrics/index.js";
 import { detailSchema, errorBodySchema, searchPageSchema, type ConvocatoriaDetail, type SearchPage } from "./schemas.js";
 
@@ -64,6 +64,8 @@ export class BdnsClient {
   private readonly http: typeof fetch;
   private readonly pageTimeoutMs: number;
   private readonly pageHttp: typeof fetch;
+  /** What the requests made through this client are for (see `for`). */
+  private readonly work: Partial<Work> = {};
 
   constructor(o: BdnsClientOptions = {}) {
     this.baseUrl = (o.baseUrl ?? DEFAULT_BDNS_API_URL).replace(/\/+$/, "");
@@ -79,12 +81,21 @@ export class BdnsClient {
   }
 
   /**
+   * The same client, its requests tagged with the kind of work and the run they serve, so the spacer's
+   * queue can be fair between them (limiter.ts). Without it, a request counts as its method's kind
+   * (pages for listings, details, documents for downloads) outside any run.
+   */
+  for(work: Partial<Work>): BdnsClient {
+    return Object.create(this, { work: { value: { ...this.work, ...work } } }) as BdnsClient;
+  }
+
+  /**
    * Any JSON endpoint (the datasets' lists, trees, pages and details): the answer parsed, `undefined`
    * for 204 (BDNS's "empty"), every error shape a BdnsError, transient ones retried quickly.
    * `page`: a listing page of up to 10,000 rows, which gets the longer timeout.
    */
   async fetchJson(path: string, params: Record<string, string> = {}, o: { page?: boolean } = {}): Promise<unknown> {
-    return this.retrying(() => this.getJson(path, params, o.page ? "page" : "api"));
+    return this.retrying(() => this.getJson(path, params, o.page ? "page" : "api", "page"));
   }
 
   /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
@@ -98,7 +109,7 @@ export class BdnsClient {
   /** The detail of one convocatoria by its BDNS code. */
   async getConvocatoria(numConv: string): Promise<DetailResult> {
     const path = "/convocatorias";
-    const body = await this.retrying(() => this.getJson(path, { numConv }));
+    const body = await this.retrying(() => this.getJson(path, { numConv }, "api", "detail"));
     if (body === undefined || body === null) throw new BdnsError("NOT_FOUND", `convocatoria ${numConv}: BDNS has no such record (empty answer)`, { path });
     const detail = this.parse(detailSchema, body, path);
     if (detail.codigoBDNS !== numConv) throw new BdnsError("BROKEN_RECORD", `convocatoria ${numConv}: BDNS answered with record ${detail.codigoBDNS}`, { path });
@@ -119,7 +130,7 @@ export class BdnsClient {
       // 200 MB download than fetch's web stream converted back (measured; BENCHMARKS.md).
       let res: IncomingMessage;
       try {
-        res = await this.spacer.run(() => (t.started(), request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs })));
+        res = await this.spacer.run(() => (t.started(), request(this.url(path, params), { headers: { "user-agent": this.userAgent }, timeoutMs: this.downloadTimeoutMs })), this.workOf("document"));
       } catch (cause) {
         throw networkError(path, cause, this.downloadTimeoutMs);
       }
@@ -143,14 +154,18 @@ export class BdnsClient {
     return `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
   }
 
-  private async getJson(path: string, params: Record<string, string>, kind: "api" | "page" = "api"): Promise<unknown> {
-    return observeBdnsRequest(path, async (t) => this.readJson(await this.fetch(path, params, kind, t), path)); // metrics: wait, latency, outcome
+  private workOf(kind: WorkKind): Work {
+    return { kind: this.work.kind ?? kind, run: this.work.run };
   }
 
-  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page" = "api", t?: BdnsRequestTimer): Promise<Response> {
+  private async getJson(path: string, params: Record<string, string>, kind: "api" | "page", work: WorkKind): Promise<unknown> {
+    return observeBdnsRequest(path, async (t) => this.readJson(await this.fetch(path, params, kind, work, t), path)); // metrics: wait, latency, outcome
+  }
+
+  private async fetch(path: string, params: Record<string, string>, kind: "api" | "page", work: WorkKind, t?: BdnsRequestTimer): Promise<Response> {
     const http = kind === "page" ? this.pageHttp : this.http;
     try {
-      return await this.spacer.run(() => (t?.started(), http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } })));
+      return await this.spacer.run(() => (t?.started(), http(this.url(path, params), { headers: { accept: "application/json", "user-agent": this.userAgent } })), this.workOf(work));
     } catch (cause) {
       throw networkError(path, cause, kind === "page" ? this.pageTimeoutMs : this.timeoutMs);
     }

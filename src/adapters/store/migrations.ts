@@ -249,6 +249,16 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         );
       },
     },
+    // The deployment's BDNS request budget (store/budget.ts), on PostgreSQL: one row, when the next
+    // request may start (ms since the epoch, the database's clock). SQLite keeps it in a file beside
+    // the database instead, so that a reservation never waits for a page being stored.
+    "0005_bdns_budget": {
+      async up(db: Kysely<unknown>) {
+        if (dialect !== "postgres") return;
+        await db.schema.createTable("bdns_budget").addColumn("id", "text", (c) => c.primaryKey()).addColumn("next_at", double, (c) => c.notNull()).execute();
+        await sql`INSERT INTO bdns_budget (id, next_at) VALUES ('bdns', 0)`.execute(db);
+      },
+    },
   };
 }
 

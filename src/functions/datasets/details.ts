@@ -39,7 +39,7 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
         const store = await deps.store();
         await store.ensureRun(runId, "detail", { retryOf }, d.name);
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts }, async () => {
-          const body = await deps.bdns.fetchJson(details.path, { [details.param]: id });
+          const body = await deps.bdns.for({ kind: "plan", run: runId }).fetchJson(details.path, { [details.param]: id });
           if (!body || typeof body !== "object" || Array.isArray(body)) throw new BdnsError("BROKEN_RECORD", `${details.path}: ${d.name} ${id}: the answer is not a record`, { path: details.path });
           const { advertencia: _notice, ...detail } = body as Record<string, unknown>;
           const columns = Object.fromEntries(Object.entries(details.columns ?? {}).map(([c, f]) => [c, f(detail)]));
@@ -90,7 +90,7 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
             }
           }
           const path = deps.documents.relativePathIn([d.name, data.id], data.documentId, meta.nombre_fic);
-          const download = await deps.bdns.download(details.documents!.path, { [details.documents!.param]: data.documentId });
+          const download = await deps.bdns.for({ kind: "document", run: data.runId }).download(details.documents!.path, { [details.documents!.param]: data.documentId });
           const stored = await deps.documents.store(path, download.body, download.contentLength);
           await docs.markDocumentStored(data.documentId, stored, new Date().toISOString());
           await store.count(data.runId, "documents_stored", 1, d.name);

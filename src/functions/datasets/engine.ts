@@ -88,7 +88,7 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
         const { path, value } = feed.sweep.discover;
         discovered[feed.id] = await step.run(`discover ${feed.id}`, async () => {
           return mapJobErrors(deps, { runId, item: { dataset: d.name, kind: "sync", key: "" }, ...tries }, async () => {
-            const list = await deps.bdns.fetchJson(path);
+            const list = await deps.bdns.for({ kind: "page", run: runId }).fetchJson(path);
             return (Array.isArray(list) ? list : []).map(value);
           });
         });
@@ -142,7 +142,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
       return mapJobErrors(deps, { runId, item, ...tries }, async () => {
         // Everything this unit stores is seen at or after `since`: what was not, it no longer returns.
         const startedAt = since ?? new Date().toISOString();
-        const body = await deps.bdns.fetchJson(feed.path, unitParams(feed, unit, page, deps.pageSize), { page: feed.answer === "page" });
+        const body = await deps.bdns.for({ kind: "page", run: runId }).fetchJson(feed.path, unitParams(feed, unit, page, deps.pageSize), { page: feed.answer === "page" });
         const answer = readAnswer(feed, body, { feed: feed.id, ...(unit.sweep !== undefined && { sweep: unit.sweep }) }, feed.path);
         for (const refused of answer.refused) {
           await store.recordFailure(runId, { dataset: d.name, kind: "record", key: `${key} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
