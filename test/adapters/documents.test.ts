@@ -1,6 +1,6 @@
 /** The document store on a real temp directory. */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -41,6 +41,28 @@ describe("DocumentStore", () => {
     setTimeout(() => broken.destroy(new Error("socket hang up")), 5);
     await expect(docs.store("123/3-c.pdf", broken, 20)).rejects.toThrow("socket hang up");
     expect(readdirSync(join(root, "123"))).toEqual([]);
+  });
+
+  it("a body that breaks before the folder exists rejects instead of crashing the process", async () => {
+    // The socket can reset while the store is still creating the folder: nobody is reading the body
+    // yet, so without a listener its 'error' would be an uncaught exception in the worker.
+    const broken = new Readable({ read() {} });
+    process.nextTick(() => broken.destroy(new Error("socket reset early")));
+    await expect(docs.store("456/deep/4-d.pdf", broken, 20)).rejects.toThrow("socket reset early");
+    expect(readdirSync(join(root, "456", "deep"))).toEqual([]);
+  });
+
+  it("sweeps the temporary files a killed worker left for the same document, but not a live writer's", async () => {
+    mkdirSync(join(root, "123"));
+    const stale = join(root, "123", "6-e.pdf.part-dead01");
+    const live = join(root, "123", "6-e.pdf.part-live02");
+    const other = join(root, "123", "7-f.pdf.part-dead03");
+    for (const f of [stale, live, other]) writeFileSync(f, "partial");
+    const hourAgo = new Date(Date.now() - 60 * 60_000);
+    utimesSync(stale, hourAgo, hourAgo);
+    utimesSync(other, hourAgo, hourAgo);
+    await docs.store("123/6-e.pdf", chunks(Buffer.from("whole")), 5);
+    expect(readdirSync(join(root, "123")).sort()).toEqual(["6-e.pdf", "6-e.pdf.part-live02", "7-f.pdf.part-dead03"]);
   });
 
   it("replaces a previous version atomically", async () => {

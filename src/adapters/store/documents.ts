@@ -6,13 +6,16 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { basename, relative, resolve, sep } from "node:path";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { recordDocumentStored } from "../../metrics/index.js";
 
 export const DEFAULT_DOCUMENTS_DIR = "./data/documents";
+
+/** A temporary file nobody has written to for this long belongs to a worker that died. */
+const STALE_PART_MS = 10 * 60_000;
 
 export interface StoredDocument {
   /** Relative to the documents directory, with forward slashes. */
@@ -73,7 +76,18 @@ export class DocumentStore {
   /** Stream `body` into place. Throws SizeMismatchError (leaving nothing behind) on a short or long body. */
   async store(relPath: string, body: Readable, expectedSize: number | null | undefined): Promise<StoredDocument> {
     const target = this.absolute(relPath);
-    await mkdir(resolve(target, ".."), { recursive: true });
+    // Until `pipeline` owns the body, nobody listens to it: a socket that resets while the folder is
+    // being created would be an uncaught exception. Hold its first error and rethrow it here instead.
+    let early: unknown;
+    const holdEarly = (err: unknown) => (early ??= err);
+    body.on("error", holdEarly);
+    try {
+      await mkdir(resolve(target, ".."), { recursive: true });
+    } finally {
+      body.off("error", holdEarly);
+    }
+    if (early !== undefined) throw early;
+    await this.sweepStaleParts(target);
     const temp = `${target}.part-${randomBytes(6).toString("hex")}`;
     const hash = createHash("sha256");
     let size = 0;
@@ -100,6 +114,23 @@ export class DocumentStore {
     }
     recordDocumentStored(size); // metrics
     return { path: relative(this.root, target).split(sep).join("/"), sha256: hash.digest("hex"), size };
+  }
+
+  /**
+   * A worker killed mid-download (deploy, OOM, `serve` past its grace) leaves `<file>.part-<random>`
+   * behind; its retry writes a new one. Remove this document's leftovers once nobody has written to
+   * them for a while: a live writer touches its file with every chunk, so an old mtime means a dead one.
+   */
+  private async sweepStaleParts(target: string): Promise<void> {
+    const folder = dirname(target);
+    const prefix = `${basename(target)}.part-`;
+    const cutoff = Date.now() - STALE_PART_MS;
+    for (const name of await readdir(folder)) {
+      if (!name.startsWith(prefix)) continue;
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => undefined); // another sweeper may have removed it
+      if (info && info.mtimeMs < cutoff) await rm(path, { force: true });
+    }
   }
 
   /** The sha256 and size of a stored file, or undefined if it is not there. Streams; never buffers. */
