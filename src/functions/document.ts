@@ -53,9 +53,11 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
           const path = deps.documents.relativePath(bdns, documentId, meta.nombre_fic);
           const download = await deps.bdns.for({ kind: "document", run: runId }).downloadDocument(documentId);
           const stored = await deps.documents.store(path, download.body, meta.announced_size ?? download.contentLength);
-          await store.markDocumentStored(documentId, { ...stored, datMod: meta.dat_mod });
-          await store.count(runId, "documents_stored");
-          await store.itemDone(runId, item, "stored");
+          await store.atomically(async (tx) => {
+            await tx.markDocumentStored(documentId, { ...stored, datMod: meta.dat_mod });
+            await tx.count(runId, "documents_stored");
+            await tx.itemDone(runId, item, "stored");
+          });
           log.info({ path: stored.path, size: stored.size, sha256: stored.sha256 }, "document stored");
           return { status: "stored" as const, ...stored };
         });

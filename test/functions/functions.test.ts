@@ -9,6 +9,7 @@ import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { documentBytes, makeDataset } from "../support/bdns-server.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
+import { sql } from "kysely";
 import { workItem } from "../../src/adapters/store/store.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
@@ -160,6 +161,23 @@ describe("processConvocatoriaDetail and processDocumentStorage", () => {
     const again = await document("900000", "9000000", "f2");
     expect(again.result).toMatchObject({ status: "skipped", sha256: sha });
     expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads);
+  });
+
+  it("a stored document is recorded, counted and closed together: a failure between them leaves none of the three", async () => {
+    await detail("900000", "atomic");
+    // The store refuses to close the document's item (a full disk, a lost connection, a kill).
+    await sql`CREATE TRIGGER refuse_item BEFORE UPDATE ON run_items WHEN NEW.kind = 'document' AND NEW.state = 'stored' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`.execute(h.store.db);
+    const failed = await document("900000", "9000000", "atomic");
+    expect(failed.error).toBeDefined();
+    expect(await h.store.getDocument("9000000")).toMatchObject({ stored_at: null, sha256: null });
+    expect(await h.store.getRun("atomic")).toMatchObject({ documents_stored: 0 });
+
+    // The retry stores it as the first attempt would have: counted once, its item 'stored'.
+    await sql`DROP TRIGGER refuse_item`.execute(h.store.db);
+    expect((await document("900000", "9000000", "atomic")).result).toMatchObject({ status: "stored" });
+    expect(await h.store.getRun("atomic")).toMatchObject({ documents_stored: 1 });
+    const items = await h.store.db.selectFrom("run_items").select(["item", "state"]).where("run_id", "=", "atomic").where("kind", "=", "document").execute();
+    expect(items).toContainEqual({ item: "900000/9000000", state: "stored" });
   });
 
   it("a file name from BDNS cannot escape its folder", async () => {

@@ -68,6 +68,7 @@ export class DatasetTables {
   of(table: TableDeclaration<any>): TableWriter {
     let w = this.writers.get(table.name);
     if (!w) {
+      if (!this.raw.sqlite && !this.raw.pgPool) throw new Error("the bulk page writers run on their own driver, not inside Store.atomically");
       w = this.raw.sqlite ? new SqliteTableWriter(this.db, table, this.raw.sqlite) : new PostgresTableWriter(this.db, table, this.raw.pgPool!);
       this.writers.set(table.name, w);
     }

@@ -69,6 +69,15 @@ export class Store {
     return this.db.destroy();
   }
 
+  /**
+   * Writes that must land together or not at all (a stored document: its row, the run's counter and
+   * its item — a kill between them would leave the run counting a document it then calls unchanged).
+   * `work` gets a Store on one transaction; the bulk page writers (`tables.of`) are not available on it.
+   */
+  atomically<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new Store(tx, this.dialect, this.location, {})));
+  }
+
   // --- convocatorias ---------------------------------------------------------------------------
 
   /**

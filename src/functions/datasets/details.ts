@@ -92,9 +92,11 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
           const path = deps.documents.relativePathIn([d.name, data.id], data.documentId, meta.nombre_fic);
           const download = await deps.bdns.for({ kind: "document", run: data.runId }).download(details.documents!.path, { [details.documents!.param]: data.documentId });
           const stored = await deps.documents.store(path, download.body, download.contentLength);
-          await docs.markDocumentStored(data.documentId, stored, new Date().toISOString());
-          await store.count(data.runId, "documents_stored", 1, d.name);
-          await store.itemDone(data.runId, item, "stored");
+          await store.atomically(async (tx) => {
+            await tx.tables.details(table).markDocumentStored(data.documentId, stored, new Date().toISOString());
+            await tx.count(data.runId, "documents_stored", 1, d.name);
+            await tx.itemDone(data.runId, item, "stored");
+          });
           log.info({ path: stored.path, size: stored.size }, "document stored");
           return { status: "stored" as const, ...stored };
         });
