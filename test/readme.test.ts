@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { withTable } from "../scripts/readme-datasets.js";
+import { envSchema } from "../src/config/env.js";
 import { DATASETS } from "../src/datasets/index.js";
 
 describe("README", () => {
@@ -16,5 +17,11 @@ describe("README", () => {
     for (const d of DATASETS) expect(readme).toContain(`| \`${d.name}\` |`);
     expect(readme).toContain("`POST /api/batch/sync-<dataset>`");
     expect(readme).toContain("`POST /api/batch/sync-all`");
+  });
+
+  it("documents every variable the configuration reads, in the Configuration table", () => {
+    const documented = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_<>]*)`(?:, `([A-Z][A-Z0-9_]*)`)? \|/gm)].flatMap((m) => [m[1], m[2]]));
+    const missing = Object.keys(envSchema.shape).filter((v) => !documented.has(v) && !(v.startsWith("SCHEDULE_") && documented.has("SCHEDULE_<DATASET>")));
+    expect(missing).toEqual([]);
   });
 });
