@@ -43,7 +43,7 @@ const gapsOf = (at: number[]) => at.slice(1).map((t, i) => t - at[i]!);
 describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCESSES} child processes`, (dialect) => {
   it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart, and arrivals at the server ≥ 1/rate − ${ARRIVAL_TOLERANCE_MS} ms, over ${REQUESTS} requests`, async () => {
     const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer.createDatabase();
-    // Migrated once here: three processes migrating one new database at once race (noted in the report).
+    // Migrated once here, so that the children time the budget, not their migrations.
     await (await Store.open(databaseUrl)).close();
     const bdns = await startFakeBdns({ dataset: makeDataset(REQUESTS, { light: true, docs: 0 }) });
     try {

@@ -8,6 +8,7 @@ import { canonicalJson, contentHash, Store, workItem, type WorkItem } from "../.
 import { makeDataset } from "../support/bdns-server.js";
 import { openDatabase } from "../../src/adapters/store/db.js";
 import { sql } from "kysely";
+import { startChild } from "../support/children.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 let pgServer: TestPostgres;
@@ -138,6 +139,25 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
     await store.recordFailure("docs", workItem.document("900000", "77"), { failure: "UNKNOWN_DOCUMENT", reason: "not listed" });
     expect(await store.getFailures("docs")).toEqual([expect.objectContaining({ bdns: "900000", document_id: "77" })]);
   });
+});
+
+describe.each(["sqlite", "postgres"] as const)("a fleet starting at once on a new %s database", (dialect) => {
+  it("every process migrates or finds it migrated: none fails, and the schema is there once", async () => {
+    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-fleet-")), "ayida.db") : await pgServer.createDatabase();
+    const children = await Promise.all(Array.from({ length: 4 }, () => startChild("test/support/migrate-worker.ts", [url])));
+    for (const c of children) expect(await c.line()).toBe("ready");
+    for (const c of children) c.send("go");
+    const answers = await Promise.all(children.map((c) => c.line()));
+    expect(answers).toEqual(["ok", "ok", "ok", "ok"]);
+    const store = await Store.open(url);
+    try {
+      const applied = await store.db.selectFrom("kysely_migration" as never).select("name" as never).execute();
+      expect(applied.length).toBe(new Set(applied.map((r) => (r as { name: string }).name)).size);
+      expect(await store.getRun("none")).toBeUndefined(); // the tables answer
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
 
 describe("content hash", () => {

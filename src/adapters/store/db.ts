@@ -84,13 +84,38 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
   const db = new Kysely<Database>({ dialect });
   if (!migrate) return { db, dialect: kind, location, ...raw };
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(kind) } });
-  const { error, results } = o.upTo ? await migrator.migrateTo(o.upTo) : await migrator.migrateToLatest();
+  // PostgreSQL: kysely takes an advisory lock. SQLite has none, and kysely's is in-process only.
+  const migrateNow = () => (o.upTo ? migrator.migrateTo(o.upTo) : migrator.migrateToLatest());
+  const { error, results } = kind === "sqlite" ? await withSqliteMigrationLock(location, migrateNow) : await migrateNow();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed at ${location}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { db, dialect: kind, location, ...raw };
+}
+
+/**
+ * Several processes starting at once on a new SQLite file (a fleet of `serve`, the CLI beside them)
+ * would each see the migrations as pending and all but one fail half-way ("table already exists").
+ * Migrating is serialised through an exclusive transaction on a sidecar file, `<file>.migrate-lock`:
+ * the others wait (up to a minute) and then find the file migrated. The OS drops the lock of a process
+ * that dies while holding it.
+ */
+async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const { default: SQLite } = await import("better-sqlite3");
+  const lock = new SQLite(`${file}.migrate-lock`);
+  try {
+    lock.pragma("busy_timeout = 60000");
+    lock.exec("BEGIN EXCLUSIVE"); // blocks this process while another migrates: it has nothing else to do yet
+    try {
+      return await work();
+    } finally {
+      lock.exec("COMMIT");
+    }
+  } finally {
+    lock.close();
+  }
 }
 
 /** The file a SQLite DATABASE_URL names (`./x.db`, `sqlite:x.db`, `file:///abs/x.db`), absolute. */
