@@ -81,7 +81,9 @@ export const DATASET_DETAIL_FLOW = {
 
 /**
  * When the next attempt of a failed step is due, after attempt `attempt` (zero-based) failed:
- * - 429: what BDNS asked (Retry-After), else 10 s;
+ * - 429: what BDNS asked (Retry-After) or the schedule below, whichever is later. BDNS asks for 1 s,
+ *   and the client has already retried that quickly: a burst from elsewhere on the same IP (or a
+ *   deployment whose budget is off) would otherwise spend all five attempts within ~10 s;
  * - maintenance windows last minutes: 60 s a time, so five retries ride out the 3–4 min windows;
  * - anything else: 10 s, 30 s, 1 min, 2 min, 5 min (the last repeats), ±20 % so that a burst of
  *   failures does not come back as a burst. A detail failing every time is failed for good ~9 min
@@ -90,12 +92,11 @@ export const DATASET_DETAIL_FLOW = {
 export function retryDelayMs(err: unknown, attempt: number, random: () => number = Math.random, backoff: readonly number[] = BACKOFF_MS): number {
   // Whole seconds: Inngest's Retry-After has one-second resolution, and the time we record must be its.
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000)) * 1000;
-  if (err instanceof BdnsError && err.failure === "RATE_LIMITED") return seconds(err.retryAfterMs ?? RATE_LIMIT_RETRY_MS);
   if (err instanceof BdnsError && err.failure === "MAINTENANCE") return MAINTENANCE_RETRY_MS;
-  const base = backoff[Math.min(attempt, backoff.length - 1)]!;
-  return seconds(base * (0.8 + random() * 0.4));
+  const scheduled = seconds(backoff[Math.min(attempt, backoff.length - 1)]! * (0.8 + random() * 0.4));
+  if (err instanceof BdnsError && err.failure === "RATE_LIMITED") return Math.max(scheduled, seconds(err.retryAfterMs ?? 0));
+  return scheduled;
 }
-const RATE_LIMIT_RETRY_MS = 10_000;
 const MAINTENANCE_RETRY_MS = 60_000;
 /** The default schedule; RETRY_BACKOFF replaces it (e.g. shorter for a test deployment). */
 export const BACKOFF_MS: readonly number[] = [10_000, 30_000, 60_000, 120_000, 300_000];

@@ -32,8 +32,7 @@ const at = (runId: string, attempt = 0) => ({ runId, item: workItem.detail("9000
 
 describe("failure → Inngest's retry decision", () => {
   it.each([
-    ["429 with Retry-After: 3 s", new BdnsError("RATE_LIMITED", "429", { retryAfterMs: 3000 }), "3"],
-    ["429 without Retry-After", new BdnsError("RATE_LIMITED", "429"), "10"],
+    ["429 asking for longer than the schedule (Retry-After: 600 s)", new BdnsError("RATE_LIMITED", "429", { retryAfterMs: 600_000 }), "600"],
     ["maintenance", new BdnsError("MAINTENANCE", "mant"), "60"],
   ])("%s → RetryAfterError(%s s), recorded as failing with that time", async (_name, err, seconds) => {
     const runId = await freshRun();
@@ -98,6 +97,14 @@ describe("the retry schedule", () => {
     expect(backoff).toEqual([1000, 2000, 500]);
     expect([0, 1, 2, 7].map((a) => retryDelayMs(new BdnsError("SERVER", "x"), a, () => 0.5, backoff))).toEqual([1000, 2000, 1000, 1000]);
     expect(() => parseEnv({ RETRY_BACKOFF: "soon" })).toThrow(/RETRY_BACKOFF: must be durations separated by commas/);
+  });
+
+  it("a 429 waits what BDNS asked or our schedule, whichever is later: its 1 s Retry-After would spend five attempts in seconds", () => {
+    const limited = (retryAfterMs?: number) => new BdnsError("RATE_LIMITED", "429", retryAfterMs === undefined ? {} : { retryAfterMs });
+    expect([0, 1, 2, 4].map((a) => retryDelayMs(limited(1000), a, () => 0.5))).toEqual([10_000, 30_000, 60_000, 300_000]);
+    expect([0, 3].map((a) => retryDelayMs(limited(), a, () => 0.5))).toEqual([10_000, 120_000]);
+    expect(retryDelayMs(limited(90_000), 0, () => 0.5)).toBe(90_000);
+    expect(retryDelayMs(limited(1000), 0, () => 0)).toBe(8_000); // jittered like the rest
   });
 
   it("grows 10 s, 30 s, 1 min, 2 min, 5 min, then stays; jitter ±20 %; whole seconds", () => {
