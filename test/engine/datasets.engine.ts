@@ -101,7 +101,9 @@ const expected = (() => {
 
 let d: Deployment;
 beforeAll(async () => {
-  d = await startDeployment({ dataset: convocatorias, datasets: FIXTURE, retryIntervalS: 1, serveEnv: { RETRY_BACKOFF: "1s" } });
+  // BDNS's own rule (no more than 10 starts in a sliding second), not the stricter minimum gap the
+  // convocatorias cases use: a stray 429 there would interleave with the faults asserted below.
+  d = await startDeployment({ dataset: convocatorias, datasets: FIXTURE, minGapMs: 0, maxPerSecond: 10, retryIntervalS: 1, serveEnv: { RETRY_BACKOFF: "1s" } });
 });
 afterAll(() => d?.close());
 
@@ -166,6 +168,7 @@ describe("sync all on the real engine", () => {
 
     // The faults were met and retried by the engine: the failing page was asked 3 times, then served.
     const requests = await d.bdns.requests();
+    expect(requests.filter((q) => q.status === 429)).toHaveLength(3); // the injected ones: the budget drew none
     const piece2 = requests.filter((q) => q.path === "/concesiones/busqueda" && q.params.fechaRegInicio === "08/09/2026");
     expect(piece2.map((q) => q.status)).toEqual([500, 500, 500, 200]);
     expect(piece2[0]!.params.fechaRegFin).toBe("11/09/2026"); // BDNS's bound is exclusive: the 10th included
