@@ -52,7 +52,7 @@ function rowsIn<R extends object>(src: RowSource<R>, from: string, to: string): 
 const flatten = (nodes: readonly TreeNode[]): TreeNode[] => nodes.flatMap((n) => [n, ...flatten(n.children ?? [])]);
 const sorted = (xs: Array<string | number>) => xs.map(String).sort();
 
-/** Per dataset: each table's keys (as `a:b` text), and the rows a complete fetch counts. */
+/** Per table: its key columns and the keys BDNS holds (as `a:b` text); per dataset: the rows a complete fetch counts. */
 const expected = (() => {
   const catalogos = sorted([...CATALOGS.flatMap((c) => fx.catalogs[c].map((e) => `${c}::${e.id}`)), ...AMBITOS.flatMap((a) => fx.reglamentos[a].map((e) => `reglamentos:${a}:${e.id}`))]);
   const regiones = sorted(flatten(fx.regiones).map((n) => n.id));
@@ -67,17 +67,17 @@ const expected = (() => {
   const partidos = sorted(rowsOf(fx.partidosPoliticos).map((r) => r.id));
   return {
     tables: {
-      catalogos: { table: "catalogos", key: "catalogo || ':' || ambito || ':' || id", keys: catalogos },
-      regiones: { table: "regiones", key: "id", keys: regiones },
-      organos: { table: "organos", key: "id_admon || ':' || id", keys: organos },
-      organos_agrupacion: { table: "organos_agrupacion", key: "id_admon || ':' || id", keys: agrupacion },
-      planes_estrategicos: { table: "planes_estrategicos", key: "id", keys: planes },
-      grandes_beneficiarios: { table: "grandes_beneficiarios", key: "id_persona || ':' || ejercicio", keys: grandes },
-      sanciones: { table: "sanciones", key: "sancion_key", keys: sanciones },
-      concesiones: { table: "concesiones", key: "id", keys: concesiones },
-      ayudas_estado: { table: "ayudas_estado", key: "id_concesion", keys: ayudas },
-      minimis: { table: "minimis", key: "id_concesion", keys: minimis },
-      partidos_politicos: { table: "partidos_politicos", key: "id", keys: partidos },
+      catalogos: { table: "catalogos", key: ["catalogo", "ambito", "id"], keys: catalogos },
+      regiones: { table: "regiones", key: ["id"], keys: regiones },
+      organos: { table: "organos", key: ["id_admon", "id"], keys: organos },
+      organos_agrupacion: { table: "organos_agrupacion", key: ["id_admon", "id"], keys: agrupacion },
+      planes_estrategicos: { table: "planes_estrategicos", key: ["id"], keys: planes },
+      grandes_beneficiarios: { table: "grandes_beneficiarios", key: ["id_persona", "ejercicio"], keys: grandes },
+      sanciones: { table: "sanciones", key: ["sancion_key"], keys: sanciones },
+      concesiones: { table: "concesiones", key: ["id"], keys: concesiones },
+      ayudas_estado: { table: "ayudas_estado", key: ["id_concesion"], keys: ayudas },
+      minimis: { table: "minimis", key: ["id_concesion"], keys: minimis },
+      partidos_politicos: { table: "partidos_politicos", key: ["id"], keys: partidos },
     },
     /** Rows each dataset's sync fetches (every feed, every sweep value and piece). */
     fetched: {
@@ -120,9 +120,8 @@ async function syncAll(runId: string) {
 }
 
 /** The keys of a table's rows BDNS still lists (removed_at null), as `expected.tables` writes them. */
-function keysIn(t: { table: string; key: string }): string[] {
-  const columns = t.key.split(" || ':' || ");
-  return sorted(d.store.rows<Record<string, unknown>>(t.table).filter((r) => r.removed_at === null).map((r) => columns.map((c) => String(r[c])).join(":")));
+function keysIn(t: { table: string; key: string[] }): string[] {
+  return sorted(d.store.rows<Record<string, unknown>>(t.table).filter((r) => r.removed_at === null).map((r) => t.key.map((c) => String(r[c])).join(":")));
 }
 
 describe("sync all on the real engine", () => {
