@@ -5,7 +5,7 @@
  * ayudas de estado, minimis) is split into two pieces fanned out as events; faults that get past the
  * BDNS client's quick retries (a page of concesiones answering 500 three times, a sweep value of
  * órganos answering 429 three times), so the engine itself retries those steps; then a second pass of
- * the same window with noise on, which must change nothing.
+ * the same window with noise on, which must change nothing but mark removed the two rows BDNS dropped.
  *
  * serve runs with RETRY_BACKOFF=1s and the Dev Server with --retry-interval 1, so a retried step
  * comes back in about a second instead of Inngest's 15 s + jitter.
@@ -13,10 +13,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../../src/contracts/window.js";
 import { sancionKey } from "../../src/datasets/sanciones.js";
-import { AMBITOS, CATALOGS, ID_ADMON, makeDatasetsFixture, planDocument, planDocumentIds, type DatasetsFixtureOptions, type RowSource, type TreeNode } from "../support/bdns-datasets.js";
+import { AMBITOS, CATALOGS, ID_ADMON, makeDatasetsFixture, planDocument, planDocumentIds, type DatasetsFixture, type DatasetsFixtureOptions, type RowSource, type TreeNode } from "../support/bdns-datasets.js";
 import { documentBytes, makeDataset } from "../support/bdns-server.js";
 import { expectDetailsStored, requestsFor } from "./support/checks.js";
 import { startDeployment, type Deployment } from "./support/deployment.js";
+import { applyMutation, type DatasetMutation } from "./support/stand-in-mutations.js";
 import { sha256 } from "./support/store-probe.js";
 
 const WINDOW = { from: "2026-09-01", to: "2026-09-10" }; // two pieces: 09-01..09-07 and 09-08..09-10
@@ -53,7 +54,7 @@ const flatten = (nodes: readonly TreeNode[]): TreeNode[] => nodes.flatMap((n) =>
 const sorted = (xs: Array<string | number>) => xs.map(String).sort();
 
 /** Per table: its key columns and the keys BDNS holds (as `a:b` text); per dataset: the rows a complete fetch counts. */
-const expected = (() => {
+function expectedOf(fx: DatasetsFixture) {
   const catalogos = sorted([...CATALOGS.flatMap((c) => fx.catalogs[c].map((e) => `${c}::${e.id}`)), ...AMBITOS.flatMap((a) => fx.reglamentos[a].map((e) => `reglamentos:${a}:${e.id}`))]);
   const regiones = sorted(flatten(fx.regiones).map((n) => n.id));
   const organos = sorted(ID_ADMON.flatMap((a) => flatten(fx.organos[a]).map((n) => `${a}:${n.id}`)));
@@ -95,7 +96,8 @@ const expected = (() => {
     /** Units a sync is cut into: catalogs + ámbitos; 4 trees + 4 agrupaciones; one per year; two pieces. */
     pieces: { catalogos: CATALOGS.length + AMBITOS.length, regiones: 1, organos: 2 * ID_ADMON.length, "planes-estrategicos": 1, "grandes-beneficiarios": 2, sanciones: 1, concesiones: 2, "ayudas-estado": 2, minimis: 2, "partidos-politicos": 1 },
   };
-})();
+}
+const expected = expectedOf(fx);
 
 // --- the deployment ---------------------------------------------------------------------------------
 
@@ -188,17 +190,31 @@ describe("sync all on the real engine", () => {
     expect(d.store.files()).toEqual([...planDocs.map((x) => x.stored_path), ...convDocs.map((x) => x.stored_path!)].sort());
   });
 
-  it("a second pass of the same window, with BDNS's noise on, reports 0 new and 0 changed, and fetches no document again", async () => {
+  it("a second pass of the same window, with BDNS's noise on and two rows gone: 0 new, 0 changed, the two marked removed, no document fetched again", async () => {
     const before = await d.bdns.requests();
+    // A concesión registered inside the window, and a catalog entry, no longer come back.
+    const goneConcesion = fx.concesiones.range("2026-09-02", "2026-09-03").start;
+    const goneId = fx.concesiones.rowAt(goneConcesion)!.id;
+    const goneFinalidad = fx.catalogs.finalidades.at(-1)!.id;
+    for (const m of [{ op: "remove", source: "concesiones", index: goneConcesion }, { op: "pop", catalog: "finalidades" }] satisfies DatasetMutation[]) {
+      await d.bdns.mutate(m);
+      applyMutation(fx, m);
+    }
+    const after = expectedOf(fx);
+    const removed: Partial<Record<(typeof DATASETS)[number], number>> = { concesiones: 1, catalogos: 1 };
     await d.bdns.noise(true, 7);
     const r = await syncAll("all-2");
     expect(r.code, `${r.stderr}\n${await d.diagnose()}`).toBe(0);
 
     for (const dataset of DATASETS) {
-      expect(d.store.run("all-2", dataset), dataset).toMatchObject({ status: "succeeded", pieces_done: expected.pieces[dataset], fetched: expected.fetched[dataset], new: 0, changed: 0, unchanged: expected.fetched[dataset], removed: 0, failed: 0 });
+      const fetched = after.fetched[dataset];
+      expect(d.store.run("all-2", dataset), dataset).toMatchObject({ status: "succeeded", pieces_done: after.pieces[dataset], fetched, new: 0, changed: 0, unchanged: fetched, removed: removed[dataset] ?? 0, failed: 0 });
     }
     expect(d.store.run("all-2", "convocatorias")).toMatchObject({ status: "succeeded", listed: 4, queued: 0, new: 0, changed: 0, failed: 0, documents_stored: 0 });
-    for (const [name, t] of Object.entries(expected.tables)) expect(keysIn(t), `${name}: rows after the second pass`).toEqual(t.keys);
+    for (const [name, t] of Object.entries(after.tables)) expect(keysIn(t), `${name}: rows BDNS still lists, after the second pass`).toEqual(t.keys);
+    // The rows gone are kept, marked removed by this run.
+    expect(d.store.rows<{ id: number; removed_at: string | null; last_run_id: string }>("concesiones").find((x) => Number(x.id) === goneId)).toMatchObject({ removed_at: expect.any(String) });
+    expect(d.store.rows<{ catalogo: string; id: number; removed_at: string | null }>("catalogos").find((x) => x.catalogo === "finalidades" && Number(x.id) === goneFinalidad)).toMatchObject({ removed_at: expect.any(String) });
 
     const again = (await d.bdns.requests()).slice(before.length);
     // Everything listed again (the second pass saw BDNS's noisy bytes), nothing downloaded again.

@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import type { DatasetsFixtureOptions } from "../../support/bdns-datasets.js";
 import type { FakeConvocatoria, FaultReply } from "../../support/bdns-server.js";
 import { startProcess, tailOf } from "./processes.js";
+import type { DatasetMutation } from "./stand-in-mutations.js";
 import { REPO_ROOT } from "./repo.js";
 import { waitFor } from "./wait.js";
 
@@ -42,6 +43,8 @@ export interface StandInSettings {
 export interface BdnsStandIn {
   url: string;
   fault(on: FaultMatch, ...replies: FaultReply[]): Promise<void>;
+  /** Changes the ten datasets' data (the stand-in's copy). */
+  mutate(m: DatasetMutation): Promise<void>;
   /** The ten datasets' noise (re-spelt names, rotated lists, toggled spaces) on or off, with another seed. */
   noise(on: boolean, seed?: number): Promise<void>;
   requests(): Promise<StandInRequest[]>;
@@ -78,6 +81,10 @@ export async function startBdnsStandIn(o: StandInSettings & { dir: string }): Pr
     async fault(on, ...replies) {
       const res = await fetch(`${urls.control}/fault`, { method: "POST", body: JSON.stringify({ on, replies }) });
       if (res.status !== 204) throw new Error(`BDNS stand-in: fault not set (${res.status})`);
+    },
+    async mutate(m) {
+      const res = await fetch(`${urls.control}/mutate`, { method: "POST", body: JSON.stringify(m) });
+      if (res.status !== 204) throw new Error(`BDNS stand-in: mutation not applied (${res.status}; does it serve the datasets?)`);
     },
     async noise(on, seed) {
       const res = await fetch(`${urls.control}/noise`, { method: "POST", body: JSON.stringify({ noise: on, ...(seed !== undefined && { seed }) }) });

@@ -4,7 +4,7 @@
  * share an event loop with the test: a test busy polling the store delayed arrivals into bunches and
  * drew 429s the real client never caused. It runs here alone, and the test drives it over a control
  * port: POST /fault {on, replies} adds faults, POST /noise {noise, seed} turns the ten datasets' noise
- * on or off, GET /requests returns what arrived.
+ * on or off, POST /mutate {DatasetMutation} changes their data, GET /requests returns what arrived.
  *   node bdns-stand-in.mjs <settings.json>   (bundled by bdns-child.ts; settings: StandInSettings)
  * With `datasets` (bdns-datasets.ts's options, JSON) it serves the ten other datasets too, built from
  * the same options the test builds its own copy from (the fixture is deterministic).
@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { makeDatasetsFixture } from "../../support/bdns-datasets.js";
 import { startFakeBdns, type FaultReply } from "../../support/bdns-server.js";
 import type { FaultMatch, StandInRequest, StandInSettings } from "./bdns-child.js";
+import { applyMutation, type DatasetMutation } from "./stand-in-mutations.js";
 
 const settings = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as StandInSettings;
 const datasets = settings.datasets && makeDatasetsFixture(settings.datasets);
@@ -39,6 +40,10 @@ const control = http.createServer((req, res) => {
       const { noise, seed } = JSON.parse(body) as { noise: boolean; seed?: number };
       datasets.noise = noise;
       if (seed !== undefined) datasets.noiseSeed = seed;
+      return void res.writeHead(204).end();
+    }
+    if (req.method === "POST" && req.url === "/mutate" && datasets) {
+      applyMutation(datasets, JSON.parse(body) as DatasetMutation);
       return void res.writeHead(204).end();
     }
     if (req.method === "GET" && req.url === "/requests") {
