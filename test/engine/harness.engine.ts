@@ -7,14 +7,23 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AppNotSyncedError, startDevServer, type DevServer } from "./support/dev-server.js";
 import { freePorts } from "./support/free-ports.js";
 import { NoInngestBinaryError, resolveInngestBinary } from "./support/inngest-binary.js";
 import { startProcess, type ChildProc } from "./support/processes.js";
 import { REPO_ROOT } from "./support/repo.js";
 
-const scratch = () => mkdtempSync(join(tmpdir(), "ayida-engine-harness-"));
+const scratches: string[] = [];
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), "ayida-engine-harness-"));
+  scratches.push(dir);
+  return dir;
+};
+// Every scratch folder, including those the refused-app cases leave to their afterEach (removing one twice is harmless).
+afterAll(() => {
+  for (const dir of scratches) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("finding the Dev Server binary", () => {
   it("with none anywhere, fails with how to get one", () => {

@@ -95,6 +95,11 @@ export type FaultReply =
 export interface BdnsRequest {
   path: string;
   params: URLSearchParams;
+  /**
+   * Who asked, when the caller's base URL names itself in a first path segment before `/api`
+   * (`http://127.0.0.1:P/serve-a/api`): two processes told apart by their BDNS_API_URL alone.
+   */
+  via?: string;
   /** performance.now() at arrival. */
   at: number;
   status: number;
@@ -129,11 +134,12 @@ export async function startFakeBdns(
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    const path = url.pathname.replace(/^\/api/, "");
+    const via = /^\/([\w-]+)(?=\/api\/)/.exec(url.pathname)?.[1];
+    const path = url.pathname.replace(/^\/[\w-]+(?=\/api\/)/, "").replace(/^\/api/, "");
     if (path === "/__stats") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats()));
     const params = url.searchParams;
     const at = performance.now();
-    const record: BdnsRequest = { path, params, at, status: 0 };
+    const record: BdnsRequest = { path, params, at, status: 0, ...(via && { via }) };
     requests.push(record);
     let send = (status: number, body: string | Buffer, type = "application/json", headers: Record<string, string> = {}) => {
       record.status = status;

@@ -6,8 +6,10 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import type { DatasetsFixtureOptions } from "../../support/bdns-datasets.js";
 import type { FakeConvocatoria, FaultReply } from "../../support/bdns-server.js";
 import { startProcess, tailOf } from "./processes.js";
+import type { DatasetMutation } from "./stand-in-mutations.js";
 import { REPO_ROOT } from "./repo.js";
 import { waitFor } from "./wait.js";
 
@@ -24,16 +26,32 @@ export interface StandInRequest {
   at: number;
   /** 0 while unanswered (a hung or stalled reply). */
   status: number;
+  /** Which process asked, when its BDNS_API_URL names it (see BdnsRequest.via). */
+  via?: string;
+}
+
+export interface StandInSettings {
+  dataset: FakeConvocatoria[];
+  /** 429 to a request starting closer than this to the previous one (0 = off). */
+  minGapMs: number;
+  /** 429 to a start that makes more than this many in any sliding second: BDNS's own rule (0/undefined = off). */
+  maxPerSecond?: number;
+  /** Also serve the ten other datasets, built from these options (a function-free subset: JSON). */
+  datasets?: DatasetsFixtureOptions;
 }
 
 export interface BdnsStandIn {
   url: string;
   fault(on: FaultMatch, ...replies: FaultReply[]): Promise<void>;
+  /** Changes the ten datasets' data (the stand-in's copy). */
+  mutate(m: DatasetMutation): Promise<void>;
+  /** The ten datasets' noise (re-spelt names, rotated lists, toggled spaces) on or off, with another seed. */
+  noise(on: boolean, seed?: number): Promise<void>;
   requests(): Promise<StandInRequest[]>;
   close(): Promise<void>;
 }
 
-export async function startBdnsStandIn(o: { dataset: FakeConvocatoria[]; minGapMs: number; dir: string }): Promise<BdnsStandIn> {
+export async function startBdnsStandIn(o: StandInSettings & { dir: string }): Promise<BdnsStandIn> {
   const entry = join(o.dir, "bdns-stand-in.mjs");
   await build({
     entryPoints: [resolve(REPO_ROOT, "test/engine/support/bdns-stand-in.ts")],
@@ -46,7 +64,8 @@ export async function startBdnsStandIn(o: { dataset: FakeConvocatoria[]; minGapM
     logLevel: "warning",
   });
   const settings = join(o.dir, "bdns-stand-in.json");
-  writeFileSync(settings, JSON.stringify({ dataset: o.dataset, minGapMs: o.minGapMs }));
+  const { dir: _dir, ...standIn } = o;
+  writeFileSync(settings, JSON.stringify(standIn satisfies StandInSettings));
   const proc = startProcess("bdns-stand-in", process.execPath, [entry, settings], { env: { PATH: process.env.PATH }, cwd: o.dir, logDir: o.dir });
   const urls = await waitFor(
     "the BDNS stand-in to listen",
@@ -62,6 +81,14 @@ export async function startBdnsStandIn(o: { dataset: FakeConvocatoria[]; minGapM
     async fault(on, ...replies) {
       const res = await fetch(`${urls.control}/fault`, { method: "POST", body: JSON.stringify({ on, replies }) });
       if (res.status !== 204) throw new Error(`BDNS stand-in: fault not set (${res.status})`);
+    },
+    async mutate(m) {
+      const res = await fetch(`${urls.control}/mutate`, { method: "POST", body: JSON.stringify(m) });
+      if (res.status !== 204) throw new Error(`BDNS stand-in: mutation not applied (${res.status}; does it serve the datasets?)`);
+    },
+    async noise(on, seed) {
+      const res = await fetch(`${urls.control}/noise`, { method: "POST", body: JSON.stringify({ noise: on, ...(seed !== undefined && { seed }) }) });
+      if (res.status !== 204) throw new Error(`BDNS stand-in: noise not set (${res.status}; does it serve the datasets?)`);
     },
     async requests() {
       return (await (await fetch(`${urls.control}/requests`)).json()) as StandInRequest[];

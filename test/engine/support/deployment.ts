@@ -2,16 +2,23 @@
  * The whole deployment, for real, on loopback: the BDNS stand-in, the Inngest Dev Server and
  * `ayida-jobs serve`, each a child process with its own folder under one temp dir. `close()` kills every child by process group
  * and is safe to call after a failure.
+ *
+ * `instances: 2` runs two `serve` processes on one store and documents folder behind a round-robin
+ * balancer (balancer.ts) that is the one app URL the Dev Server syncs: a deployment of two instances.
+ * Each instance names itself in its BDNS_API_URL (`…/serve-a/api`), so the stand-in's request log
+ * says which instance asked.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DatasetsFixtureOptions } from "../../support/bdns-datasets.js";
 import type { FakeConvocatoria } from "../../support/bdns-server.js";
+import { startBalancer, type Balancer } from "./balancer.js";
 import { startBdnsStandIn, type BdnsStandIn } from "./bdns-child.js";
 import { runCliAgainst, type CliRun } from "./cli-process.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 import { freePorts } from "./free-ports.js";
-import { startServe, type ServeProcess } from "./serve-process.js";
+import { CRON_SECRET, startServe, type ServeProcess } from "./serve-process.js";
 import { StoreProbe } from "./store-probe.js";
 import { tailOf, type Exit } from "./processes.js";
 
@@ -19,6 +26,12 @@ export interface DeploymentOptions {
   dataset: FakeConvocatoria[];
   /** BDNS's 429 to a request starting closer than this to the previous one (default 100 ms; 0 = off). */
   minGapMs?: number;
+  /** BDNS's 429 to a start that makes more than this many in any sliding second (default off). */
+  maxPerSecond?: number;
+  /** The stand-in also serves the ten other datasets, built from these options. */
+  datasets?: DatasetsFixtureOptions;
+  /** serve processes behind the app URL (default 1; 2: behind a round-robin balancer). */
+  instances?: 1 | 2;
   /** The Dev Server's --retry-interval (see DevServerOptions). */
   retryIntervalS?: number;
   /** Start serve and wait until the app is synced (default true). */
@@ -34,14 +47,22 @@ export interface Deployment {
   appUrl: string;
   store: StoreProbe;
   serve: ServeProcess | undefined;
+  /** Every serve process started so far for the app (instances: 2 → both). */
+  instances: ServeProcess[];
+  /** instances: 2 → the balancer in front of them. */
+  balancer: Balancer | undefined;
+  /** serve's own URL (the app's, without /api/inngest). */
+  serverUrl: string;
+  /** The environment an operator of this deployment has: INNGEST_DEV, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, CRON_SECRET. */
+  operatorEnv(): Record<string, string>;
   /** Starts serve (again: same port, same store and documents) and waits until the app is synced. */
   startServe(): Promise<ServeProcess>;
   /** SIGKILL serve: no shutdown handler runs, requests in flight are cut. */
   killServe(): Promise<Exit>;
   /** For a timeout's message: what the engine has not finished, and the last lines serve and the Dev Server logged. */
   diagnose(): Promise<string>;
-  /** Runs the CLI against the Dev Server (INNGEST_DEV=<its URL>). */
-  cli(args: string[]): Promise<CliRun>;
+  /** Runs the CLI against the Dev Server (INNGEST_DEV=<its URL>), with `env` besides. */
+  cli(args: string[], env?: Record<string, string>): Promise<CliRun>;
   close(): Promise<void>;
 }
 
@@ -55,10 +76,13 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
   let bdns: BdnsStandIn | undefined;
   let dev: DevServer | undefined;
   let serve: ServeProcess | undefined;
+  let balancer: Balancer | undefined;
+  const instances: ServeProcess[] = [];
   let serves = 0;
 
   const close = async () => {
-    await serve?.proc.kill();
+    await Promise.all(instances.map((s) => s.proc.kill()));
+    await balancer?.close();
     await dev?.stop();
     await bdns?.close();
     store.close();
@@ -67,7 +91,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
   };
 
   try {
-    bdns = await startBdnsStandIn({ dataset: o.dataset, minGapMs: o.minGapMs ?? 100, dir });
+    bdns = await startBdnsStandIn({ dataset: o.dataset, minGapMs: o.minGapMs ?? 100, ...(o.maxPerSecond && { maxPerSecond: o.maxPerSecond }), ...(o.datasets && { datasets: o.datasets }), dir });
     dev = await startDevServer({
       appUrl,
       dir: join(dir, "inngest"),
@@ -82,13 +106,30 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
       get serve() {
         return serve;
       },
+      instances,
+      get balancer() {
+        return balancer;
+      },
+      serverUrl: `http://localhost:${port}`,
+      operatorEnv: () => ({ INNGEST_DEV: dev!.url, DATABASE_URL: store.databaseFile, DOCUMENTS_DIR: store.documentsDir, BDNS_API_URL: bdns!.url, CRON_SECRET }),
       async startServe() {
         if (serve && !serve.proc.hasExited()) throw new Error("serve is already running");
-        serves++;
-        serve = await startServe(
-          { port, devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }) },
-          serves === 1 ? "serve" : `serve-${serves}`,
-        );
+        const settings = { devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }) };
+        if ((o.instances ?? 1) === 2) {
+          if (balancer) throw new Error("restarting a balanced deployment is not supported");
+          const ports = await freePorts(2);
+          // One after the other: two first-time migrations of one SQLite file at once would race.
+          for (const [i, p] of ports.entries()) {
+            const name = `serve-${"ab"[i]}`;
+            instances.push(await startServe({ ...settings, port: p, bdnsUrl: bdns!.url.replace(/\/api$/, `/${name}/api`) }, name));
+          }
+          balancer = await startBalancer(port, ports);
+          serve = instances[0]!;
+        } else {
+          serves++;
+          serve = await startServe({ ...settings, port }, serves === 1 ? "serve" : `serve-${serves}`);
+          instances.push(serve);
+        }
         await dev!.waitForApp(serve.functionIds, { app: serve.proc });
         return serve;
       },
@@ -107,7 +148,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
           `logs: ${dir} (set AYIDA_ENGINE_KEEP=1 to keep them)`,
         ].join("\n");
       },
-      cli: (args) => runCliAgainst(dev!.url, args),
+      cli: (args, env) => runCliAgainst(dev!.url, args, env),
       close,
     };
     if (o.serve ?? true) await d.startServe();

@@ -37,8 +37,27 @@ export class StoreProbe {
     return this.all("SELECT * FROM documentos ORDER BY id");
   }
 
-  run(runId: string): RunRow | undefined {
+  /** The run's row (of `dataset`, when the run touched several: `sync all` has one per dataset). */
+  run(runId: string, dataset?: string): RunRow | undefined {
+    if (dataset !== undefined) return this.all<RunRow>("SELECT * FROM sync_runs WHERE run_id = ? AND dataset = ?", runId, dataset)[0];
     return this.all<RunRow>("SELECT * FROM sync_runs WHERE run_id = ?", runId)[0];
+  }
+
+  /** Every row of the run, one per dataset, by dataset. */
+  runs(runId: string): RunRow[] {
+    return this.all<RunRow>("SELECT * FROM sync_runs WHERE run_id = ? ORDER BY dataset", runId);
+  }
+
+  /** The run's work items (run_items) by state, e.g. { stored: 12, failed: 1 }. */
+  itemStates(runId: string): Record<string, number> {
+    const rows = this.all<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM run_items WHERE run_id = ? GROUP BY state", runId);
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /** Every row of a table (a dataset's: plain SQL, the portal's view), ordered. */
+  rows<T = Record<string, unknown>>(table: string, orderBy = "1"): T[] {
+    if (!/^\w+$/.test(table)) throw new Error(`not a table name: ${table}`);
+    return this.all<T>(`SELECT * FROM ${table} ORDER BY ${orderBy}`);
   }
 
   failures(runId?: string): SyncFailuresTable[] {
