@@ -92,13 +92,19 @@ async function openWorker(c: WorkerConfig) {
   const store = c.databaseUrl ? await Store.open(c.databaseUrl) : undefined;
   const rtts: number[] = [];
   let missed = 0;
-  const slots = c.databaseUrl ? new SharedBudget(async () => openBudgetStore(c.databaseUrl), { ratePerSecond: RATE, observer: { reserved: (d) => void rtts.push(d.roundTripMs), missed: () => void missed++ } }) : undefined;
+  const fallbacks: string[] = [];
+  const slots = c.databaseUrl
+    ? new SharedBudget(async () => openBudgetStore(c.databaseUrl), {
+        ratePerSecond: RATE,
+        observer: { reserved: (d) => void rtts.push(d.roundTripMs), missed: () => void missed++, fallback: (active, d) => void (active && fallbacks.push(d.reason ?? "?")) },
+      })
+    : undefined;
   const spacer = new CountingSpacer(RATE, slots ? { slots } : {});
   await spacer.wait();
   spacer.starts = 0;
   return {
     client: new BdnsClient({ baseUrl: c.bdnsUrl, spacer, maxAttempts: 1 }),
-    stats: () => ({ starts: spacer.starts, longestStarvedMs: spacer.longestStarved, missed, reservationMs: percentiles(rtts) }),
+    stats: () => ({ starts: spacer.starts, longestStarvedMs: spacer.longestStarved, missed, fallbacks, reservationMs: percentiles(rtts) }),
     async close() {
       await spacer.close();
       await store?.close();
@@ -126,7 +132,7 @@ const POOL = { page: 6, items: 24 };
 interface Worker {
   inFlight: number;
   exec(job: Job): Promise<boolean>;
-  stats(): Promise<{ starts: number; longestStarvedMs: number; missed: number; reservationMs: string }>;
+  stats(): Promise<{ starts: number; longestStarvedMs: number; missed: number; fallbacks: string[]; reservationMs: string }>;
   close(): Promise<void>;
 }
 
@@ -231,7 +237,7 @@ async function mixed(name: string, bdns: Awaited<ReturnType<typeof startBdnsChil
   const seen = await bdns.take();
   const rate = (seen.requests - 1) / ((seen.last - seen.first) / 1000);
   const stats = await Promise.all(workers.map((w) => w.stats()));
-  console.log(`      ${name}: ${seen.requests} requests in ${wall.toFixed(1)} s (last page answers 2.5 s after its start); per process: ${stats.map((s) => `${s.starts} starts, longest without a start while waiting ${s.longestStarvedMs.toFixed(0)} ms, ${s.missed} slots given up, reservation ${s.reservationMs}`).join("; ")}`);
+  console.log(`      ${name}: ${seen.requests} requests in ${wall.toFixed(1)} s (last page answers 2.5 s after its start); per process: ${stats.map((s) => `${s.starts} starts, longest without a start while waiting ${s.longestStarvedMs.toFixed(0)} ms, ${s.missed} slots given up, ${s.fallbacks.length === 0 ? "never fell back" : `fell back ${s.fallbacks.length}× (${[...new Set(s.fallbacks)].join("; ")})`}, reservation ${s.reservationMs}`).join("; ")}`);
   let ok = report(`${name}: request rate at BDNS`, `${rate.toFixed(2)} req/s`, "≥ 9.2 req/s", rate >= 9.2);
   ok = report(`${name}: 429s (> 10 starts in a sliding second)`, `${seen.tooMany} (failed jobs ${queue.failures})`, "0", seen.tooMany === 0 && queue.failures === 0) && ok;
   if (workers.length > 1) {
