@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { SharedBudget } from "../src/adapters/bdns/budget.js";
 import { BdnsClient } from "../src/adapters/bdns/client.js";
-import { StartSpacer, type Work, type WorkKind } from "../src/adapters/bdns/limiter.js";
+import { StartSpacer, type BudgetObserver, type Work, type WorkKind } from "../src/adapters/bdns/limiter.js";
 import { openBudgetStore } from "../src/adapters/store/budget.js";
 import { Store } from "../src/adapters/store/store.js";
 import { readAll } from "../src/net/request.js";
@@ -93,13 +93,10 @@ async function openWorker(c: WorkerConfig) {
   const rtts: number[] = [];
   let missed = 0;
   const fallbacks: string[] = [];
-  const slots = c.databaseUrl
-    ? new SharedBudget(async () => openBudgetStore(c.databaseUrl), {
-        ratePerSecond: RATE,
-        observer: { reserved: (d) => void rtts.push(d.roundTripMs), missed: () => void missed++, fallback: (active, d) => void (active && fallbacks.push(d.reason ?? "?")) },
-      })
-    : undefined;
-  const spacer = new CountingSpacer(RATE, slots ? { slots } : {});
+  // The spacer reports a slot it woke up too late for; the budget, reservations and fallbacks.
+  const observer: BudgetObserver = { reserved: (d) => void rtts.push(d.roundTripMs), missed: () => void missed++, fallback: (active, d) => void (active && fallbacks.push(d.reason ?? "?")) };
+  const slots = c.databaseUrl ? new SharedBudget(async () => openBudgetStore(c.databaseUrl), { ratePerSecond: RATE, observer }) : undefined;
+  const spacer = new CountingSpacer(RATE, slots ? { slots, observer } : { observer });
   await spacer.wait();
   spacer.starts = 0;
   return {

@@ -33,7 +33,7 @@ export const envSchema = z.object({
   DOCUMENTS_DIR: optionalText,
   BDNS_API_URL: optionalUrl,
   // Below 10, not at it: BDNS refuses an 11th start within any second, and starts that leave in time
-  // still reach it with the network's jitter; the default 9.5 keeps starts ≥ 103 ms apart.
+  // still reach it with the network's jitter; the default 9.5 keeps starts ≥ 100 ms apart with every eleven spanning ≥ 1,047 ms.
   BDNS_RATE_LIMIT: optionalNumber("must be requests per second, above 0 and below 10 (BDNS's limit)", z.gt(0, "must be above 0"), z.lt(10, "must be below 10: BDNS refuses more than 10 starts in any second, and starts need a margin for the network's jitter (default 9.5)")),
   BDNS_BUDGET: z.optional(z.enum(["shared", "process"], "must be shared (every process of the deployment shares one budget through the store; the default) or process (this process alone)")),
   /** The functions' backoff after a transient failure, one duration per retry (the last repeats). */

@@ -4,10 +4,11 @@
  * the start may be. A process holds one reservation at a time, so busy processes take slots in turn.
  *
  * The guarantee: any two starts of the deployment, whichever processes made them, are at least
- * 1/rate − TOLERANCE_MS apart (103.3 ms at 9.5/s), so no sliding second ever holds more than 10.
+ * 1/rate − toleranceMs apart — never under BDNS's 100 ms (100.26 ms at 9.5/s), so no sliding second
+ * ever holds more than 10 — and any eleven span at least 10/rate − toleranceMs (1,047 ms at 9.5/s).
  * - Never early: the slot is mapped with the lowest offset between the budget's clock and ours that
  *   the recent round trips allow (a reply's "now" was read somewhere inside its round trip).
- * - Never too late: a start may follow its slot by at most TOLERANCE_MS minus that offset's
+ * - Never too late: a start may follow its slot by at most toleranceMs minus that offset's
  *   uncertainty; a process whose event loop was blocked past that gives the slot up and reserves
  *   another. A store far away (uncertainty > 1 ms) gets longer slots, so the window stays open.
  *
@@ -18,7 +19,18 @@
 import type { SlotStore } from "../store/budget.js";
 import type { BudgetObserver, Slot, SlotSource } from "./limiter.js";
 
-export const TOLERANCE_MS = 2;
+/** BDNS accepts starts spaced ≥ 100 ms, sustained at 9.8/s (reference/bdns-api.md, "Rate limits"). */
+const BDNS_MIN_GAP_MS = 100;
+
+/**
+ * How late after its slot a start may be: what 1/rate leaves above BDNS's 100 ms (less 0.25 ms for
+ * comparing clocks), at most 5 ms; 5 ms at 9.5/s. A busy machine wakes a process 2–5 ms late now and
+ * then: with 2 ms, three processes on 2 cores gave up ~2 % of their slots (each one lost to the whole
+ * deployment, since the others had reserved behind it); with 5 ms, a few in a thousand.
+ */
+export function toleranceMs(intervalMs: number): number {
+  return Math.min(5, Math.max(0, intervalMs - BDNS_MIN_GAP_MS - 0.25));
+}
 /** The least window a start gets after its slot: a wake-up is rarely closer than this. */
 const MIN_WINDOW_MS = 1;
 /** Round trips older than this say nothing reliable about the clocks' offset (they drift apart). */
@@ -45,6 +57,7 @@ export interface SharedBudgetOptions {
 
 export class SharedBudget implements SlotSource {
   readonly intervalMs: number;
+  private readonly toleranceMs: number;
   private readonly timeoutMs: number;
   private readonly retryEveryMs: number;
   private store: SlotStore | undefined;
@@ -64,6 +77,7 @@ export class SharedBudget implements SlotSource {
     private readonly o: SharedBudgetOptions,
   ) {
     this.intervalMs = 1000 / o.ratePerSecond;
+    this.toleranceMs = toleranceMs(this.intervalMs);
     this.timeoutMs = o.timeoutMs ?? 250;
     this.retryEveryMs = o.retryEveryMs ?? 1000;
   }
@@ -83,7 +97,7 @@ export class SharedBudget implements SlotSource {
     const { lo, hi } = this.offset();
     const uncertainty = Number.isFinite(hi - lo) ? hi - lo : this.roundTripMs;
     // Longer slots only when the clocks are known too loosely for the tolerance to leave a window.
-    const length = this.intervalMs + Math.max(0, uncertainty + MIN_WINDOW_MS - TOLERANCE_MS);
+    const length = this.intervalMs + Math.max(0, uncertainty + MIN_WINDOW_MS - this.toleranceMs);
     // Reserved this far ahead, the answer is back before the slot begins.
     const lead = Math.min(50, Math.max(2, 3 * this.roundTripMs + 1));
     let r: Awaited<ReturnType<SlotStore["reserve"]>>;
@@ -115,7 +129,7 @@ export class SharedBudget implements SlotSource {
   private toLocal(slotMs: number, length: number): Slot {
     const bounds = this.offset();
     const at = slotMs - bounds.lo;
-    return { at, latest: at + (length - this.intervalMs) + TOLERANCE_MS - (bounds.hi - bounds.lo) };
+    return { at, latest: at + (length - this.intervalMs) + this.toleranceMs - (bounds.hi - bounds.lo) };
   }
 
   async retake(): Promise<Slot | undefined> {

@@ -134,12 +134,15 @@ export class StartSpacer {
   }
 }
 
-/** Slots are spaced by 1/rate and a start lands within 2 ms after its slot (budget.ts). */
+/**
+ * Slots are spaced by 1/rate and a start lands up to 5 ms after its slot (budget.ts): a floor 2 ms
+ * under 1/rate from our own last start never holds a shared slot back by more than 3 of those.
+ */
 const SHARED_FLOOR_SLACK_MS = 2;
 
 /**
  * Sleeps until `at` (performance.now() time) to within a fraction of a millisecond: timers alone fire
- * 1–4 ms late on a busy machine, which a shared slot's 2 ms window cannot afford. The last 2 ms are
+ * 1–4 ms late on a busy machine, which a shared slot's 5 ms window cannot afford. The last 2 ms are
  * spent yielding to the event loop (I/O still runs), ~2 % of a core at 9.5 starts/s.
  */
 async function sleepUntil(at: number): Promise<void> {
