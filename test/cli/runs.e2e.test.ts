@@ -323,6 +323,23 @@ describe("through serve: GET /api/runs and /api/runs/:runId", () => {
     expect(notServe.stderr).toContain("has no /api/runs (404)");
   });
 
+  it("a password in AYIDA_SERVER_URL (basic auth in front of serve) never appears in any output", async () => {
+    const password = "srv-pass-0123456789";
+    const port = await freePort(); // nothing listens: the error names the server
+    for (const extra of [[], ["--json"], ["--debug"]]) {
+      for (const args of [["runs"], ["status", "n1"], ["detail", "1", "--wait"]]) {
+        const r = await runCli([...args, ...extra], { env: { INNGEST_DEV: api.url, AYIDA_SERVER_URL: `http://ops:${password}@127.0.0.1:${port}`, CRON_SECRET: SECRET } });
+        expect(r.code, r.stderr).toBe(69);
+        expect(r.stderr).toContain(`http://ops:***@127.0.0.1:${port}`);
+        expect(r.stdout + r.stderr, args.join(" ")).not.toContain(password);
+      }
+    }
+    const doctor = await runCli(["doctor", "--json", "--timeout", "1"], { env: { AYIDA_SERVER_URL: `http://ops:${password}@127.0.0.1:${port}` } });
+    expect(doctor.stdout + doctor.stderr).not.toContain(password);
+    const url = await runCli(["doctor", "--url", `http://ops:${password}@127.0.0.1:${port}`, "--timeout", "1"], { env: {} });
+    expect(url.stdout + url.stderr).not.toContain(password);
+  });
+
   it("a server that answers 200 with something that is not serve's JSON (a proxy's or login page) is not serve: 78, never a made-up result", async () => {
     const pages = [
       { type: "text/html", body: "<html><body>Welcome to nginx!</body></html>" },
