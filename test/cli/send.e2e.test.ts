@@ -260,6 +260,11 @@ describe("dry run", () => {
     expect(long.stderr).toContain("window: 2013-01-01 to 2013-03-01 (60 days, fanned out as 9 pieces of at most 7 days)");
     const json = await runCli(["sync", "convocatorias", "--from", "2013-01-01", "--to", "2013-03-01", "--dry-run", "--json"], { env: cloud });
     expect(JSON.parse(json.stdout).window).toEqual({ from: "2013-01-01", to: "2013-03-01", days: 60, pieces: 9 });
+    const today = new Date().toISOString().slice(0, 10);
+    const fromToday = await runCli(["sync", "convocatorias", "--from", today, "--dry-run"], { env: cloud });
+    expect(fromToday.stderr).toContain(`window: ${today} to ${today} (1 day, today only: the default end, yesterday, is before it)`);
+    const fromWeekAgo = await runCli(["sync", "convocatorias", "--from", weekAgo, "--dry-run"], { env: cloud });
+    expect(fromWeekAgo.stderr).toContain(`window: ${weekAgo} to ${yesterday} (7 days, to yesterday, UTC, by default)`);
     expect(api.requests).toHaveLength(0);
   });
 
