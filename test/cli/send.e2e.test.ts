@@ -154,6 +154,9 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     [["sync", "convocatorias", "--run-id", "--dry-run"], "--run-id", "--dry-run"],
     [["sync", "convocatorias", "--from", "--dry-run"], "--from", "--dry-run"],
     [["sync", "convocatorias", "--to", "-q"], "--to", "-q"],
+    // the value taken leaves a word over: still named as the missing value, not as "too many arguments"
+    [["sync", "convocatorias", "--from", "--to", "2024-01-01", "--dry-run"], "--from", "--to"],
+    [["document", "1", "--run-id", "--dry-run", "d", "x"], "--run-id", "--dry-run"],
     [["detail", "--file", "--dry-run", "1"], "--file", "--dry-run"],
     [["detail", "1", "--env-file", "--dry-run"], "--env-file", "--dry-run"],
     [["--env-file", "--json", "detail", "1"], "--env-file", "--json"],
