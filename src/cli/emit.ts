@@ -85,6 +85,13 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
   }
 
   requireEventKey(env);
+  // Until the first batch leaves, a signal stops a command that sent nothing (opening the store, a
+  // server that hangs, loading the SDK): the document says so, and lists every event as unsent.
+  ctx.describeInterruption = () => ({
+    message: `nothing was sent (runId ${runId})`,
+    hint: `run it again (the same --run-id ${runId} is fine)`,
+    details: { events: [], ids: [], unsent: events },
+  });
   // --wait reads the run from the store or a server: opened before anything is sent, so a --wait that
   // cannot read the run fails with nothing sent.
   const following = wantsWait ? await import("./follow.js") : undefined;

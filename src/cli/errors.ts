@@ -7,6 +7,7 @@ import { ConfigError } from "../config/errors.js";
 import { devServerStartCommand } from "../config/dev-server.js";
 import { EventSendError } from "../send-error.js";
 import { RunSourceError } from "../runs/errors.js";
+import { StoreOpenError } from "../adapters/store/errors.js";
 
 export const EXIT = {
   ok: 0,
@@ -76,6 +77,11 @@ export function toCliError(err: unknown, target?: SendTarget): CliError {
     return err.reason === "refused"
       ? new CliError(err.message, { exitCode: EXIT.config, code: "RUNS_REFUSED", hint: err.hint, cause: err })
       : new CliError(err.message, { exitCode: EXIT.unavailable, code: "RUNS_UNAVAILABLE", hint: err.hint, cause: err });
+  }
+  if (err instanceof StoreOpenError) {
+    return err.reason === "config"
+      ? new CliError(err.message, { exitCode: EXIT.config, code: "CONFIG", hint: err.hint, cause: err })
+      : new CliError(err.message, { exitCode: EXIT.unavailable, code: "STORE_UNAVAILABLE", hint: err.hint, cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new CliError(`internal error: ${message}`, { exitCode: EXIT.internal, code: "INTERNAL", hint: "this is a bug in ayida-jobs; run with --debug for the stack and report it", cause: err });

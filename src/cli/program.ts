@@ -97,7 +97,31 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
   registerRetry(program, ctx);
   registerDoctor(program, ctx);
   registerCompletion(program, ctx);
+  refuseOptionLikeValuesAsParsed(program);
   return program;
+}
+
+/**
+ * The same rule as rejectOptionLikeValues, as each value is parsed: commander checks the number of
+ * arguments before any hook runs, so `sync convocatorias --from --to 2024-01-01` (--from took "--to",
+ * leaving 2024-01-01 over) was refused as "too many arguments" instead of naming --from and its value.
+ */
+function refuseOptionLikeValuesAsParsed(program: Command): void {
+  for (const cmd of [program, ...program.commands]) {
+    for (const opt of cmd.options) {
+      if (!opt.required && !opt.optional) continue;
+      cmd.on(`option:${opt.name()}`, (value: unknown) => {
+        if (typeof value === "string") refuseOptionLike(opt, value);
+      });
+    }
+  }
+}
+
+function refuseOptionLike(opt: Option, value: string): void {
+  if (value.startsWith("-") && value !== "-") {
+    const name = opt.long ?? opt.flags;
+    throw new UsageError(`${name}: "${value}" looks like an option, not a value for ${name}; give it one (${opt.flags})`);
+  }
 }
 
 /**
@@ -112,10 +136,7 @@ function rejectOptionLikeValues(action: Command): void {
       if (!opt.required && !opt.optional) continue; // a flag, no value
       const value: unknown = cmd.getOptionValue(opt.attributeName());
       if (cmd.getOptionValueSource(opt.attributeName()) !== "cli" || typeof value !== "string") continue;
-      if (value.startsWith("-") && value !== "-") {
-        const name = opt.long ?? opt.flags;
-        throw new UsageError(`${name}: "${value}" looks like an option, not a value for ${name}; give it one (${opt.flags})`);
-      }
+      refuseOptionLike(opt, value);
     }
   }
 }

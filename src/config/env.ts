@@ -107,18 +107,32 @@ export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { na
   return undefined;
 }
 
-/** Values that must never appear in output (secrets, and the password inside DATABASE_URL). */
+/**
+ * Values that must never appear in output: the secrets, and the password inside DATABASE_URL and
+ * AYIDA_SERVER_URL (basic auth in front of a deployment's serve).
+ */
 export function secretValues(env: Env): string[] {
   const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v): v is string => Boolean(v));
-  if (env.DATABASE_URL) {
-    try {
-      const password = new URL(env.DATABASE_URL).password;
-      if (password) values.push(decodeURIComponent(password), password);
-    } catch {
-      /* not a URL (a SQLite path): nothing secret in it */
-    }
-  }
+  values.push(...urlPasswords(env.DATABASE_URL), ...urlPasswords(env.AYIDA_SERVER_URL));
   return values.filter((v) => v.length >= 4);
+}
+
+/** The password in a URL, as written and decoded; none for a value that is not a URL (a SQLite path). */
+export function urlPasswords(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const password = new URL(url).password;
+    if (!password) return [];
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      /* a stray %: only the written form */
+    }
+    return [decoded, password];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The seed's "Jobs fallan": BDNS reachable (one cheap request through the same client and limiter the
- * functions use), the store reachable and migrated, the documents folder writable with room left.
+ * functions use, pacing itself: the shared budget would open the store), the store reachable and migrated, the documents folder writable with room left.
  * None of them changes anything: the store is opened read-only and not migrated, the folder gets a
  * probe file that is removed at once.
  */
@@ -19,7 +19,10 @@ export const bdnsCheck: Check = {
   timeoutFix: "check BDNS_API_URL and the network (proxy, firewall); BDNS has maintenance windows of minutes: retry later",
   async run(ctx) {
     const [{ createJobDeps }, { BdnsError }, { default: pino }] = await Promise.all([import("../functions/deps.js"), import("../adapters/bdns/errors.js"), import("pino")]);
-    const deps = createJobDeps(ctx.env, pino({ level: "silent" }));
+    // Its own limiter, not the deployment's shared budget: joining that opens the store, which creates
+    // and migrates it (a SQLite file where none was, a newer schema on a production PostgreSQL), and
+    // doctor changes nothing. One request cannot burst the budget; a 429 from the deployment's load warns.
+    const deps = createJobDeps({ ...ctx.env, BDNS_BUDGET: "process" }, pino({ level: "silent" }));
     const base = ctx.env.BDNS_API_URL ?? "https://www.infosubvenciones.es/bdnstrans/api";
     const details = { url: base, endpoint: "/finalidades" };
     const t0 = performance.now();

@@ -117,23 +117,36 @@ function serverSource(base: string, secret: string | undefined): RunSource {
     );
   }
   const root = base.endsWith("/") ? base : `${base}/`;
-  const get = async (path: string): Promise<Record<string, unknown>> => {
+  // A 200 that is not serve's JSON (a proxy's placeholder, a login page, another app) is not serve:
+  // refused, like a 404, never read as an empty or made-up result.
+  const notServe = (url: URL, what: string) =>
+    new RunSourceError(`the server at ${base} did not answer as ayida-jobs serve does: ${url.pathname} answered 200 with ${what}`, "refused", "AYIDA_SERVER_URL must be the URL of `ayida-jobs serve` (a version with /api/runs), not a proxy's or another app's page");
+  const get = async (path: string, shape: (body: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
     const url = new URL(path, root);
     let status: number;
     let body: Record<string, unknown> = {};
+    let json = true;
+    let text = "";
     try {
       const res = await request(url, { headers: { authorization: `Bearer ${secret}`, accept: "application/json" }, timeoutMs: READ_TIMEOUT_MS });
       status = res.statusCode ?? 0;
-      const text = (await readAll(res)).toString("utf8");
+      text = (await readAll(res)).toString("utf8");
       try {
-        body = JSON.parse(text) as Record<string, unknown>;
+        const parsed: unknown = JSON.parse(text);
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+        body = parsed as Record<string, unknown>;
       } catch {
+        json = false;
         body = { error: { message: text.slice(0, 200) } };
       }
     } catch (err) {
       throw new RunSourceError(`cannot reach the server at ${base}: ${message(err)}`, "unavailable", "check AYIDA_SERVER_URL and that `serve` is up");
     }
-    if (status === 200) return body;
+    if (status === 200) {
+      if (!json) throw notServe(url, `something that is not a JSON object: ${JSON.stringify(text.slice(0, 120))}`);
+      if (body.ok !== true || !shape(body)) throw notServe(url, `JSON of another shape: ${JSON.stringify(text.slice(0, 120))}`);
+      return body;
+    }
     const said = (body.error as { code?: string; message?: string } | undefined) ?? {};
     const words = said.message ? `: ${said.message}` : "";
     if (status === 401) throw new RunSourceError(`the server at ${base} refused CRON_SECRET (401)${words}`, "refused", "set CRON_SECRET to the value the server has");
@@ -150,11 +163,15 @@ function serverSource(base: string, secret: string | undefined): RunSource {
       if (o.failures !== undefined) params.set("failures", String(o.failures));
       if (o.failing !== undefined) params.set("failing", String(o.failing));
       const qs = params.size ? `?${params}` : "";
-      return (await get(`api/runs/${encodeURIComponent(runId)}${qs}`)).run as RunState;
+      const isRun = (b: Record<string, unknown>) => {
+        const run = b.run as Record<string, unknown> | null | undefined;
+        return typeof run === "object" && run !== null && typeof run.runId === "string" && typeof run.state === "string" && Array.isArray(run.datasets);
+      };
+      return (await get(`api/runs/${encodeURIComponent(runId)}${qs}`, isRun)).run as RunState;
     },
     async list(o) {
       const params = new URLSearchParams({ limit: String(o.limit), ...(o.dataset && { dataset: o.dataset }) });
-      const body = await get(`api/runs?${params}`);
+      const body = await get(`api/runs?${params}`, (b) => Array.isArray(b.runs));
       return { runs: body.runs as RunSummary[], lastActivityAt: (body.lastActivityAt as string | null) ?? null };
     },
     async lastActivity() {

@@ -16,6 +16,8 @@ import { createInngestService } from "../service.js";
 import { createMetricsRegistry } from "../metrics/index.js";
 import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
+import { classifyStoreOpenError } from "../adapters/store/errors.js";
+import { DEFAULT_DATABASE_FILE, isPostgresUrl, sqliteFile } from "../adapters/store/db.js";
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -48,7 +50,12 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   const client = createInngestClient(env, { logger });
   // The limiter's wait is measured by the BDNS client; the budget says when it falls back (metrics).
   const deps = createJobDeps(env, logger, { observer: { fallback: (active) => setBudgetFallback(active) } });
-  const store = await deps.store(); // open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job
+  // Open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job; as what it is (the
+  // database down, or DATABASE_URL naming no usable store), not as a bug.
+  const store = await deps.store().catch(async (err: unknown) => {
+    await deps.close().catch(() => {});
+    throw classifyStoreOpenError(err, storeLocation(env.DATABASE_URL)) ?? err;
+  });
   const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
@@ -88,6 +95,18 @@ export async function startServer(env: Env, o: { port: number; host: string; log
       logger.flush?.();
     },
   };
+}
+
+/** Where the store is, for messages: never the URL itself, which may carry a password. */
+function storeLocation(url: string | undefined): string {
+  const u = url ?? DEFAULT_DATABASE_FILE;
+  if (!isPostgresUrl(u)) return sqliteFile(u);
+  try {
+    const parsed = new URL(u);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "PostgreSQL";
+  }
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<http.Server> {

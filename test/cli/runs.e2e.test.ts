@@ -5,6 +5,8 @@
  * server that refuses it or is not there.
  */
 import { mkdtempSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -319,5 +321,45 @@ describe("through serve: GET /api/runs and /api/runs/:runId", () => {
     const notServe = await runCli(["runs"], { env: { AYIDA_SERVER_URL: `${api.url}`, CRON_SECRET: SECRET } });
     expect(notServe.code).toBe(78);
     expect(notServe.stderr).toContain("has no /api/runs (404)");
+  });
+
+  it("a password in AYIDA_SERVER_URL (basic auth in front of serve) never appears in any output", async () => {
+    const password = "srv-pass-0123456789";
+    const port = await freePort(); // nothing listens: the error names the server
+    for (const extra of [[], ["--json"], ["--debug"]]) {
+      for (const args of [["runs"], ["status", "n1"], ["detail", "1", "--wait"]]) {
+        const r = await runCli([...args, ...extra], { env: { INNGEST_DEV: api.url, AYIDA_SERVER_URL: `http://ops:${password}@127.0.0.1:${port}`, CRON_SECRET: SECRET } });
+        expect(r.code, r.stderr).toBe(69);
+        expect(r.stderr).toContain(`http://ops:***@127.0.0.1:${port}`);
+        expect(r.stdout + r.stderr, args.join(" ")).not.toContain(password);
+      }
+    }
+    const doctor = await runCli(["doctor", "--json", "--timeout", "1"], { env: { AYIDA_SERVER_URL: `http://ops:${password}@127.0.0.1:${port}` } });
+    expect(doctor.stdout + doctor.stderr).not.toContain(password);
+    const url = await runCli(["doctor", "--url", `http://ops:${password}@127.0.0.1:${port}`, "--timeout", "1"], { env: {} });
+    expect(url.stdout + url.stderr).not.toContain(password);
+  });
+
+  it("a server that answers 200 with something that is not serve's JSON (a proxy's or login page) is not serve: 78, never a made-up result", async () => {
+    const pages = [
+      { type: "text/html", body: "<html><body>Welcome to nginx!</body></html>" },
+      { type: "application/json", body: '{"hello":"world"}' },
+      { type: "application/json", body: '{"ok":true,"run":null,"runs":{}}' },
+    ];
+    for (const page of pages) {
+      const html = http.createServer((req, res) => req.resume().on("end", () => res.writeHead(200, { "content-type": page.type }).end(page.body)));
+      await new Promise<void>((r) => html.listen(0, "127.0.0.1", r));
+      const env = { AYIDA_SERVER_URL: `http://127.0.0.1:${(html.address() as AddressInfo).port}`, CRON_SECRET: SECRET };
+      try {
+        for (const args of [["runs", "--json"], ["status", "n1", "--json"], ["retry", "n1", "--dry-run", "--json"]]) {
+          const r = await runCli(args, { env });
+          expect(r.code, `${args.join(" ")} against ${page.body}: ${r.stdout}${r.stderr}`).toBe(78);
+          expect(errorResultSchema.parse(JSON.parse(r.stdout))).toMatchObject({ error: { code: "RUNS_REFUSED", message: expect.stringContaining("did not answer as ayida-jobs serve does") } });
+          expect(r.stderr).not.toContain("internal error");
+        }
+      } finally {
+        await new Promise<void>((r) => (html.closeAllConnections(), html.close(() => r())));
+      }
+    }
   });
 });

@@ -154,6 +154,9 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     [["sync", "convocatorias", "--run-id", "--dry-run"], "--run-id", "--dry-run"],
     [["sync", "convocatorias", "--from", "--dry-run"], "--from", "--dry-run"],
     [["sync", "convocatorias", "--to", "-q"], "--to", "-q"],
+    // the value taken leaves a word over: still named as the missing value, not as "too many arguments"
+    [["sync", "convocatorias", "--from", "--to", "2024-01-01", "--dry-run"], "--from", "--to"],
+    [["document", "1", "--run-id", "--dry-run", "d", "x"], "--run-id", "--dry-run"],
     [["detail", "--file", "--dry-run", "1"], "--file", "--dry-run"],
     [["detail", "1", "--env-file", "--dry-run"], "--env-file", "--dry-run"],
     [["--env-file", "--json", "detail", "1"], "--env-file", "--json"],
@@ -260,6 +263,11 @@ describe("dry run", () => {
     expect(long.stderr).toContain("window: 2013-01-01 to 2013-03-01 (60 days, fanned out as 9 pieces of at most 7 days)");
     const json = await runCli(["sync", "convocatorias", "--from", "2013-01-01", "--to", "2013-03-01", "--dry-run", "--json"], { env: cloud });
     expect(JSON.parse(json.stdout).window).toEqual({ from: "2013-01-01", to: "2013-03-01", days: 60, pieces: 9 });
+    const today = new Date().toISOString().slice(0, 10);
+    const fromToday = await runCli(["sync", "convocatorias", "--from", today, "--dry-run"], { env: cloud });
+    expect(fromToday.stderr).toContain(`window: ${today} to ${today} (1 day, today only: the default end, yesterday, is before it)`);
+    const fromWeekAgo = await runCli(["sync", "convocatorias", "--from", weekAgo, "--dry-run"], { env: cloud });
+    expect(fromWeekAgo.stderr).toContain(`window: ${weekAgo} to ${yesterday} (7 days, to yesterday, UTC, by default)`);
     expect(api.requests).toHaveLength(0);
   });
 

@@ -1,9 +1,9 @@
 /** `ayida-jobs serve` as a real process: start-up checks, the start-up message, and clean shutdown. */
 import { spawn } from "node:child_process";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli } from "../support/cli.js";
 import { startFakeEventApi } from "../support/event-api.js";
@@ -44,6 +44,33 @@ describe("ayida-jobs serve", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: true, check: true, mode: "dev", functions: expect.arrayContaining(["ayida-portal-process-convocatoria-detail"]) });
     expect(existsSync(join(cwd, "data", "ayida-jobs.db"))).toBe(true);
+  });
+
+  it("a store it cannot open is not a bug: a DATABASE_URL that names no store is 78, a database that is down 69", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "serve-store-"));
+    writeFileSync(join(dir, "junk.db"), "this is not a database, it is text long enough to be read as a header by SQLite...........");
+    writeFileSync(join(dir, "afile"), "");
+    const closed = await new Promise<number>((r) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => r(port));
+      });
+    });
+    const cases = [
+      { url: join(dir, "junk.db"), code: 78, error: "CONFIG", says: "is not a database" },
+      { url: join(dir, "afile", "x.db"), code: 78, error: "CONFIG", says: "afile" },
+      { url: `postgres://ayida:pg-pass-0123456789@127.0.0.1:${closed}/ayida`, code: 69, error: "STORE_UNAVAILABLE", says: `127.0.0.1:${closed}/ayida` },
+    ];
+    for (const c of cases) {
+      for (const args of [["serve", "--check", "--json"], ["serve", "--port", "0", "--json"]]) {
+        const r = await runCli(args, { env: { INNGEST_DEV: "1", DATABASE_URL: c.url } });
+        expect(r.code, `${c.url} ${args.join(" ")}: ${r.stderr}`).toBe(c.code);
+        expect(r.stdout.trim().split("\n")).toHaveLength(1);
+        expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, command: "serve", error: { code: c.error, message: expect.stringContaining(c.says), hint: expect.stringContaining("DATABASE_URL") } });
+        expect(r.stderr).not.toContain("internal error");
+        expect(r.stdout + r.stderr).not.toContain("pg-pass-0123456789");
+      }
+    }
   });
 
   it("a port already in use is configuration (78), naming the port; nothing else left running", async () => {

@@ -6,6 +6,7 @@
  * before anything is sent.
  */
 import { existsSync, mkdtempSync } from "node:fs";
+import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -244,6 +245,26 @@ describe("--wait refuses before sending", () => {
     expect(existsSync(join(dir, "nope"))).toBe(false);
     const pg = await runCli(["detail", "2"], { env: { INNGEST_DEV: api.url, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } });
     expect(pg.code, pg.stderr).toBe(0);
+  });
+
+  it("Ctrl-C while the server that runs are read from hangs: exit 130, one JSON document saying nothing was sent", async () => {
+    let asked = 0;
+    const hung = net.createServer((socket) => void (asked++, socket.on("data", () => {}))); // accepts, never answers
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r));
+    try {
+      const cli = wait(["sync", "organos", "--run-id", "w-hung", "--wait", "--json"], { DATABASE_URL: "", AYIDA_SERVER_URL: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`, CRON_SECRET: "cron-secret-for-wait-0123" });
+      await until("the CLI asking the server", () => asked > 0 || cli.exited(), 10_000);
+      cli.signal("SIGINT");
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(130);
+      const doc = errorResultSchema.parse(oneDocument(r.stdout));
+      expect(doc).toMatchObject({ error: { code: "INTERRUPTED", message: expect.stringContaining("nothing was sent") }, events: [], ids: [], unsent: [{ name: "organos/sync.requested" }] });
+      expect(doc).not.toHaveProperty("unsentMayHaveArrived");
+      expect(r.stderr).toContain("nothing was sent");
+      expect(api.requests).toHaveLength(0);
+    } finally {
+      await new Promise((r) => hung.close(r));
+    }
   });
 
   it("bad wait durations are usage errors; --dry-run ignores --wait and opens nothing", async () => {

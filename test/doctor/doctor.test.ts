@@ -5,7 +5,7 @@
  * that even root cannot write — and the command as a process: exit codes, --json, the time bound,
  * no secret ever printed.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
@@ -326,6 +326,19 @@ describe("store", () => {
     const old = join(dir, "old2.db");
     await (await openDatabase(old, { upTo: "0002_runs_items_datasets" })).db.destroy();
     await check(["store"], { DATABASE_URL: old });
+    expect((await check(["store"], { DATABASE_URL: old })).store!.details).toMatchObject({ missing: MIGRATIONS.slice(2) });
+  });
+
+  it("nor does its BDNS request: the shared BDNS budget would open (create, migrate) the store", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "ayida-doctor-nostore-"));
+    const missing = join(fresh, "data", "ayida-jobs.db");
+    expect((await check(["bdns", "store"], { INNGEST_DEV: "1", BDNS_API_URL: bdns.url, DATABASE_URL: missing })).bdns!.status).toBe("ok");
+    expect(existsSync(join(fresh, "data")), "doctor created the store's folder or file").toBe(false);
+    const old = join(fresh, "old.db");
+    await (await openDatabase(old, { upTo: "0002_runs_items_datasets" })).db.destroy();
+    const files = readdirSync(fresh).sort();
+    expect((await check(["bdns"], { INNGEST_DEV: "1", BDNS_API_URL: bdns.url, DATABASE_URL: old })).bdns!.status).toBe("ok");
+    expect(readdirSync(fresh).sort(), "no budget file beside it").toEqual(files);
     expect((await check(["store"], { DATABASE_URL: old })).store!.details).toMatchObject({ missing: MIGRATIONS.slice(2) });
   });
 

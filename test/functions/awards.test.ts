@@ -140,4 +140,16 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
     const asked = h.bdns.requests.filter((r) => r.path === "/concesiones/busqueda");
     expect(new Set(asked.map((r) => `${r.params.get("fechaRegInicio")}..${r.params.get("fechaRegFin")}`))).toEqual(new Set([`${toBdnsDay("2026-09-08")}..${toBdnsDay("2026-09-15")}`]));
   });
+
+  it("`sync all` with a window before a dataset's floor: the dataset starts at its floor, and a window wholly before it asks BDNS for nothing", async () => {
+    // concesiones begins in 2020: `sync all --from 2019-12-28 --to 2020-01-02` asks it for 2020-01-01..02 only,
+    expect(errors(await sync("concesiones", "fl1", { from: "2019-12-28", to: "2020-01-02" }))).toEqual([]);
+    const asked = () => h.bdns.requests.filter((r) => r.path === "/concesiones/busqueda").map((r) => `${r.params.get("fechaRegInicio")}..${r.params.get("fechaRegFin")}`);
+    expect(new Set(asked())).toEqual(new Set([`${toBdnsDay("2020-01-01")}..${toBdnsDay("2020-01-03")}`]));
+    // and `sync all --from 2014-01-01 --to 2014-01-10` (convocatorias' data) has nothing of concesiones to sync: not 2020-01-01.
+    const before = asked().length;
+    expect(errors(await sync("concesiones", "fl2", { from: "2014-01-01", to: "2014-01-10" }))).toEqual([]);
+    expect(asked().slice(before)).toEqual([]);
+    expect(await h.store.getRun("fl2", "concesiones")).toMatchObject({ status: "succeeded", pieces: 0 });
+  });
 });

@@ -90,7 +90,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
-    throw new Error(`database migration ${failed ?? ""} failed at ${location}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`database migration ${failed ? `${failed} ` : ""}failed at ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return { db, dialect: kind, location, ...raw };
 }

@@ -34,7 +34,7 @@ Environment:
   CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL, METRICS_TOKEN,
   SCHEDULE_<DATASET> (off when unset; e.g. SCHEDULE_CONVOCATORIAS="TZ=Europe/Madrid 0 3 * * *")
 
-Exit codes: 0 --check ok, 78 configuration (a missing key, a port in use), 130/143 stopped by SIGINT/SIGTERM.`,
+Exit codes: 0 --check ok, 69 the store's database is down, 78 configuration (a missing key, a port in use, a DATABASE_URL that names no usable store), 130/143 stopped by SIGINT/SIGTERM.`,
     )
     .action(async (o: { port?: string; host?: string; grace?: string; check?: boolean }) => {
       ctx.state.command = "serve";

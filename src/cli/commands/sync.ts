@@ -48,9 +48,11 @@ ${SEND_ENV_HELP}`,
  * timestamp), so --dry-run shows what will be synced and how many pieces it fans out to.
  */
 async function summarizeWindow(o: { from?: string; to?: string }, timestamp: string): Promise<WindowSummary> {
-  const { resolveWindow, splitWindow } = await import("../../contracts/window.js");
+  const { addDays, resolveWindow, splitWindow } = await import("../../contracts/window.js");
   const w = resolveWindow(o, new Date(timestamp));
   const days = Math.round((Date.parse(w.to) - Date.parse(w.from)) / 86_400_000) + 1;
-  const note = !o.from && !o.to ? "the default: the 7 days ending yesterday, UTC" : !o.to ? "to yesterday, UTC, by default" : !o.from ? "the 7 days ending there, by default" : undefined;
+  // Only --from, and it is today: the window ends where it starts (yesterday would be before it).
+  const endsAtFrom = Boolean(o.from && !o.to && w.to === o.from && w.to > addDays(timestamp.slice(0, 10), -1));
+  const note = !o.from && !o.to ? "the default: the 7 days ending yesterday, UTC" : endsAtFrom ? "today only: the default end, yesterday, is before it" : !o.to ? "to yesterday, UTC, by default" : !o.from ? "the 7 days ending there, by default" : undefined;
   return { ...w, days, pieces: splitWindow(w).length, ...(note && { note }) };
 }

@@ -39,7 +39,10 @@ function windowOf(d: DatasetDeclaration, data: Pick<DatasetSyncData, "from" | "t
   if (d.strategy !== "windowed") return { pieces: [] };
   // From the request's own timestamp, not the clock: the handler re-runs for every step.
   const w = resolveWindow(data, new Date(data.timestamp));
-  const window = d.floor && w.from < d.floor ? { from: d.floor, to: w.to < d.floor ? d.floor : w.to } : w;
+  // `sync all` checks its window against the earliest floor; each dataset starts at its own. A window
+  // wholly before this dataset's floor holds none of its data: nothing to fetch (not its floor's day).
+  if (d.floor && w.to < d.floor) return { window: w, pieces: [] };
+  const window = d.floor && w.from < d.floor ? { from: d.floor, to: w.to } : w;
   return { window, pieces: splitWindow(window, d.pieceDays) };
 }
 
