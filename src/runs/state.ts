@@ -133,7 +133,11 @@ export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 100_000;
 
 /** One run, whole: every dataset, counts, failures and what is failing now. */
-export async function readRunState(q: RunQueries, runId: string, o: { failures?: number; failing?: number; now?: Date } = {}): Promise<RunState> {
+export function readRunState(q: RunQueries, runId: string, o: { failures?: number; failing?: number; now?: Date } = {}): Promise<RunState> {
+  return q.snapshot((s) => readRunStateNow(s, runId, o));
+}
+
+async function readRunStateNow(q: RunQueries, runId: string, o: { failures?: number; failing?: number; now?: Date }): Promise<RunState> {
   const [rows, groups, retries] = await Promise.all([q.rows([runId]), q.itemGroups([runId]), q.retriesOf([runId])]);
   const summary = summarize(runId, rows, groups, retries.map((r) => r.run_id), o.now ?? new Date());
   const failuresLimit = o.failures ?? DEFAULT_LIST_LIMIT;
@@ -152,7 +156,11 @@ export async function readRunState(q: RunQueries, runId: string, o: { failures?:
 }
 
 /** The newest runs first (optionally those that touched `dataset`), each summarized. */
-export async function listRuns(q: RunQueries, o: { limit: number; dataset?: string | undefined; now?: Date }): Promise<RunSummary[]> {
+export function listRuns(q: RunQueries, o: { limit: number; dataset?: string | undefined; now?: Date }): Promise<RunSummary[]> {
+  return q.snapshot((s) => listRunsNow(s, o));
+}
+
+async function listRunsNow(q: RunQueries, o: { limit: number; dataset?: string | undefined; now?: Date }): Promise<RunSummary[]> {
   const ids = await q.recentRunIds(o);
   if (ids.length === 0) return [];
   const [rows, groups, retries] = await Promise.all([q.rows(ids), q.itemGroups(ids), q.retriesOf(ids)]);

@@ -91,6 +91,42 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     expect(await read("sf")).toMatchObject({ state: "failed", done: true, datasets: [expect.objectContaining({ dataset: "organos", status: "failed", state: "failed" })] });
   });
 
+  it("a read sees one moment: a document stored between reading the counters and the items does not make a run done with a counter short", async () => {
+    await store.ensureRun("m1", "detail", {}, "convocatorias", T(0));
+    await store.queueItems("m1", [workItem.document("5", "51"), workItem.document("5", "52")], T(1));
+    await store.itemDone("m1", workItem.detail("5"), "stored", T(1));
+    await store.atomically(async (tx) => (await tx.count("m1", "documents_stored"), await tx.itemDone("m1", workItem.document("5", "51"), "stored", T(2))));
+    // The last document is stored by a function (another connection) right after the counters are read.
+    const writer = await Store.open(url);
+    const between = () => writer.atomically(async (tx) => (await tx.count("m1", "documents_stored"), await tx.itemDone("m1", workItem.document("5", "52"), "stored", T(3))));
+    // Forces the order: the rows are read, then the write lands, then the items are read.
+    class WritesAfterRows extends RunQueries {
+      private markRowsRead!: () => void;
+      private rowsRead = new Promise<void>((r) => (this.markRowsRead = r));
+      protected override on(db: ConstructorParameters<typeof RunQueries>[0]): RunQueries {
+        return new WritesAfterRows(db);
+      }
+      override async rows(ids: readonly string[]) {
+        const r = await super.rows(ids);
+        this.markRowsRead();
+        return r;
+      }
+      override async itemGroups(ids: readonly string[]) {
+        await this.rowsRead;
+        await between();
+        return super.itemGroups(ids);
+      }
+    }
+    try {
+      const s = await readRunState(new WritesAfterRows(store.db), "m1", { now: new Date(T(59)) });
+      expect(s.datasets[0]!.itemsByKind.document).toMatchObject({ stored: s.totals.counters.documentsStored });
+      expect(s).toMatchObject({ state: "running", done: false, totals: { counters: expect.objectContaining({ documentsStored: 1 }) } });
+      expect(await read("m1")).toMatchObject({ state: "succeeded", totals: { counters: expect.objectContaining({ documentsStored: 2 }) } });
+    } finally {
+      await writer.close();
+    }
+  });
+
   it("a direct detail request: picked up (its row) but nothing filed yet is running, not done; its item ends it", async () => {
     await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
     expect(await read("d1")).toMatchObject({ state: "running", done: false, datasets: [expect.objectContaining({ kind: "detail", items: expect.objectContaining({ total: 0 }) })] });

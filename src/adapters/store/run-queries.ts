@@ -45,7 +45,23 @@ const IN_CHUNK = 500;
 const STATES: readonly ItemState[] = ["queued", "failing", "stored", "unchanged", "failed"];
 
 export class RunQueries {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  /**
+   * Several reads that must agree: a run's rows (its counters) and its items, read apart, could
+   * straddle a function's write and say "done" next to a counter one short. One read-only transaction
+   * (PostgreSQL: repeatable read; SQLite: a deferred transaction reads one WAL snapshot) sees the
+   * store as of one moment. Its reads are kysely's only: on SQLite they never yield to I/O, so no
+   * other write on serve's connection can land inside it.
+   */
+  snapshot<T>(read: (q: RunQueries) => Promise<T>): Promise<T> {
+    return this.db.transaction().setIsolationLevel("repeatable read").setAccessMode("read only").execute((tx) => read(this.on(tx)));
+  }
+
+  /** The same queries over another executor (the snapshot's transaction). */
+  protected on(db: Kysely<Database>): RunQueries {
+    return new RunQueries(db);
+  }
 
   /** Every dataset's row of these runs. */
   async rows(runIds: readonly string[]): Promise<RunRow[]> {
