@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config/errors.js";
 import type { Env } from "../config/env.js";
-import { DEFAULT_DATABASE_FILE, isPostgresUrl, sqliteFile } from "../adapters/store/db.js";
+import { DEFAULT_DATABASE_FILE, isPostgresUrl, sqliteFile, storeLocation } from "../adapters/store/db.js";
 import { request, readAll } from "../net/request.js";
 import { RunSourceError } from "./errors.js";
 import type { RunState, RunSummary } from "./state.js";
@@ -45,7 +45,7 @@ export const READ_TIMEOUT_MS = 15_000;
 /** Which source the environment names, without opening it (for messages and `--dry-run`). */
 export function describeRunSource(env: Pick<Env, "AYIDA_SERVER_URL" | "DATABASE_URL">, cwd = process.cwd()): { kind: "store" | "server"; where: string } | undefined {
   if (env.AYIDA_SERVER_URL) return { kind: "server", where: env.AYIDA_SERVER_URL };
-  if (env.DATABASE_URL) return { kind: "store", where: isPostgresUrl(env.DATABASE_URL) ? postgresLocation(env.DATABASE_URL) : sqliteFile(env.DATABASE_URL) };
+  if (env.DATABASE_URL) return { kind: "store", where: storeLocation(env.DATABASE_URL) };
   const file = sqliteFile(`${cwd}/${DEFAULT_DATABASE_FILE}`);
   return existsSync(file) ? { kind: "store", where: file } : undefined;
 }
@@ -67,7 +67,7 @@ export async function openRunSource(env: Env, o: { cwd?: string } = {}): Promise
 
 async function storeSource(url: string, named: string): Promise<RunSource> {
   const postgres = isPostgresUrl(url);
-  const where = postgres ? postgresLocation(url) : url;
+  const where = storeLocation(url);
   if (!postgres && !existsSync(url)) {
     throw new ConfigError(`${named}: the store ${url} does not exist`, "DATABASE_URL", "point DATABASE_URL at the file `serve` writes to (a reader never creates one)");
   }
@@ -179,15 +179,6 @@ function serverSource(base: string, secret: string | undefined): RunSource {
     },
     close: async () => {},
   };
-}
-
-function postgresLocation(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.host}${u.pathname}`;
-  } catch {
-    return "PostgreSQL";
-  }
 }
 
 function message(err: unknown): string {

@@ -17,7 +17,7 @@ import { createMetricsRegistry } from "../metrics/index.js";
 import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
-import { DEFAULT_DATABASE_FILE, isPostgresUrl, sqliteFile } from "../adapters/store/db.js";
+import { storeLocation } from "../adapters/store/db.js";
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -95,18 +95,6 @@ export async function startServer(env: Env, o: { port: number; host: string; log
       logger.flush?.();
     },
   };
-}
-
-/** Where the store is, for messages: never the URL itself, which may carry a password. */
-function storeLocation(url: string | undefined): string {
-  const u = url ?? DEFAULT_DATABASE_FILE;
-  if (!isPostgresUrl(u)) return sqliteFile(u);
-  try {
-    const parsed = new URL(u);
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
-    return "PostgreSQL";
-  }
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<http.Server> {

@@ -53,8 +53,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
       getTypeParser: ((oid: number, format?: string) =>
         oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
-    const parsed = new URL(url);
-    location = `${parsed.host}${parsed.pathname}`;
+    location = storeLocation(url);
     const pool = new pg.Pool({ connectionString: url, max: migrate ? 10 : 2, types, ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
     dialect = new PostgresDialect({ pool });
     kind = "postgres";
@@ -115,6 +114,21 @@ async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>):
     }
   } finally {
     lock.close();
+  }
+}
+
+/**
+ * Where a DATABASE_URL's store is, for messages: the SQLite file, or PostgreSQL's host and database —
+ * never the URL itself, which may carry a password.
+ */
+export function storeLocation(url: string | undefined): string {
+  const u = url ?? DEFAULT_DATABASE_FILE;
+  if (!isPostgresUrl(u)) return sqliteFile(u);
+  try {
+    const parsed = new URL(u);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "PostgreSQL";
   }
 }
 
