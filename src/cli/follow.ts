@@ -15,6 +15,7 @@
  * redraws the status block on stdout where stdout is such a terminal, else prints a line per change.
  * Loaded lazily: the plain send path never loads it.
  */
+import { DEV_SERVER_URL, inngestMode, type Env } from "../config/env.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { parseWaitDuration } from "./duration.js";
@@ -130,11 +131,18 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         code: "NOT_PICKED_UP",
         hint:
           `likely the app is not synced with Inngest (an event sent before the app was synced never runs, and is not replayed), \`ayida-jobs serve\` is not running, or it writes to another store than this reads (${o.source.where}). ` +
-          "Check that the Inngest Dev Server (http://localhost:8288 → Apps) or the Inngest dashboard lists the app and its functions; `ayida-jobs doctor` checks it." +
+          `Check that ${whereAppsAreListed(ctx.env!)} lists the app and its functions; \`ayida-jobs doctor\` checks it.` +
           (o.mode === "wait" ? " Once it does, send again with a new --run-id: Inngest keeps these event ids for 24 h and would drop a repeat." : ""),
         details,
       });
   }
+}
+
+/** Where an operator sees the synced apps: the Dev Server this CLI sends to, or the Inngest dashboard. */
+function whereAppsAreListed(env: Env): string {
+  const { mode, devUrl } = inngestMode(env);
+  if (mode === "dev") return `the Inngest Dev Server at ${devUrl ?? DEV_SERVER_URL} (Apps)`;
+  return env.INNGEST_BASE_URL ? `your Inngest at ${env.INNGEST_BASE_URL} (Apps)` : "the Inngest dashboard (Apps)";
 }
 
 interface Progress {

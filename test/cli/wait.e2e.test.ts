@@ -136,6 +136,9 @@ describe("--wait", () => {
     expect(doc).toMatchObject({ error: { code: "NOT_PICKED_UP" }, run: { state: "pending", awaiting: [{ dataset: "convocatorias", kind: "detail", expected: 1, seen: 0 }] } });
     expect(r.stderr).toContain("no function picked up run w-lost within 1s, and nothing else ran meanwhile");
     expect(r.stderr).toMatch(/not synced with Inngest .*ayida-jobs doctor.*send again with a new --run-id/s);
+    // Where to look is the Dev Server this CLI sends to, not the default one.
+    expect(r.stderr).toContain(`the Inngest Dev Server at ${new URL(api.url).href} (Apps) lists the app and its functions`);
+    expect(r.stderr).not.toContain("localhost:8288");
   });
 
   it("queued behind other work is not 'never picked up': it keeps waiting while other runs move", async () => {
