@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../config/errors.js";
 import { branchEnvironment, inngestMode, parseEnv, type Env } from "../config/env.js";
-import { SCHEDULE_VARIABLES } from "../config/schedules.js";
+import { scheduleVariable, SCHEDULE_VARIABLES } from "../config/schedules.js";
 import { describeSchedules } from "../cli/schedule-info.js";
 import type { Check, DoctorContext } from "./types.js";
 
@@ -71,6 +71,10 @@ export const schedulesCheck: Check = {
     if (on.length === 0) {
       return { status: "ok", message: `off: no SCHEDULE_<DATASET> is set (e.g. ${SCHEDULE_VARIABLES[0]!.variable}="TZ=Europe/Madrid 0 3 * * *"); syncs come from sync, the batch routes or an external cron`, details: { schedules: [] } };
     }
-    return { status: "ok", message: `${on.length} scheduled on serve: ${on.map((s) => `${s.dataset} "${s.cron}" (next ${s.next ?? "never"})`).join(", ")}`, details: { schedules: on } };
+    const listed = `${on.length} scheduled on serve: ${on.map((s) => `${s.dataset} "${s.cron}" (next ${s.next ?? "never"})`).join(", ")}`;
+    // A valid expression whose day never comes (31 February): serve registers it, and it never runs.
+    const never = on.filter((s) => s.next === null).map((s) => `${scheduleVariable(s.dataset)} "${s.cron}"`);
+    if (never.length > 0) return { status: "warn", message: `${never.join(", ")} never fires; ${listed}`, fix: `give ${never[0]!.split(" ")[0]} a day that exists (or unset it)`, details: { schedules: on } };
+    return { status: "ok", message: listed, details: { schedules: on } };
   },
 };

@@ -111,6 +111,11 @@ describe("schedules", () => {
     expect(bad.schedules).toMatchObject({ status: "fail", message: 'SCHEDULE_MINIMIS: hour "25" is outside 0–23' });
     expect(bad.configuration!.status).toBe("ok"); // reported once, where it belongs
   });
+
+  it("a schedule that can never fire (31 February) warns, naming its variable", async () => {
+    const never = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_SANCIONES: "0 3 31 2 *", SCHEDULE_CONVOCATORIAS: "0 3 * * *" })).schedules!;
+    expect(never).toMatchObject({ status: "warn", message: expect.stringContaining('SCHEDULE_SANCIONES "TZ=UTC 0 3 31 2 *" never fires'), fix: expect.stringContaining("SCHEDULE_SANCIONES") });
+  });
 });
 
 describe("event API", () => {
