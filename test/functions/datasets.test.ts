@@ -121,6 +121,32 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
     expect(countRequests(h.bdns.requests, "/planesestrategicos") - before).toBe(broken.length);
   });
 
+  it("planes estratégicos: a stored document is recorded, counted and closed together: a failure between them leaves none of the three", async () => {
+    // The store refuses to close a document's item (a full disk, a lost connection, a kill between the writes).
+    const refuse =
+      dialect === "sqlite"
+        ? [`CREATE TRIGGER refuse_item BEFORE UPDATE ON run_items WHEN NEW.kind = 'document' AND NEW.state = 'stored' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`]
+        : [
+            `CREATE FUNCTION refuse_item() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$ LANGUAGE plpgsql`,
+            `CREATE TRIGGER refuse_item BEFORE UPDATE ON run_items FOR EACH ROW WHEN (NEW.kind = 'document' AND NEW.state = 'stored') EXECUTE FUNCTION refuse_item()`,
+          ];
+    for (const statement of refuse) await sql.raw(statement).execute(h.store.db);
+    const runs = await sync("planes-estrategicos", "pa1");
+    const documentRuns = runs.filter((r) => r.name === "planes-estrategicos/document.requested");
+    expect(documentRuns.length).toBeGreaterThan(0);
+    expect(documentRuns.filter((r) => !r.error)).toEqual([]);
+    expect((await rows("planes_estrategicos_documentos", "id")).filter((d) => d.stored_at !== null || d.sha256 !== null)).toEqual([]);
+    expect(await run("pa1", "planes-estrategicos")).toMatchObject({ documents_stored: 0 });
+
+    // Once the store accepts it, the retries store every document as the first attempts would have: counted once each.
+    await sql.raw(`DROP TRIGGER refuse_item${dialect === "postgres" ? " ON run_items" : ""}`).execute(h.store.db);
+    for (const r of documentRuns) expect((await h.runAll({ name: r.name, data: r.data }, { attempt: 1 }))[0]).toMatchObject({ error: undefined, result: { status: "stored" } });
+    expect((await rows("planes_estrategicos_documentos", "id")).filter((d) => d.sha256 === null)).toEqual([]);
+    expect(await run("pa1", "planes-estrategicos")).toMatchObject({ documents_stored: documentRuns.length });
+    const items = await h.store.db.selectFrom("run_items").select("state").where("run_id", "=", "pa1").where("kind", "=", "document").execute();
+    expect(items.map((i) => i.state)).toEqual(documentRuns.map(() => "stored"));
+  });
+
   it("grandes beneficiarios: per year as BDNS lists them; re-spelt names change nothing and the latest spelling is stored; a year cut short removes nothing", async () => {
     expect(errors(await sync("grandes-beneficiarios", "b1"))).toEqual([]);
     for (const [path, n] of Object.entries(minimumRequests(fx, "grandes-beneficiarios", { pageSize: 10 }))) expect(countRequests(h.bdns.requests, path), path).toBe(n);
