@@ -65,6 +65,48 @@ describe("DocumentStore", () => {
     expect(readdirSync(join(root, "123")).sort()).toEqual(["6-e.pdf", "6-e.pdf.part-live02", "7-f.pdf.part-dead03"]);
   });
 
+  it("sweeps only temporary files: a finished document stays, even an old one whose name begins with this one's, and a failed download keeps the previous version", async () => {
+    mkdirSync(join(root, "123"));
+    const previous = join(root, "123", "6"); // document 6 without a file name, stored an hour ago
+    const neighbour = join(root, "123", "60-x.pdf");
+    writeFileSync(previous, "previous");
+    writeFileSync(neighbour, "neighbour");
+    const hourAgo = new Date(Date.now() - 60 * 60_000);
+    utimesSync(previous, hourAgo, hourAgo);
+    utimesSync(neighbour, hourAgo, hourAgo);
+    await expect(docs.store("123/6", chunks(Buffer.from("short")), 6)).rejects.toBeInstanceOf(SizeMismatchError);
+    expect(readdirSync(join(root, "123")).sort()).toEqual(["6", "60-x.pdf"]);
+    expect(readFileSync(previous, "utf8")).toBe("previous");
+  });
+
+  it("a temporary file written to minutes ago may be a slow download's: kept; one untouched for over ten minutes is swept", async () => {
+    mkdirSync(join(root, "123"));
+    const slow = join(root, "123", "8-g.pdf.part-slow01");
+    const dead = join(root, "123", "8-g.pdf.part-dead02");
+    writeFileSync(slow, "partial");
+    writeFileSync(dead, "partial");
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    utimesSync(slow, minutesAgo(5), minutesAgo(5));
+    utimesSync(dead, minutesAgo(11), minutesAgo(11));
+    await docs.store("123/8-g.pdf", chunks(Buffer.from("whole")), 5);
+    expect(readdirSync(join(root, "123")).sort()).toEqual(["8-g.pdf", "8-g.pdf.part-slow01"]);
+  });
+
+  it("workers storing the same document at once sweep the same leftovers without tripping over each other", async () => {
+    mkdirSync(join(root, "123"));
+    const hourAgo = new Date(Date.now() - 60 * 60_000);
+    for (let i = 0; i < 300; i++) {
+      const f = join(root, "123", `9-h.pdf.part-dead${String(i).padStart(3, "0")}`);
+      writeFileSync(f, "partial");
+      utimesSync(f, hourAgo, hourAgo);
+    }
+    const body = Buffer.from("the same document");
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => docs.store("123/9-h.pdf", chunks(body, 4), body.length)));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect(readdirSync(join(root, "123"))).toEqual(["9-h.pdf"]);
+    expect(readFileSync(join(root, "123", "9-h.pdf")).equals(body)).toBe(true);
+  });
+
   it("replaces a previous version atomically", async () => {
     await docs.store("9/5-x", chunks(Buffer.from("old")), 3);
     await docs.store("9/5-x", chunks(Buffer.from("newer")), 5);
