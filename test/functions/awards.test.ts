@@ -150,6 +150,12 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
     const before = asked().length;
     expect(errors(await sync("concesiones", "fl2", { from: "2014-01-01", to: "2014-01-10" }))).toEqual([]);
     expect(asked().slice(before)).toEqual([]);
-    expect(await h.store.getRun("fl2", "concesiones")).toMatchObject({ status: "succeeded", pieces: 0 });
+    // The run records the window it was asked for, not one that ends before it starts.
+    expect(await h.store.getRun("fl2", "concesiones")).toMatchObject({ status: "succeeded", pieces: 0, window_from: "2014-01-01", window_to: "2014-01-10" });
+    // A window that ends on the floor's own day holds that day: it is asked for.
+    const beforeFloorDay = asked().length;
+    expect(errors(await sync("concesiones", "fl3", { from: "2019-12-28", to: "2020-01-01" }))).toEqual([]);
+    expect(asked().slice(beforeFloorDay).map((r) => r.split("..")[0])).toEqual([toBdnsDay("2020-01-01")]);
+    expect(await h.store.getRun("fl3", "concesiones")).toMatchObject({ status: "succeeded", pieces: 1, window_from: "2020-01-01", window_to: "2020-01-01" });
   });
 });
