@@ -89,6 +89,29 @@ describe("how late after its slot a start may be", () => {
   });
 });
 
+describe("a slot of the shared budget, on a store close by (SQLite)", () => {
+  it("is 1/rate long, and its start may come up to toleranceMs after it, less what the clocks' offset is unsure of", async () => {
+    const rate = 9.5;
+    const interval = 1000 / rate;
+    const budget = new SharedBudget(async () => openBudgetStore(join(mkdtempSync(join(tmpdir(), "ayida-slot-")), "ayida.db")), { ratePerSecond: rate });
+    try {
+      const slots = [];
+      for (let i = 0; i < 6; i++) slots.push(await budget.next());
+      expect(budget.fallingBack).toBe(false);
+      const windows = slots.map((s) => s!.latest - s!.at);
+      // A round trip to a local file takes well under a millisecond: the window is most of the 5 ms.
+      for (const w of windows) expect(w).toBeLessThanOrEqual(toleranceMs(interval));
+      for (const w of windows) expect(w).toBeGreaterThan(toleranceMs(interval) - 1);
+      // Reserved one after another, the slots follow each other 1/rate apart: no longer than needed.
+      const gaps = slots.slice(1).map((s, i) => s!.at - slots[i]!.at);
+      for (const g of gaps) expect(g).toBeGreaterThanOrEqual(interval - 0.5);
+      for (const g of gaps) expect(g).toBeLessThan(interval + 0.5);
+    } finally {
+      await budget.close();
+    }
+  });
+});
+
 describe("when the shared store is slow or down", () => {
   const RATE = 20; // fallback alone: 10/s, 100 ms apart
 
