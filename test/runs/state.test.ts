@@ -127,6 +127,41 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     }
   });
 
+  it("a list sees one moment too: a document stored between reading the counters and the items does not list a run as done with a counter short", async () => {
+    await store.ensureRun("m2", "detail", {}, "convocatorias", T(0));
+    await store.queueItems("m2", [workItem.document("6", "61"), workItem.document("6", "62")], T(1));
+    await store.itemDone("m2", workItem.detail("6"), "stored", T(1));
+    await store.atomically(async (tx) => (await tx.count("m2", "documents_stored"), await tx.itemDone("m2", workItem.document("6", "61"), "stored", T(2))));
+    const writer = await Store.open(url);
+    const between = () => writer.atomically(async (tx) => (await tx.count("m2", "documents_stored"), await tx.itemDone("m2", workItem.document("6", "62"), "stored", T(3))));
+    // Forces the order: the rows are read, then the write lands, then the items are read.
+    class WritesAfterRows extends RunQueries {
+      private markRowsRead!: () => void;
+      private rowsRead = new Promise<void>((r) => (this.markRowsRead = r));
+      protected override on(db: ConstructorParameters<typeof RunQueries>[0]): RunQueries {
+        return new WritesAfterRows(db);
+      }
+      override async rows(ids: readonly string[]) {
+        const r = await super.rows(ids);
+        this.markRowsRead();
+        return r;
+      }
+      override async itemGroups(ids: readonly string[]) {
+        await this.rowsRead;
+        await between();
+        return super.itemGroups(ids);
+      }
+    }
+    try {
+      const [listed] = await listRuns(new WritesAfterRows(store.db), { limit: 1, now: new Date(T(59)) });
+      expect(listed).toMatchObject({ runId: "m2", state: "running", done: false, totals: { counters: expect.objectContaining({ documentsStored: 1 }) } });
+      expect(listed!.datasets[0]!.itemsByKind.document).toMatchObject({ stored: 1 });
+      expect((await listRuns(q, { limit: 1, now: new Date(T(59)) }))[0]).toMatchObject({ runId: "m2", state: "succeeded", totals: { counters: expect.objectContaining({ documentsStored: 2 }) } });
+    } finally {
+      await writer.close();
+    }
+  });
+
   it("a direct detail request: picked up (its row) but nothing filed yet is running, not done; its item ends it", async () => {
     await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
     expect(await read("d1")).toMatchObject({ state: "running", done: false, datasets: [expect.objectContaining({ kind: "detail", items: expect.objectContaining({ total: 0 }) })] });
