@@ -95,7 +95,7 @@ describe("a slot of the shared budget, on a store close by (SQLite)", () => {
     const interval = 1000 / rate;
     const budget = new SharedBudget(async () => openBudgetStore(join(mkdtempSync(join(tmpdir(), "ayida-slot-")), "ayida.db")), { ratePerSecond: rate });
     try {
-      const slots = [];
+      const slots: Array<Awaited<ReturnType<SharedBudget["next"]>>> = [];
       for (let i = 0; i < 6; i++) slots.push(await budget.next());
       expect(budget.fallingBack).toBe(false);
       const windows = slots.map((s) => s!.latest - s!.at);
@@ -104,7 +104,7 @@ describe("a slot of the shared budget, on a store close by (SQLite)", () => {
       for (const w of windows) expect(w).toBeGreaterThan(toleranceMs(interval) - 1);
       // Reserved one after another, the slots follow each other 1/rate apart: no longer than needed.
       const gaps = slots.slice(1).map((s, i) => s!.at - slots[i]!.at);
-      for (const g of gaps) expect(g).toBeGreaterThanOrEqual(interval - 0.5);
+      for (const g of gaps) expect(g).toBeGreaterThanOrEqual(interval - 1.5); // the clock offset only narrows: a gap is never longer than a slot
       for (const g of gaps) expect(g).toBeLessThan(interval + 0.5);
     } finally {
       await budget.close();
