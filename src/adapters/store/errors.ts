@@ -19,7 +19,7 @@ export class StoreOpenError extends Error {
 /** Connection failures: the database may come back, so not a configuration error. */
 const UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P02", "57P03", "53300"]);
 /** DATABASE_URL names nothing this process can open as its store. */
-const CONFIG = new Set(["SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_CORRUPT", "SQLITE_PERM", "SQLITE_AUTH", "EEXIST", "ENOTDIR", "EACCES", "EPERM", "EROFS", "EISDIR", "28P01", "28000", "3D000"]);
+const CONFIG = new Set(["ERR_INVALID_URL", "SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_CORRUPT", "SQLITE_PERM", "SQLITE_AUTH", "EEXIST", "ENOTDIR", "EACCES", "EPERM", "EROFS", "EISDIR", "28P01", "28000", "3D000"]);
 
 /** What an error from opening the store at `location` (never a URL with its password) means; undefined: not known to be either. */
 export function classifyStoreOpenError(err: unknown, location: string): StoreOpenError | undefined {
