@@ -91,15 +91,18 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     expect(await read("sf")).toMatchObject({ state: "failed", done: true, datasets: [expect.objectContaining({ dataset: "organos", status: "failed", state: "failed" })] });
   });
 
-  it("a read sees one moment: a document stored between reading the counters and the items does not make a run done with a counter short", async () => {
-    await store.ensureRun("m1", "detail", {}, "convocatorias", T(0));
-    await store.queueItems("m1", [workItem.document("5", "51"), workItem.document("5", "52")], T(1));
-    await store.itemDone("m1", workItem.detail("5"), "stored", T(1));
-    await store.atomically(async (tx) => (await tx.count("m1", "documents_stored"), await tx.itemDone("m1", workItem.document("5", "51"), "stored", T(2))));
-    // The last document is stored by a function (another connection) right after the counters are read.
+  /**
+   * A detail run with one of its two documents stored, and queries that read its rows, then let the
+   * other document be stored by a function (another connection), then read its items: the order in
+   * which a reader without one snapshot would report it done with a counter one short.
+   */
+  async function runWithLastDocumentStoredBetweenReads(runId: string) {
+    await store.ensureRun(runId, "detail", {}, "convocatorias", T(0));
+    await store.queueItems(runId, [workItem.document("5", "51"), workItem.document("5", "52")], T(1));
+    await store.itemDone(runId, workItem.detail("5"), "stored", T(1));
+    const storeDocument = (s: Store, id: string, at: string) => s.atomically(async (tx) => (await tx.count(runId, "documents_stored"), await tx.itemDone(runId, workItem.document("5", id), "stored", at)));
+    await storeDocument(store, "51", T(2));
     const writer = await Store.open(url);
-    const between = () => writer.atomically(async (tx) => (await tx.count("m1", "documents_stored"), await tx.itemDone("m1", workItem.document("5", "52"), "stored", T(3))));
-    // Forces the order: the rows are read, then the write lands, then the items are read.
     class WritesAfterRows extends RunQueries {
       private markRowsRead!: () => void;
       private rowsRead = new Promise<void>((r) => (this.markRowsRead = r));
@@ -113,52 +116,34 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
       }
       override async itemGroups(ids: readonly string[]) {
         await this.rowsRead;
-        await between();
+        await storeDocument(writer, "52", T(3));
         return super.itemGroups(ids);
       }
     }
+    return { queries: new WritesAfterRows(store.db), close: () => writer.close() };
+  }
+
+  it("a read sees one moment: a document stored between reading the counters and the items does not make a run done with a counter short", async () => {
+    const race = await runWithLastDocumentStoredBetweenReads("m1");
     try {
-      const s = await readRunState(new WritesAfterRows(store.db), "m1", { now: new Date(T(59)) });
+      const s = await readRunState(race.queries, "m1", { now: new Date(T(59)) });
       expect(s.datasets[0]!.itemsByKind.document).toMatchObject({ stored: s.totals.counters.documentsStored });
       expect(s).toMatchObject({ state: "running", done: false, totals: { counters: expect.objectContaining({ documentsStored: 1 }) } });
       expect(await read("m1")).toMatchObject({ state: "succeeded", totals: { counters: expect.objectContaining({ documentsStored: 2 }) } });
     } finally {
-      await writer.close();
+      await race.close();
     }
   });
 
   it("a list sees one moment too: a document stored between reading the counters and the items does not list a run as done with a counter short", async () => {
-    await store.ensureRun("m2", "detail", {}, "convocatorias", T(0));
-    await store.queueItems("m2", [workItem.document("6", "61"), workItem.document("6", "62")], T(1));
-    await store.itemDone("m2", workItem.detail("6"), "stored", T(1));
-    await store.atomically(async (tx) => (await tx.count("m2", "documents_stored"), await tx.itemDone("m2", workItem.document("6", "61"), "stored", T(2))));
-    const writer = await Store.open(url);
-    const between = () => writer.atomically(async (tx) => (await tx.count("m2", "documents_stored"), await tx.itemDone("m2", workItem.document("6", "62"), "stored", T(3))));
-    // Forces the order: the rows are read, then the write lands, then the items are read.
-    class WritesAfterRows extends RunQueries {
-      private markRowsRead!: () => void;
-      private rowsRead = new Promise<void>((r) => (this.markRowsRead = r));
-      protected override on(db: ConstructorParameters<typeof RunQueries>[0]): RunQueries {
-        return new WritesAfterRows(db);
-      }
-      override async rows(ids: readonly string[]) {
-        const r = await super.rows(ids);
-        this.markRowsRead();
-        return r;
-      }
-      override async itemGroups(ids: readonly string[]) {
-        await this.rowsRead;
-        await between();
-        return super.itemGroups(ids);
-      }
-    }
+    const race = await runWithLastDocumentStoredBetweenReads("m2");
     try {
-      const [listed] = await listRuns(new WritesAfterRows(store.db), { limit: 1, now: new Date(T(59)) });
+      const [listed] = await listRuns(race.queries, { limit: 1, now: new Date(T(59)) });
       expect(listed).toMatchObject({ runId: "m2", state: "running", done: false, totals: { counters: expect.objectContaining({ documentsStored: 1 }) } });
       expect(listed!.datasets[0]!.itemsByKind.document).toMatchObject({ stored: 1 });
       expect((await listRuns(q, { limit: 1, now: new Date(T(59)) }))[0]).toMatchObject({ runId: "m2", state: "succeeded", totals: { counters: expect.objectContaining({ documentsStored: 2 }) } });
     } finally {
-      await writer.close();
+      await race.close();
     }
   });
 
