@@ -259,6 +259,26 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`INSERT INTO bdns_budget (id, next_at) VALUES ('bdns', 0)`.execute(db);
       },
     },
+    // The copy never shrinks on one answer (functions/datasets/removal.ts): rows a completed fetch no
+    // longer returned but did not mark removed, counted per run and dataset, and each scope held back
+    // with its reason, for `status` to name.
+    "0006_removal_holds": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable("sync_runs").addColumn("removals_held", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable("removal_holds")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("dataset", "text", (c) => c.notNull())
+          .addColumn("unit", "text", (c) => c.notNull())
+          .addColumn("held", "integer", (c) => c.notNull())
+          .addColumn("live", "integer", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("message", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("removal_holds_pk", ["run_id", "dataset", "unit"])
+          .execute();
+      },
+    },
   };
 }
 
