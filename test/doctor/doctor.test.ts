@@ -357,7 +357,7 @@ describe("store", () => {
     it("migrated → ok; a migration missing → fail; a closed port → fail without the password", async () => {
       const url = await pg.createDatabase();
       await (await openDatabase(url)).db.destroy();
-      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied$`)) });
+      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied; writable$`)) });
       const old = await pg.createDatabase();
       await (await openDatabase(old, { upTo: "0001_initial" })).db.destroy();
       expect((await check(["store"], { DATABASE_URL: old })).store).toMatchObject({ status: "fail", details: { missing: MIGRATIONS.slice(1) } });
