@@ -91,6 +91,8 @@ describe("dev mode", () => {
     { name: "no header", auth: null, status: 401 },
     { name: "a wrong secret", auth: "Bearer nope", status: 401 },
     { name: "a secret with extra characters", auth: `Bearer ${SECRET}x`, status: 401 },
+    { name: "the secret's first character", auth: `Bearer ${SECRET.slice(0, 1)}`, status: 401 },
+    { name: "the secret but its last character", auth: `Bearer ${SECRET.slice(0, -1)}`, status: 401 },
     { name: "Basic auth", auth: `Basic ${SECRET}`, status: 401 },
     { name: "the right secret", auth: `Bearer ${SECRET}`, status: 202 },
   ])("batch route with $name → $status", async ({ auth, status }) => {
