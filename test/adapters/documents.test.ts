@@ -35,6 +35,13 @@ describe("DocumentStore", () => {
     expect(readdirSync(join(root, "123"))).toEqual([]);
   });
 
+  it("a body longer than announced throws too, naming both sizes, and leaves no file: it is not the document BDNS described", async () => {
+    const err = await docs.store("123/2-long.pdf", chunks(Buffer.alloc(102)), 101).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err).toMatchObject({ expected: 101, actual: 102, message: "document body is 102 bytes, BDNS announced 101" });
+    expect(readdirSync(join(root, "123"))).toEqual([]);
+  });
+
   it("a stream that breaks mid-transfer leaves no file", async () => {
     const broken = new Readable({ read() {} });
     broken.push(Buffer.alloc(10));
