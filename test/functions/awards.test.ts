@@ -85,6 +85,27 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
     expect(after).not.toEqual(before); // what BDNS sent this time is what is kept
   });
 
+  it.each([
+    ["concesiones", "concesiones", "id", (fx: DatasetsFixture) => fx.concesiones],
+    ["ayudas-estado", "ayudas_estado", "id_concesion", (fx: DatasetsFixture) => fx.ayudasEstado],
+    ["minimis", "minimis", "id_concesion", (fx: DatasetsFixture) => fx.minimis],
+  ] as const)("%s: a corrected NIF is a change (who received it is content): changed 1, last_changed_at moves, the new NIF stored", async (dataset, table, key, source) => {
+    const window = { from: "2026-09-07", to: "2026-09-07" };
+    await sync(dataset, "nif1", window);
+    const src = source(fx) as RowSource<{ beneficiario: string }>;
+    const { start } = src.range("2026-09-07", "2026-09-08");
+    const before = src.rowAt(start)!;
+    const id = Number((await sql.raw<{ k: number }>(`SELECT ${key} AS k FROM ${table} ORDER BY ${key} LIMIT 1`).execute(h.store.db)).rows[0]!.k);
+    const name = before.beneficiario.replace(/^\S+\s+(-\s+)?/, "");
+    src.patch(start, { beneficiario: `B99999999 ${name}` });
+    await sync(dataset, "nif2", window);
+    expect(await h.store.getRun("nif2", dataset)).toMatchObject({ new: 0, changed: 1 });
+    const row = (await sql.raw<{ nif: string; last_changed_at: string; first_seen_at: string; last_seen_at: string }>(`SELECT nif, last_changed_at, first_seen_at, last_seen_at FROM ${table} WHERE ${key} = ${id}`).execute(h.store.db)).rows[0]!;
+    expect(row.nif).toBe("B99999999");
+    expect(row.last_changed_at).toBe(row.last_seen_at);
+    expect(row.last_changed_at > row.first_seen_at).toBe(true);
+  });
+
   it("a row that offset paging repeats across pages is stored once and counted once", async () => {
     fx.concesiones.repeatAcrossPages = true;
     await sync("concesiones", "p1", { from: "2026-09-07", to: "2026-09-13" });
