@@ -39,7 +39,7 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
   });
   afterEach(() => h.close());
 
-  const sync = (dataset: string, runId: string, window: { from?: string; to?: string } = {}) => h.runAll({ name: `${dataset}/sync.requested`, data: { runId, timestamp: TS, ...window } });
+  const sync = (dataset: string, runId: string, window: { from?: string; to?: string; allowRemoval?: boolean } = {}) => h.runAll({ name: `${dataset}/sync.requested`, data: { runId, timestamp: TS, ...window } });
   const errors = (runs: Awaited<ReturnType<typeof sync>>) => runs.filter((r) => r.error).map((r) => `${r.name} ${JSON.stringify(r.data)}: ${String(r.error)}`);
   const ids = async (table: string, key: string, where = "removed_at IS NULL") => (await sql.raw<{ k: number }>(`SELECT ${key} AS k FROM ${table} WHERE ${where} ORDER BY ${key}`).execute(h.store.db)).rows.map((r) => Number(r.k));
 
@@ -124,6 +124,18 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
     await sync("concesiones", "x2", { from: "2026-09-08", to: "2026-09-14" });
     expect(await ids("concesiones", "id", "removed_at IS NOT NULL")).toEqual([goneId]);
     expect(await h.store.getRun("x2", "concesiones")).toMatchObject({ removed: 1 });
+  });
+
+  it("a two-piece window synced twice: nothing removed, changed or held back; a forced one-day pass marks nothing outside its day", async () => {
+    const window = { from: "2026-09-02", to: "2026-09-15" };
+    await sync("concesiones", "t1", window);
+    const all = await ids("concesiones", "id");
+    await sync("concesiones", "t2", window);
+    expect(await h.store.getRun("t2", "concesiones")).toMatchObject({ pieces: 2, new: 0, changed: 0, unchanged: all.length, removed: 0, removals_held: 0 });
+    // One day, forced: its own rows are all still there, so nothing of it goes; its neighbours are not its to mark.
+    expect(errors(await sync("concesiones", "t3", { from: "2026-09-08", to: "2026-09-08", allowRemoval: true }))).toEqual([]);
+    expect(await ids("concesiones", "id", "removed_at IS NOT NULL")).toEqual([]);
+    expect(await h.store.getRun("t3", "concesiones")).toMatchObject({ removed: 0, removals_held: 0 });
   });
 
   it("a piece that dies half-way keeps the pages it stored; run again, it stores them with 0 new and completes the rest", async () => {
