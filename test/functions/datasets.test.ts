@@ -67,6 +67,19 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
     expect(await h.store.getItem("r2", { dataset: "catalogos", kind: "piece", key: "reglamentos:M" })).toMatchObject({ state: "failing", failure: "SERVER" });
   });
 
+  it("catálogos: a record the schema refuses is recorded, and its unit removes nothing: the row it may be still exists", async () => {
+    await sync("catalogos", "rf1");
+    const entry = fx.catalogs.finalidades.find((e) => e.id === 12)!;
+    (entry as { descripcion: unknown }).descripcion = 42; // not text: refused, and so not seen
+    const runs = await sync("catalogos", "rf2");
+    expect(errors(runs)).toEqual([]);
+    const all = await rows("catalogos", "catalogo, ambito, id");
+    expect(all.filter((r) => r.removed_at !== null)).toEqual([]);
+    expect(all.find((r) => r.catalogo === "finalidades" && Number(r.id) === 12)).toMatchObject({ removed_at: null, descripcion: "AGRICULTURA, PESCA Y ALIMENTACIÓN" });
+    expect(await h.store.getFailures("rf2", "catalogos")).toEqual([expect.objectContaining({ kind: "record", item: "finalidades page 0 #1", failure: "BROKEN_RECORD", reason: expect.stringContaining("/finalidades record #1: descripcion") })]);
+    expect(await run("rf2", "catalogos")).toMatchObject({ removed: 0, failed: 1 });
+  });
+
   it("regiones: one row per node with parent and level; children in another order next time change nothing", async () => {
     expect(errors(await sync("regiones", "g1"))).toEqual([]);
     const nodes = await rows("regiones", "id");
