@@ -134,6 +134,20 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
     expect(countRequests(h.bdns.requests, "/planesestrategicos") - before).toBe(broken.length);
   });
 
+  it("planes estratégicos --full: every plan's detail is fetched again, the ones already stored too", async () => {
+    await sync("planes-estrategicos", "pf1");
+    const stored = (await rows("planes_estrategicos", "id")).filter((p) => p.detail_hash !== null);
+    expect(stored.length).toBeGreaterThan(0);
+    const before = countRequests(h.bdns.requests, "/planesestrategicos");
+    const runs = await sync("planes-estrategicos", "pf2", { full: true });
+    expect(runs.filter((r) => r.name === "planes-estrategicos/sync.piece.requested" || r.name === "planes-estrategicos/sync.requested").every((r) => !r.error)).toBe(true);
+    expect(countRequests(h.bdns.requests, "/planesestrategicos") - before).toBe(9);
+    const details = runs.filter((r) => r.name === "planes-estrategicos/detail.requested").map((r) => Number(r.data.id)).sort((a, b) => a - b);
+    expect(details).toEqual((await rows("planes_estrategicos", "id")).map((p) => Number(p.id)));
+    const items = await h.store.db.selectFrom("run_items").select(["item", "state"]).where("run_id", "=", "pf2").where("kind", "=", "detail").execute();
+    expect(items.filter((i) => stored.some((p) => String(p.id) === i.item)).map((i) => i.state)).toEqual(stored.map(() => expect.stringMatching(/^(stored|unchanged)$/)));
+  });
+
   it("planes estratégicos: a stored document is recorded, counted and closed together: a failure between them leaves none of the three", async () => {
     // The store refuses to close a document's item (a full disk, a lost connection, a kill between the writes).
     const refuse =
