@@ -47,6 +47,18 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 2, new: 2, changed: 0, unchanged: 0 });
   });
 
+  it("a page is stored whole or not at all: a row that fails past the first 100-row statement leaves no row and no counter moved", async () => {
+    const page = rowsOf(Array.from({ length: 150 }, (_, i) => ({ id: i + 1, descripcion: `R${i + 1}` })));
+    page[120]!.values[2] = null; // its id: a key column, NOT NULL — the store refuses it
+    await expect(table().writePage(page, { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) })).rejects.toThrow(/null|NOT NULL/i);
+    expect(await rows()).toEqual([]);
+    expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 0, new: 0, changed: 0, unchanged: 0 });
+    // The same page without the bad row is stored whole, and counted once.
+    await table().writePage(page.filter((_, i) => i !== 120), { runId: "r1", dataset: "catalogos", now: t(2), since: t(0) });
+    expect(await rows()).toHaveLength(149);
+    expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 149, new: 149 });
+  });
+
   it("a second pass with only noise (order, trailing spaces, key order) changes nothing; a real change is one change", async () => {
     await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }]), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
     const second = await table().writePage(rowsOf([{ descripcion: "B ", id: 2 }, { id: 1, descripcion: " A" }]), { runId: "r2", dataset: "catalogos", now: t(11), since: t(10) });
