@@ -35,15 +35,17 @@ export function readOnlyFile(file: string): string[] {
 
 /**
  * A wrapper under which `dir` is a fresh tmpfs of `sizeMiB`: `before` (a command line, e.g. the CLI
- * creating its store) runs first, then a file fills the disk up to `leaveKiB` free, then the CLI.
+ * creating its store) runs first, then a file fills the disk up to `leaveKiB` free (default: no
+ * filling, a small disk), then the CLI.
  */
-export function onFullDisk(dir: string, o: { sizeMiB: number; leaveKiB: number; before: readonly string[] }): string[] {
-  const quoted = o.before.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+export function onFullDisk(dir: string, o: { sizeMiB: number; leaveKiB?: number; before?: readonly string[] }): string[] {
+  const quoted = (o.before ?? ["true"]).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const leave = o.leaveKiB ?? o.sizeMiB * 1024;
   const script = [
     `mount -t tmpfs -o size=${o.sizeMiB}m tmpfs "$0" || exit 96`,
     `${quoted} >/dev/null 2>&1 || { echo "the set-up command failed" >&2; exit 97; }`,
     `free=$(( $(stat -f -c '%a*%S' "$0") / 1024 ))`,
-    `if [ "$free" -gt ${o.leaveKiB} ]; then head -c $(( (free - ${o.leaveKiB}) * 1024 )) /dev/zero > "$0/.fill" 2>/dev/null; fi`,
+    `if [ "$free" -gt ${leave} ]; then head -c $(( (free - ${leave}) * 1024 )) /dev/zero > "$0/.fill" 2>/dev/null; fi`,
     `exec "$@"`,
   ].join("\n");
   return [...mountNamespace(), "sh", "-c", script, dir];
