@@ -12,6 +12,7 @@ import { runStateSchema } from "../../src/cli/output-schemas.js";
 import { statusLines } from "../../src/cli/run-view.js";
 import { readRunState } from "../../src/runs/state.js";
 import { ALWAYS_REMOVABLE, MAX_REMOVAL_SHARE, removalAllowance, removalVerdict } from "../../src/functions/datasets/removal.js";
+import { DATASETS } from "../../src/datasets/index.js";
 import { makeDatasetsFixture, requestMatches, type DatasetsFixture } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -51,7 +52,7 @@ describe.each(["sqlite", "postgres"] as const)("removal held back on %s", (diale
   let fx: DatasetsFixture;
   beforeEach(async () => {
     const days = { from: "2026-09-01", to: "2026-09-21", rowsPerDay: (d: string) => 8 + (Number(d.slice(8)) % 5) };
-    fx = makeDatasetsFixture({ concesiones: days, partidosPoliticos: { rows: 23 } });
+    fx = makeDatasetsFixture({ concesiones: days, ayudasEstado: days, minimis: days, partidosPoliticos: { rows: 23 }, grandesBeneficiarios: { years: [2024, 2025], rowsPerYear: 12 }, sanciones: { rows: 12 }, planes: { plans: 6 } });
     h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
   });
   afterEach(() => h.close());
@@ -61,6 +62,25 @@ describe.each(["sqlite", "postgres"] as const)("removal held back on %s", (diale
   const count = async (table: string, where: string) => Number((await sql.raw<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).execute(h.store.db)).rows[0]!.n);
   const state = (runId: string) => readRunState(new RunQueries(h.store.db), runId);
   const holds = async (runId: string) => (await h.store.db.selectFrom("removal_holds").selectAll().where("run_id", "=", runId).orderBy("unit").execute()).map((x) => ({ ...x, held: Number(x.held), live: Number(x.live) }));
+
+  it.each(DATASETS.map((d) => [d.name, d] as const))("%s: BDNS answering empty on every endpoint once marks nothing removed and holds back every row it had", async (name, d) => {
+    const window = d.strategy === "windowed" ? { from: "2026-09-07", to: "2026-09-09" } : {};
+    const ownErrors = (runs: Awaited<ReturnType<typeof sync>>) => errors(runs).filter((e) => !e.startsWith(`${name}/detail.requested`)); // plans whose detail is HTML: by design
+    expect(ownErrors(await sync(name, "e1", window))).toEqual([]);
+    const tables = [...new Set(d.feeds.map((f) => f.table.name))];
+    const live = async () => {
+      let n = 0;
+      for (const t of tables) n += await count(t, d.strategy === "windowed" ? `removed_at IS NULL AND ${d.feeds[0]!.table.registrationDate} BETWEEN '2026-09-07' AND '2026-09-09'` : "removed_at IS NULL");
+      return n;
+    };
+    const had = await live();
+    expect(had).toBeGreaterThan(0);
+    for (const f of d.feeds) fx.failures.push({ path: f.path, reply: f.answer === "page" ? { status: 200, body: { content: [], totalPages: 0, totalElements: 0 } } : { status: 204 } });
+    expect(ownErrors(await sync(name, "e2", window))).toEqual([]);
+    for (const t of tables) expect(await count(t, "removed_at IS NOT NULL"), t).toBe(0);
+    expect(await h.store.getRun("e2", name)).toMatchObject({ status: "succeeded", removed: 0, removals_held: had });
+    expect((await holds("e2")).every((x) => x.reason === "empty")).toBe(true);
+  });
 
   it("a 204 on a catalog: none of its rows is marked removed; the run counts, names and explains what it held back", async () => {
     expect(errors(await sync("catalogos", "c1"))).toEqual([]);
