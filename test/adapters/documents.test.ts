@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DocumentStore, SizeMismatchError } from "../../src/adapters/store/documents.js";
+import { FolderDocumentStore, SizeMismatchError } from "../../src/adapters/store/documents.js";
 
 let root: string;
-let docs: DocumentStore;
+let docs: FolderDocumentStore;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "ayida-docs-"));
-  docs = new DocumentStore(root);
+  docs = new FolderDocumentStore(root);
 });
 
 function chunks(buf: Buffer, size = 1000): Readable {

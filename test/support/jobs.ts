@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { BdnsClient } from "../../src/adapters/bdns/client.js";
 import { StartSpacer } from "../../src/adapters/bdns/limiter.js";
-import { DocumentStore } from "../../src/adapters/store/documents.js";
+import { FolderDocumentStore } from "../../src/adapters/store/documents.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { createInngestClient } from "../../src/config/client.js";
 import { parseEnv } from "../../src/config/env.js";
@@ -49,7 +49,7 @@ export async function startJobsHarness(
   const deps: JobDeps = {
     bdns: new BdnsClient({ baseUrl: bdns.url, spacer: new StartSpacer(o.rate ?? 500), backoffMs: 10, timeoutMs: 2000 }),
     store: async () => store,
-    documents: new DocumentStore(join(dir, "documents")),
+    documents: new FolderDocumentStore(join(dir, "documents")),
     logger,
     pageSize: o.pageSize ?? 10_000,
   };
