@@ -61,8 +61,12 @@ export interface S3Request {
   at: number;
 }
 
-/** What to answer instead of the real thing: an S3 error, a cut connection, or an error inside a 200 (CompleteMultipartUpload does that). */
-export type S3Fault = { status: number; code: string; message?: string } | "reset" | "error-in-200";
+/**
+ * What to answer instead of the real thing: an S3 error, a cut connection, an error inside a 200
+ * (CompleteMultipartUpload does that), or — CompleteMultipartUpload only — an object stored with a
+ * checksum that is not the one of the parts sent (what a store must never trust blindly).
+ */
+export type S3Fault = { status: number; code: string; message?: string } | "reset" | "error-in-200" | "wrong-checksum";
 
 export interface FaultMatch {
   op: S3Op;
@@ -128,8 +132,8 @@ export interface FakeS3 {
   uploads(bucket: string): Array<{ key: string; uploadId: string; initiated: Date; parts: number }>;
   /** Writes an object behind the client's back (another deployment, an operator, a corruption). */
   putBehindTheBack(bucket: string, key: string, bytes: Buffer): void;
-  /** Makes an in-progress upload look started (and last written to) `minutesAgo`. */
-  ageUpload(uploadId: string, minutesAgo: number): void;
+  /** Makes an in-progress upload look started `startedMinutesAgo`, its parts written `partsMinutesAgo` (default: as long). */
+  ageUpload(uploadId: string, startedMinutesAgo: number, partsMinutesAgo?: number): void;
   /** The next requests matching `match` get these answers, one each, in order. */
   fault(match: FaultMatch, ...answers: S3Fault[]): void;
   close(): Promise<void>;
@@ -388,10 +392,9 @@ export async function startFakeS3(o: FakeS3Options = {}): Promise<FakeS3> {
         for (const p of parts) await pipeline(createReadStream(p.file), out, { end: false });
         await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
         const etag = `"${createHash("md5").update(Buffer.concat(parts.map((p) => p.md5))).digest("hex")}-${parts.length}"`;
-        const checksum =
-          up.algorithm === "sha256"
-            ? { algorithm: "sha256" as const, value: `${b64(createHash("sha256").update(Buffer.concat(parts.map((p) => Buffer.from(p.checksum!, "base64")))).digest())}-${parts.length}`, type: "COMPOSITE" as const }
-            : undefined;
+        const composite = createHash("sha256").update(Buffer.concat(parts.map((p) => Buffer.from(p.checksum!, "base64"))));
+        if (fault === "wrong-checksum") composite.update("!");
+        const checksum = up.algorithm === "sha256" ? { algorithm: "sha256" as const, value: `${b64(composite.digest())}-${parts.length}`, type: "COMPOSITE" as const } : undefined;
         const previous = bucketObjects.get(key);
         bucketObjects.set(key, { key, file, size: parts.reduce((s, p) => s + p.size, 0), etag, lastModified: up.initiated, contentType: up.contentType, metadata: up.metadata, ...(checksum && { checksum }) });
         uploads.delete(up.id);
@@ -479,7 +482,7 @@ export async function startFakeS3(o: FakeS3Options = {}): Promise<FakeS3> {
       req.once("end", () => req.socket.destroy());
       return;
     }
-    if (fault && fault !== "error-in-200") return fail(new S3Error(fault.status, fault.code, fault.message ?? fault.code));
+    if (fault && typeof fault === "object") return fail(new S3Error(fault.status, fault.code, fault.message ?? fault.code));
     handle(req, res, entry, auth.accessKeyId).catch(fail);
   });
   server.keepAliveTimeout = 5_000;
@@ -515,12 +518,11 @@ export async function startFakeS3(o: FakeS3Options = {}): Promise<FakeS3> {
       writeFileSync(file, bytes);
       bucketOf(bucket).set(key, { key, file, size: bytes.length, etag: `"${createHash("md5").update(bytes).digest("hex")}"`, lastModified: new Date(now()), contentType: "binary/octet-stream", metadata: {} });
     },
-    ageUpload(uploadId, minutesAgo) {
+    ageUpload(uploadId, startedMinutesAgo, partsMinutesAgo = startedMinutesAgo) {
       const up = uploads.get(uploadId);
       if (!up) throw new Error(`no upload ${uploadId}`);
-      const then = new Date(now() - minutesAgo * 60_000);
-      up.initiated = then;
-      for (const p of up.parts.values()) p.lastModified = then;
+      up.initiated = new Date(now() - startedMinutesAgo * 60_000);
+      for (const p of up.parts.values()) p.lastModified = new Date(now() - partsMinutesAgo * 60_000);
     },
     fault: (match, ...answers) => void faults.push({ match, answers }),
     async close() {

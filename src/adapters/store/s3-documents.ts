@@ -124,8 +124,8 @@ export class S3DocumentStore implements DocumentStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: key }));
       throw new ChecksumMismatchError(`s3://${this.where.bucket}/${key}: the bucket reports checksum ${result.ChecksumSHA256}, the bytes sent have ${expected}; the object was removed`);
     }
-    recordDocumentStored(meter.size); // metrics
-    return { path: `s3://${this.where.bucket}/${key}`, sha256, size: meter.size };
+    recordDocumentStored(meter.bytes); // metrics
+    return { path: `s3://${this.where.bucket}/${key}`, sha256, size: meter.bytes };
   }
 
   async inspect(storedPath: string): Promise<{ sha256: string; size: number } | undefined> {
@@ -211,7 +211,8 @@ function sameChecksum(reported: string, ours: string): boolean {
  * uploader has seen the end, so the last part is never sent and the upload never completed.
  */
 class Meter extends Transform {
-  size = 0;
+  // Not `size` or `length`: lib-storage takes a body's `size`/`length` property for its byte count.
+  bytes = 0;
   failure: Error | undefined;
   private readonly whole = createHash("sha256");
   private part: Hash = createHash("sha256");
@@ -226,10 +227,10 @@ class Meter extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
-    if (this.expected !== undefined && this.size + chunk.length > this.expected) {
-      return done((this.failure = new SizeMismatchError(this.expected, this.size + chunk.length, true)));
+    if (this.expected !== undefined && this.bytes + chunk.length > this.expected) {
+      return done((this.failure = new SizeMismatchError(this.expected, this.bytes + chunk.length, true)));
     }
-    this.size += chunk.length;
+    this.bytes += chunk.length;
     this.whole.update(chunk);
     for (let at = 0; at < chunk.length; ) {
       const take = Math.min(this.partSize - this.inPart, chunk.length - at);
@@ -242,7 +243,7 @@ class Meter extends Transform {
   }
 
   override _flush(done: (err?: Error | null) => void): void {
-    if (this.expected !== undefined && this.size !== this.expected) return done((this.failure = new SizeMismatchError(this.expected, this.size)));
+    if (this.expected !== undefined && this.bytes !== this.expected) return done((this.failure = new SizeMismatchError(this.expected, this.bytes)));
     if (this.inPart > 0) this.endPart();
     done();
   }
