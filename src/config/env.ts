@@ -127,6 +127,9 @@ export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { na
   return undefined;
 }
 
+/** Secrets the AWS SDK reads from the environment itself (the bucket store's credentials). */
+export const AWS_SECRET_KEYS = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+
 /**
  * Values that must never appear in output: the secrets, and the password inside DATABASE_URL and
  * AYIDA_SERVER_URL (basic auth in front of a deployment's serve).

@@ -190,10 +190,10 @@ export class S3DocumentStore implements DocumentStore {
   }
 
   /** doctor: write and delete a small object under the prefix. */
-  async probe(): Promise<void> {
+  async probe(signal?: AbortSignal): Promise<void> {
     const key = this.key(`.ayida-doctor-${process.pid}-${randomBytes(4).toString("hex")}`);
-    await this.client.send(new PutObjectCommand({ Bucket: this.where.bucket, Key: key, Body: "ayida-jobs doctor probe\n", ChecksumAlgorithm: "SHA256" }));
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: key }));
+    await this.client.send(new PutObjectCommand({ Bucket: this.where.bucket, Key: key, Body: "ayida-jobs doctor probe\n", ChecksumAlgorithm: "SHA256" }), { abortSignal: signal });
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: key }), { abortSignal: signal });
   }
 }
 
