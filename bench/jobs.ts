@@ -74,7 +74,7 @@ export async function serveFakeBdns(kind: string): Promise<void> {
   process.stdin.on("end", () => void bdns.close());
 }
 
-async function startChildBdns(kind: string): Promise<{ url: string; ids: string[]; stats(): Promise<{ requests: number; tooMany: number; minGapMs: number; medianGapMs: number }>; stop(): void }> {
+export async function startChildBdns(kind: string): Promise<{ url: string; ids: string[]; stats(): Promise<{ requests: number; tooMany: number; minGapMs: number; medianGapMs: number }>; stop(): void }> {
   const child = spawn(process.execPath, [process.argv[1]!, "--serve-fake-bdns", kind], { stdio: ["pipe", "pipe", "inherit"] });
   const [url, ids] = (await new Promise<string>((r) => child.stdout.once("data", (d) => r(String(d))))).trim().split(" ");
   return {
