@@ -83,7 +83,7 @@ describe("the pipeline with documents in an S3 bucket", () => {
       const r = await d.cli(["document", c.bdns, String(doc.id), "--run-id", "again", "--json"]);
       expect(r.code, r.stderr).toBe(0);
     }
-    await waitFor("both documents to be found unchanged", () => d.store.run("again")?.unchanged === 2, { timeoutMs: 30_000, describe: () => JSON.stringify(d.store.run("again")) });
+    await waitFor("both documents to be found unchanged", () => d.store.itemStates("again").unchanged === 2, { timeoutMs: 30_000, describe: () => JSON.stringify(d.store.itemStates("again")) });
     const after = s3.requests().slice(before);
     expect(after.map((q) => q.op).sort()).toEqual(["GetObject", "HeadObject", "HeadObject"]);
     expect(d.store.run("again")).toMatchObject({ documents_stored: 0 });
