@@ -35,8 +35,8 @@ import { pipeline } from "node:stream/promises";
 import { recordDocumentStored } from "../../metrics/index.js";
 import { beforeReading, documentName, documentNameIn, SizeMismatchError, type DocumentStore, type StoredDocument } from "./document-store.js";
 
-/** Parts of 8 MiB (S3's minimum is 5 MiB), two in flight: a 200 MB document holds ~16–32 MiB of parts. */
-export const PART_SIZE = 8 * 1024 * 1024;
+/** Parts of 5 MiB (S3's minimum), two in flight: the least memory a multipart upload can hold. */
+export const PART_SIZE = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 /** An upload nobody has added a part to for this long belongs to a worker that died (as the folder's temp files). */
 export const STALE_UPLOAD_MS = 10 * 60_000;
