@@ -92,7 +92,7 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
   ] as const)("%s: a corrected NIF is a change (who received it is content): changed 1, last_changed_at moves, the new NIF stored", async (dataset, table, key, source) => {
     const window = { from: "2026-09-07", to: "2026-09-07" };
     await sync(dataset, "nif1", window);
-    const src = source(fx) as RowSource<{ beneficiario: string }>;
+    const src = source(fx) as unknown as RowSource<{ beneficiario: string }>;
     const { start } = src.range("2026-09-07", "2026-09-08");
     const before = src.rowAt(start)!;
     const id = Number((await sql.raw<{ k: number }>(`SELECT ${key} AS k FROM ${table} ORDER BY ${key} LIMIT 1`).execute(h.store.db)).rows[0]!.k);
