@@ -12,6 +12,8 @@ import type { JobDeps } from "./deps.js";
 import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { DETAIL_FLOW, FAN_OUT_CHUNK } from "./flow.js";
 import { recordRows } from "../metrics/index.js";
+import type { RemovalOutcome } from "../adapters/store/removal-marking.js";
+import { removalVerdict, reportRemoval } from "./datasets/removal.js";
 
 export const DETAIL_FUNCTION_ID = "process-convocatoria-detail";
 
@@ -21,7 +23,7 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
   return inngest.createFunction(
     { id: DETAIL_FUNCTION_ID, name: "processConvocatoriaDetail", triggers: [detailRequested], ...DETAIL_FLOW, onFailure: recordRunFailure(deps, DETAIL_FUNCTION_ID, "detail", itemOf) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
-      const { bdns, runId, timestamp, retryOf } = event.data;
+      const { bdns, runId, timestamp, allowRemoval, retryOf } = event.data;
       const log = deps.logger.child({ jobName: DETAIL_FUNCTION_ID, runId, inngestRunId, bdns });
       const item = itemOf(event.data);
 
@@ -29,7 +31,7 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
         const store = await deps.store();
         await store.ensureRun(runId, "detail", { retryOf });
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
-          const outcome = await fetchAndStoreDetail(deps, bdns, runId);
+          const outcome = await fetchAndStoreDetail(deps, bdns, runId, { allowRemoval, log });
           // With documents to store, the item is done once they are queued (below): a run whose
           // items all have an outcome is then never one whose documents are still to be requested.
           if (outcome.toStore.length === 0) await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
@@ -55,13 +57,21 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
   );
 }
 
-/** Fetch, store and count one detail; shared with the document function when metadata is missing. */
-export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string) {
+/**
+ * Fetch, store and count one detail; shared with the document function when metadata is missing. The
+ * documents the detail no longer lists are removed, as the removal rule allows (`allowRemoval`: from a
+ * sync that has it).
+ */
+export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string, o: { allowRemoval?: boolean | undefined; log?: JobDeps["logger"] } = {}) {
   const store = await deps.store();
   const { detail, raw } = await deps.bdns.for({ kind: "detail", run: runId }).getConvocatoria(bdns);
   const outcome = await store.upsertDetail(detail, raw, runId);
   recordRows("convocatorias", outcome); // metrics
   await store.count(runId, outcome);
-  const toStore = await store.upsertDocuments(bdns, detail.documentos ?? []);
-  return { outcome, documents: detail.documentos?.length ?? 0, toStore };
+  const docs = detail.documentos ?? [];
+  const evidence = { fetched: docs.length, allowRemoval: Boolean(o.allowRemoval) };
+  let marked: RemovalOutcome | undefined;
+  const toStore = await store.upsertDocuments(bdns, docs, undefined, { runId, decide: (c) => removalVerdict({ ...c, ...evidence }), onMarked: (m) => (marked = m) });
+  if (marked) reportRemoval(o.log ?? deps.logger, "convocatorias", `documentos ${bdns}`, marked);
+  return { outcome, documents: docs.length, toStore };
 }

@@ -20,6 +20,7 @@ import type { JobDeps } from "./deps.js";
 import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { FAN_OUT_CHUNK, SYNC_FLOW, SYNC_PIECE_FLOW } from "./flow.js";
 import { resolveWindow, splitWindow, type Window } from "../contracts/window.js";
+import { removalVerdict, reportRemoval } from "./datasets/removal.js";
 
 export const SYNC_FUNCTION_ID = "create-convocatoria-jobs";
 export const SYNC_PIECE_FUNCTION_ID = "process-sync-piece";
@@ -28,6 +29,7 @@ interface PieceRequest extends Window {
   runId: string;
   timestamp: string;
   full?: boolean | undefined;
+  allowRemoval?: boolean | undefined;
 }
 
 /** The request's window and pieces, from the event alone: the handler and its failure handler agree. */
@@ -49,7 +51,7 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
     { id: SYNC_FUNCTION_ID, name: "createConvocatoriaJobs", triggers: [syncRequested], ...SYNC_FLOW, onFailure: recordRunFailure(deps, SYNC_FUNCTION_ID, "sync", requestItem) },
     async ({ event, step, runId: inngestRunId, attempt }) => {
-      const { runId, timestamp, full, retryOf } = event.data;
+      const { runId, timestamp, full, allowRemoval, retryOf } = event.data;
       const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
       const { window, pieces } = plan(event.data);
 
@@ -60,9 +62,9 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
         log.info({ window, pieces: pieces.length, full: Boolean(full) }, "sync requested");
       });
 
-      if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full }, { attempt, maxAttempts: SYNC_FLOW.retries + 1 }, log);
+      if (pieces.length === 1) return syncPiece(step, deps, { ...pieces[0]!, runId, timestamp, full, allowRemoval }, { attempt, maxAttempts: SYNC_FLOW.retries + 1 }, log);
 
-      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }) }));
+      const events = pieces.map((p) => payload(EVENT.syncPieceRequested, { runId, timestamp, from: p.from, to: p.to, ...(full && { full }), ...(allowRemoval && { allowRemoval }) }));
       await sendInChunks(step, "fan-out-pieces", events);
       await step.run("queue-pieces", async () => (await deps.store()).queueItems(runId, pieces.map(pieceItem)));
       return { window, pieces: pieces.length };
@@ -90,29 +92,46 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
   const item = pieceItem(piece);
   const queue: string[] = [];
   let listed = 0;
+  let refused = 0;
+  /** When the listing began: what the window held and was not listed since, BDNS no longer lists. */
+  let since: string | undefined;
+  /** What the first page said the whole listing holds. */
+  let announced: number | undefined;
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
     const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
       const store = await deps.store();
       return mapJobErrors(deps, { runId, item, ...tries }, async () => {
+        const startedAt = since ?? new Date().toISOString();
         const res = await deps.bdns.for({ kind: "page", run: runId }).searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
         // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
         for (const refused of res.refused) await store.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
         const { withoutDetail } = await store.upsertListing(res.content, runId);
         await store.count(runId, "listed", res.content.length);
         log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
-        return { totalPages: res.totalPages, rows: res.content.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
+        return { since: startedAt, totalPages: res.totalPages, announced: res.totalElements, rows: res.content.length, refused: res.refused.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
       });
     });
+    since = r.since;
     totalPages = r.totalPages;
+    if (page === 0) announced = r.announced;
     listed += r.rows;
+    refused += r.refused;
     queue.push(...r.queue);
   }
 
   const codes = [...new Set(queue)];
-  if (codes.length > 0) await sendInChunks(step, `fan-out-details ${from}..${to}`, buildDetailRequests(codes, { runId, timestamp: piece.timestamp }));
+  if (codes.length > 0) await sendInChunks(step, `fan-out-details ${from}..${to}`, buildDetailRequests(codes, { runId, timestamp: piece.timestamp }, { allowRemoval: piece.allowRemoval }));
 
   const progress = await step.run(`complete ${from}..${to}`, async () => {
     const store = await deps.store();
+    // The window's convocatorias the listing no longer held are removed — only after a complete
+    // listing (a refused row might be one of them), and as far as the removal rule allows.
+    if (refused === 0 && since) {
+      const unit = `listing ${from}..${to}`;
+      const evidence = { fetched: listed, announced, allowRemoval: Boolean(piece.allowRemoval) };
+      const marked = await store.markConvocatoriasRemoved({ from, to }, { runId, dataset: "convocatorias", unit, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence }));
+      reportRemoval(log, "convocatorias", unit, marked);
+    }
     // Filed once the events are out: a run then never waits for work that was not requested.
     await store.queueItems(runId, codes.map(workItem.detail));
     await store.count(runId, "queued", codes.length);

@@ -1,5 +1,6 @@
 /** Schema migrations, run on first use. Append new ones; never edit one that has shipped. */
 import { sql, type ColumnDataType, type Kysely, type Migration, type RawBuilder } from "kysely";
+import { portalMigrations } from "./migrations-portal.js";
 
 export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   // SQLite's REAL is 8 bytes; PostgreSQL's `real` is 4, too coarse for budgets.
@@ -298,6 +299,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`UPDATE sanciones SET numero_convocatoria = ltrim(numero_convocatoria, '0') WHERE ${digits(ref)} AND numero_convocatoria LIKE '0%' AND ltrim(numero_convocatoria, '0') <> ''`.execute(db);
       },
     },
+    ...portalMigrations(dialect),
   };
 }
 

@@ -6,6 +6,9 @@ import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
+import { facetsOf } from "./facets.js";
+import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type RemovalWrite } from "./removal-marking.js";
+import { jsonbSafe } from "./json.js";
 import type { Database, DocumentosTable, ItemKind } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
@@ -119,9 +122,16 @@ export class Store {
               mrr: eb.ref("excluded.mrr"),
               listed_at: eb.ref("excluded.listed_at"),
               last_run_id: eb.ref("excluded.last_run_id"),
+              // Listed again after it was marked removed: back, and that is a change.
+              last_changed_at: sql`CASE WHEN convocatorias.removed_at IS NOT NULL THEN ${now} ELSE convocatorias.last_changed_at END`,
+              removed_at: null,
             })),
           )
           .execute();
+        // The facets carry the date they are filtered by with (region + sector + year): kept in step.
+        const codes = values.map((v) => v.bdns);
+        await sql`UPDATE convocatoria_facetas SET fecha_recepcion = (SELECT c.fecha_recepcion FROM convocatorias c WHERE c.bdns = convocatoria_facetas.bdns)
+          WHERE bdns IN (${sql.join(codes)}) AND fecha_recepcion IS DISTINCT FROM (SELECT c.fecha_recepcion FROM convocatorias c WHERE c.bdns = convocatoria_facetas.bdns)`.execute(tx);
       }
     });
     const withoutDetail: string[] = [];
@@ -144,8 +154,9 @@ export class Store {
     const hash = contentHash(raw);
     const bdns = detail.codigoBDNS;
     return this.db.transaction().execute(async (tx) => {
-      const prev = await tx.selectFrom("convocatorias").select(["content_hash"]).where("bdns", "=", bdns).executeTakeFirst();
-      const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash ? "unchanged" : "changed";
+      const prev = await tx.selectFrom("convocatorias").select(["content_hash", "removed_at"]).where("bdns", "=", bdns).executeTakeFirst();
+      // Back after it was marked removed: a change, as a dataset row's comeback is.
+      const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash && prev.removed_at === null ? "unchanged" : "changed";
       if (outcome === "unchanged") {
         await tx.updateTable("convocatorias").set({ last_fetched_at: now, last_run_id: runId }).where("bdns", "=", bdns).execute();
         return outcome;
@@ -165,17 +176,22 @@ export class Store {
         fecha_inicio_solicitud: detail.fechaInicioSolicitud,
         fecha_fin_solicitud: detail.fechaFinSolicitud,
         sede_electronica: detail.sedeElectronica,
-        detail_json: JSON.stringify(raw),
+        detail_json: jsonbSafe(JSON.stringify(raw)),
         content_hash: hash,
         last_fetched_at: now,
         last_changed_at: now,
         last_run_id: runId,
+        removed_at: null,
       };
       await tx
         .insertInto("convocatorias")
         .values({ bdns, first_seen_at: now, listed_at: null, ...columns })
         .onConflict((oc) => oc.column("bdns").doUpdateSet(columns))
         .execute();
+      // Its regions, sectors, beneficiary types… as rows the portal filters on (facets.ts).
+      await tx.deleteFrom("convocatoria_facetas").where("bdns", "=", bdns).execute();
+      const facets = facetsOf(raw).map((f) => ({ bdns, ...f, fecha_recepcion: detail.fechaRecepcion }));
+      if (facets.length > 0) await tx.insertInto("convocatoria_facetas").values(facets).execute();
       return outcome;
     });
   }
@@ -188,27 +204,42 @@ export class Store {
 
   /**
    * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or the
-   * stored file is not the revision BDNS now announces (another size or modification date).
+   * stored file is not the revision BDNS now announces (another size or modification date). With
+   * `removal`, the convocatoria's documents the list no longer holds are marked removed, as the removal
+   * rule decides (removal-marking.ts; an empty list where there were documents is held back).
    */
-  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow()): Promise<string[]> {
-    if (docs.length === 0) return [];
+  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow(), removal?: { runId: string; decide: (c: { live: number; missing: number }) => RemovalDecision; onMarked?: (m: RemovalOutcome) => void }): Promise<string[]> {
     const ids = docs.map((d) => String(d.id));
-    const existing = new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
+    const existing = ids.length === 0 ? new Map<string, DocumentosTable>() : new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
     const toStore: string[] = [];
-    await this.db.transaction().execute(async (tx) => {
-      for (const d of docs) {
-        const id = String(d.id);
-        const prev = existing.get(id);
-        const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now };
-        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta })) toStore.push(id);
-        await tx
-          .insertInto("documentos")
-          .values({ id, first_seen_at: now, ...meta })
-          .onConflict((oc) => oc.column("id").doUpdateSet(meta))
-          .execute();
-      }
-    });
+    if (docs.length > 0) {
+      await this.db.transaction().execute(async (tx) => {
+        for (const d of docs) {
+          const id = String(d.id);
+          const prev = existing.get(id);
+          const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now, removed_at: null };
+          if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta })) toStore.push(id);
+          await tx
+            .insertInto("documentos")
+            .values({ id, first_seen_at: now, ...meta })
+            .onConflict((oc) => oc.column("id").doUpdateSet(meta))
+            .execute();
+        }
+      });
+    }
+    if (removal) {
+      const o = { runId: removal.runId, dataset: CONVOCATORIAS, unit: `documentos ${bdns}`, now, since: now };
+      removal.onMarked?.(await markRemovedRows(this.db, { table: "documentos", seen: "updated_at" }, { equals: { bdns } }, o, removal.decide));
+    }
     return toStore;
+  }
+
+  /**
+   * Mark removed the convocatorias of a window (by fecha_recepcion) that its completed listing no longer
+   * held (not listed since `o.since`), as the removal rule decides; a removal moves last_changed_at.
+   */
+  async markConvocatoriasRemoved(window: { from: string; to: string }, o: RemovalWrite, decide: (c: { live: number; missing: number }) => RemovalDecision): Promise<RemovalOutcome> {
+    return markRemovedRows(this.db, { table: "convocatorias", seen: "listed_at", changed: "last_changed_at" }, { equals: {}, dateRange: { column: "fecha_recepcion", ...window } }, o, decide);
   }
 
   async getDocument(id: string): Promise<DocumentosTable | undefined> {

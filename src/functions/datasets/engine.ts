@@ -25,8 +25,8 @@ import { DATASET_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 import { resolveWindow, splitWindow, type Window } from "../../contracts/window.js";
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
-import { recordRemovalsHeld, recordRowCounts, recordRows } from "../../metrics/index.js";
-import { removalVerdict } from "./removal.js";
+import { recordRowCounts } from "../../metrics/index.js";
+import { removalVerdict, reportRemoval } from "./removal.js";
 
 type Step = GetStepTools<AyidaInngest>;
 type Tries = { attempt: number; maxAttempts: number };
@@ -181,11 +181,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     const complete = totals.refused === 0;
     const evidence = { fetched: totals.fetched, announced, allowRemoval: Boolean(req.allowRemoval) };
     const marked = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, unit: key, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence })) : { removed: 0, held: 0 };
-    recordRows(d.name, "removed", marked.removed); // metrics
-    if (marked.hold) {
-      recordRemovalsHeld(d.name, marked.hold.reason, marked.held); // metrics
-      log.warn({ unit: key, held: marked.held, reason: marked.hold.reason }, `removal held back: ${marked.hold.message}; nothing marked removed (sync ${d.name} --allow-removal marks them if BDNS really dropped them)`);
-    }
+    reportRemoval(log, d.name, key, marked); // metrics, and a hold's warning
     if (totals.details > 0) await store.count(runId, "queued", totals.details, d.name);
     await store.itemDone(runId, item, "stored");
     const progress = await store.completePiece(runId, d.name);

@@ -1,0 +1,152 @@
+/**
+ * A totals table kept in step with its award table (beneficiarios_totales over concesiones): per
+ * beneficiary and year, the count and sums of the rows not removed. Every write moves it by the
+ * difference it makes — what a row contributed before (if it was live) goes, what it contributes now
+ * comes — in the transaction that writes the rows, so the totals never disagree with the rows they sum.
+ * A page costs one statement per ~1,000 (beneficiary, year) pairs it touches; a re-pass that changes
+ * nothing writes nothing here.
+ *
+ * Concurrent writers (PostgreSQL) add and subtract, which commute; what must not happen is two
+ * transactions both counting the same row as new. The page writer takes an advisory lock per
+ * registration date of its rows first (pages of one window piece never share a row with pages of
+ * another piece unless their dates overlap), in date order.
+ */
+import type { ColumnValue, TotalsDeclaration } from "../../datasets/types.js";
+
+type Dialect = "sqlite" | "postgres";
+
+interface Entry {
+  by: ColumnValue;
+  year: number;
+  count: number;
+  sums: number[];
+  /** The carried columns of the last row added (nif, beneficiario): the latest spelling. */
+  carry: ColumnValue[] | null;
+}
+
+/** Values of a row that the totals read, by position in the declaration. */
+export interface Contribution {
+  by: ColumnValue;
+  date: ColumnValue;
+  sums: ColumnValue[];
+  carry?: ColumnValue[];
+}
+
+function amount(v: ColumnValue): number {
+  return typeof v === "number" ? v : v === null ? 0 : Number(v) || 0;
+}
+
+/**
+ * A sum of amounts as written: to 1/10,000 (amounts are euros with cents), without the binary
+ * fractions adding doubles leaves (0.1 + 0.2): PostgreSQL's numeric totals stay exact.
+ */
+function cents(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+/** The year a date (`YYYY-MM-DD`) counts in, or null. */
+function yearOf(date: ColumnValue): number | null {
+  if (typeof date !== "string" || !/^\d{4}-/.test(date)) return null;
+  return Number(date.slice(0, 4));
+}
+
+/** The differences one write makes to the totals, summed per (beneficiary, year). */
+export class TotalsDelta {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(readonly decl: TotalsDeclaration) {}
+
+  /** A live row's contribution goes (it changes, or it is removed). */
+  subtract(c: Contribution): void {
+    this.apply(c.by, yearOf(c.date), -1, c.sums.map((v) => -amount(v)), null);
+  }
+
+  /** A row's contribution comes (new, changed, or back after removal). */
+  add(c: Contribution): void {
+    this.apply(c.by, yearOf(c.date), 1, c.sums.map(amount), c.carry ?? null);
+  }
+
+  /** Rows about to be removed, already summed per pair by the database. */
+  subtractSummed(by: ColumnValue, year: number, count: number, sums: readonly number[]): void {
+    this.apply(by, year, -count, sums.map((v) => -v), null);
+  }
+
+  private apply(by: ColumnValue, year: number | null, count: number, sums: readonly number[], carry: ColumnValue[] | null): void {
+    if (by === null || by === undefined || year === null) return;
+    const k = `${by}\u0000${year}`;
+    let e = this.entries.get(k);
+    if (!e) this.entries.set(k, (e = { by, year, count: 0, sums: this.decl.sums.map(() => 0), carry: null }));
+    e.count += count;
+    sums.forEach((v, i) => (e.sums[i]! += v));
+    if (carry) e.carry = carry;
+  }
+
+  /** Pairs whose totals move (a count or a sum, or a new spelling of a row added), in key order. */
+  changes(): Entry[] {
+    return [...this.entries.values()]
+      .map((e) => ({ ...e, sums: e.sums.map(cents) }))
+      .filter((e) => e.count !== 0 || e.sums.some((s) => s !== 0) || e.carry !== null)
+      .sort((a, b) => (a.by === b.by ? a.year - b.year : Number(a.by) - Number(b.by)));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+const ENTRIES_PER_STATEMENT = 1000;
+
+/**
+ * The statements that apply a delta: an upsert that adds, by chunks, then the removal of pairs left
+ * with no award. `?` placeholders on SQLite, `$n` on PostgreSQL.
+ */
+export function totalsStatements(delta: TotalsDelta, dialect: Dialect): Statement[] {
+  const d = delta.decl;
+  const changes = delta.changes();
+  const out: Statement[] = [];
+  const columns = [d.by, "ejercicio", ...d.carry, d.count, ...d.sums];
+  const t = d.table;
+  const set = [
+    `${d.count} = ${t}.${d.count} + excluded.${d.count}`,
+    ...d.sums.map((s) => `${s} = ${t}.${s} + excluded.${s}`),
+    ...d.carry.map((c) => `${c} = coalesce(excluded.${c}, ${t}.${c})`),
+  ].join(", ");
+  for (let i = 0; i < changes.length; i += ENTRIES_PER_STATEMENT) {
+    const chunk = changes.slice(i, i + ENTRIES_PER_STATEMENT);
+    const params: unknown[] = [];
+    const tuples = chunk.map((e) => {
+      const values = [e.by, e.year, ...(e.carry ?? d.carry.map(() => null)), e.count, ...e.sums];
+      const first = params.length;
+      params.push(...values);
+      return `(${values.map((_, j) => (dialect === "sqlite" ? "?" : `$${first + j + 1}`)).join(", ")})`;
+    });
+    out.push({ text: `INSERT INTO ${t} (${columns.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (${d.by}, ejercicio) DO UPDATE SET ${set}`, params });
+  }
+  const emptied = changes.filter((e) => e.count < 0);
+  for (let i = 0; i < emptied.length; i += ENTRIES_PER_STATEMENT) {
+    const chunk = emptied.slice(i, i + ENTRIES_PER_STATEMENT);
+    const params = chunk.flatMap((e) => [e.by, e.year]);
+    const pairs = chunk.map((_, j) => (dialect === "sqlite" ? "(?, ?)" : `($${2 * j + 1}::bigint, $${2 * j + 2}::integer)`)).join(", ");
+    out.push({ text: `DELETE FROM ${t} WHERE ${d.count} <= 0 AND (${d.by}, ejercicio) IN (VALUES ${pairs})`, params });
+  }
+  return out;
+}
+
+/** The year of a date column in SQL. */
+export function yearSql(dialect: Dialect, column: string): string {
+  return dialect === "postgres" ? `extract(year FROM ${column})::integer` : `CAST(substr(${column}, 1, 4) AS INTEGER)`;
+}
+
+/** Every pair's totals from the rows themselves (the migration that creates the table; a repair). */
+export function rebuildTotalsSql(decl: TotalsDeclaration, source: string, dialect: Dialect): string {
+  const year = yearSql(dialect, decl.date);
+  return `INSERT INTO ${decl.table} (${decl.by}, ejercicio, ${decl.carry.join(", ")}, ${decl.count}, ${decl.sums.join(", ")})
+    SELECT ${decl.by}, ${year}, ${decl.carry.map((c) => `max(${c})`).join(", ")}, count(*), ${decl.sums.map((s) => `coalesce(sum(${s}), 0)`).join(", ")}
+    FROM ${source} WHERE removed_at IS NULL AND ${decl.by} IS NOT NULL AND ${decl.date} IS NOT NULL
+    GROUP BY ${decl.by}, ${year}`;
+}
