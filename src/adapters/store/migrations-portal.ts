@@ -110,7 +110,11 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
           await db.schema.createIndex(`${table}_${columns.join("_")}`).on(table).columns(columns).execute();
         };
         await replace("concesiones", "id_persona", ["id_persona", "fecha_concesion"]);
-        await replace("concesiones", "id_convocatoria", ["id_convocatoria", "fecha_concesion"]);
+        // A convocatoria's awards newest first, and their count and sum from the index alone (importe and
+        // removed_at ride along: a convocatoria can have tens of thousands of awards).
+        await db.schema.dropIndex("concesiones_id_convocatoria").execute();
+        if (dialect === "postgres") await sql`CREATE INDEX concesiones_id_convocatoria_fecha_concesion ON concesiones (id_convocatoria, fecha_concesion) INCLUDE (importe, removed_at)`.execute(db);
+        else await db.schema.createIndex("concesiones_id_convocatoria_fecha_concesion").on("concesiones").columns(["id_convocatoria", "fecha_concesion", "importe", "removed_at"]).execute();
         await db.schema.createIndex("concesiones_nif_fecha_concesion").on("concesiones").columns(["nif", "fecha_concesion"]).execute();
         await db.schema.createIndex("concesiones_last_changed_at").on("concesiones").column("last_changed_at").execute();
         await db.schema.createIndex("concesiones_removed_at").on("concesiones").column("removed_at").where(sql.ref("removed_at"), "is not", null).execute();
@@ -140,15 +144,17 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
     "0010_convocatorias_search": {
       async up(db: Kysely<unknown>) {
         if (dialect === "sqlite") {
+          // Live convocatorias only (a removed one leaves the index, a returning one comes back): a count
+          // of matches is the index's alone.
           await sql`CREATE VIRTUAL TABLE convocatorias_fts USING fts5(descripcion, descripcion_leng, content='convocatorias', content_rowid='codigo', tokenize='unicode61 remove_diacritics 2')`.execute(db);
-          await sql`INSERT INTO convocatorias_fts (rowid, descripcion, descripcion_leng) SELECT codigo, descripcion, descripcion_leng FROM convocatorias WHERE codigo IS NOT NULL`.execute(db);
-          const remove = sql.raw(`INSERT INTO convocatorias_fts (convocatorias_fts, rowid, descripcion, descripcion_leng) SELECT 'delete', old.codigo, old.descripcion, old.descripcion_leng WHERE old.codigo IS NOT NULL`);
-          const add = sql.raw(`INSERT INTO convocatorias_fts (rowid, descripcion, descripcion_leng) SELECT new.codigo, new.descripcion, new.descripcion_leng WHERE new.codigo IS NOT NULL`);
+          await sql`INSERT INTO convocatorias_fts (rowid, descripcion, descripcion_leng) SELECT codigo, descripcion, descripcion_leng FROM convocatorias WHERE codigo IS NOT NULL AND removed_at IS NULL`.execute(db);
+          const remove = sql.raw(`INSERT INTO convocatorias_fts (convocatorias_fts, rowid, descripcion, descripcion_leng) SELECT 'delete', old.codigo, old.descripcion, old.descripcion_leng WHERE old.codigo IS NOT NULL AND old.removed_at IS NULL`);
+          const add = sql.raw(`INSERT INTO convocatorias_fts (rowid, descripcion, descripcion_leng) SELECT new.codigo, new.descripcion, new.descripcion_leng WHERE new.codigo IS NOT NULL AND new.removed_at IS NULL`);
           await sql`CREATE TRIGGER convocatorias_fts_insert AFTER INSERT ON convocatorias BEGIN ${add}; END`.execute(db);
           await sql`CREATE TRIGGER convocatorias_fts_delete AFTER DELETE ON convocatorias BEGIN ${remove}; END`.execute(db);
-          // Only when the text changes: a listing upsert writes the same title again on every pass.
-          await sql`CREATE TRIGGER convocatorias_fts_update AFTER UPDATE OF bdns, descripcion, descripcion_leng ON convocatorias
-            WHEN old.bdns IS NOT new.bdns OR old.descripcion IS NOT new.descripcion OR old.descripcion_leng IS NOT new.descripcion_leng
+          // Only when the text or the removal changes: a listing upsert writes the same title on every pass.
+          await sql`CREATE TRIGGER convocatorias_fts_update AFTER UPDATE OF bdns, descripcion, descripcion_leng, removed_at ON convocatorias
+            WHEN old.bdns IS NOT new.bdns OR old.descripcion IS NOT new.descripcion OR old.descripcion_leng IS NOT new.descripcion_leng OR (old.removed_at IS NULL) <> (new.removed_at IS NULL)
             BEGIN ${remove}; ${add}; END`.execute(db);
           return;
         }

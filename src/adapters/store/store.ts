@@ -229,7 +229,8 @@ export class Store {
     }
     if (removal) {
       const o = { runId: removal.runId, dataset: CONVOCATORIAS, unit: `documentos ${bdns}`, now, since: now };
-      removal.onMarked?.(await markRemovedRows(this.db, { table: "documentos", seen: "updated_at" }, { equals: { bdns } }, o, removal.decide));
+      const marked = await markRemovedRows(this.db, { table: "documentos", seen: "updated_at" }, { equals: { bdns } }, o, removal.decide);
+      removal.onMarked?.(marked);
     }
     return toStore;
   }
