@@ -13,6 +13,7 @@ import type { PreparedRow } from "../../src/adapters/store/dataset-tables.js";
 import { STANDARD_COLUMNS } from "../../src/adapters/store/dataset-tables.js";
 import { DATASETS } from "../../src/datasets/index.js";
 import { catalogos } from "../../src/datasets/catalogos.js";
+import { concesiones } from "../../src/datasets/concesiones.js";
 import { readAnswer } from "../../src/functions/datasets/rows.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
@@ -106,6 +107,16 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     expect(await store.getRun("r2", "catalogos")).toMatchObject({ removed: 0, removals_held: 3 });
     const holds = await store.db.selectFrom("removal_holds").selectAll().execute();
     expect(holds.map((h) => [h.run_id, h.dataset, h.unit, Number(h.held), Number(h.live), h.reason, h.message, h.at])).toEqual([["r2", "catalogos", "reglamentos:C", 3, 3, "empty", "BDNS answered empty", t(12)]]);
+  });
+
+  it("an award page with an impossible date and a NUL in a text is stored whole: the date is none, the raw JSON keeps the rest", async () => {
+    const feed = concesiones.feeds[0]!;
+    await store.ensureRun("n1", "sync", {}, "concesiones");
+    const page = readAnswer(feed, { content: [{ id: 1, fechaConcesion: "2026-02-30", fechaAlta: "2026-03-01", beneficiario: "B1 EMPRESA\u0000 SL", importe: 0.1 }, { id: 2, fechaConcesion: "2026-02-28", fechaAlta: "2026-03-01", importe: 0.2 }], totalPages: 1 }, { feed: feed.id }, feed.path).rows;
+    expect(await store.tables.of(feed.table).writePage(page, { runId: "n1", dataset: "concesiones", now: t(1), since: t(0) })).toMatchObject({ new: 2 });
+    const stored = (await sql<{ id: number; fecha_concesion: string | null; importe: number; raw_json: string }>`SELECT id, fecha_concesion, importe, raw_json FROM concesiones ORDER BY id`.execute(store.db)).rows;
+    expect(stored.map((r) => [Number(r.id), r.fecha_concesion, r.importe])).toEqual([[1, null, 0.1], [2, "2026-02-28", 0.2]]);
+    expect(JSON.parse(stored[0]!.raw_json)).toMatchObject({ fechaConcesion: "2026-02-30", beneficiario: "B1 EMPRESA SL" });
   });
 
   it("keysWithNull finds the rows still missing a column (details not fetched yet)", async () => {
