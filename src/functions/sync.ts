@@ -20,6 +20,7 @@ import type { JobDeps } from "./deps.js";
 import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { FAN_OUT_CHUNK, SYNC_FLOW, SYNC_PIECE_FLOW } from "./flow.js";
 import { resolveWindow, splitWindow, type Window } from "../contracts/window.js";
+import { refreshStatsAfterRun } from "./datasets/engine.js";
 import { removalVerdict, reportRemoval } from "./datasets/removal.js";
 
 export const SYNC_FUNCTION_ID = "create-convocatoria-jobs";
@@ -140,6 +141,7 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
     log.info({ from, to, listed, queued: codes.length, piecesDone: p.done, pieces: p.of }, "piece done");
     return p;
   });
+  if (progress.done === progress.of) await refreshStatsAfterRun(step, deps, runId, "convocatorias", ["convocatorias", "convocatoria_facetas", "documentos"], log);
   return { from, to, listed, queued: codes.length, piecesDone: progress.done, pieces: progress.of };
 }
 

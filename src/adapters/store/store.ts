@@ -256,6 +256,28 @@ export class Store {
       .execute();
   }
 
+  /**
+   * Refresh the planner's statistics after a large write, so plans follow the data (an index that was
+   * right for 100 rows may be wrong for 10 million, and the other way round). SQLite: `PRAGMA
+   * optimize=0x10002` — ANALYZE of every table never analyzed or much changed since, with SQLite's own
+   * bound on the rows it reads; PostgreSQL: ANALYZE of `tables` (a sample of 30,000 rows each).
+   */
+  async refreshPlannerStats(tables: readonly string[]): Promise<void> {
+    if (this.dialect === "sqlite") await sql`PRAGMA optimize=0x10002`.execute(this.db);
+    else if (tables.length > 0) await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(this.db);
+  }
+
+  /**
+   * After a run's last unit: refresh the statistics of its tables if the run stored at least `threshold`
+   * rows (fetched, or listed for convocatorias). Returns whether it did.
+   */
+  async refreshPlannerStatsAfterRun(runId: string, dataset: string, tables: readonly string[], threshold: number): Promise<boolean> {
+    const run = await this.getRun(runId, dataset);
+    if (!run || Number(run.fetched) + Number(run.listed) < threshold) return false;
+    await this.refreshPlannerStats(tables);
+    return true;
+  }
+
   // --- sync runs: one row per run and dataset -------------------------------------------------
 
   /**

@@ -19,7 +19,7 @@ import { datasetPayload, datasetEventName, type DatasetEventPayload, type Datase
 import { datasetEventTypes, toSdkDatasetEvent } from "../../contracts/dataset-event-types.js";
 import type { DatasetDeclaration } from "../../datasets/types.js";
 import type { AyidaInngest } from "../../config/client.js";
-import type { JobDeps } from "../deps.js";
+import { ANALYZE_AFTER_ROWS, type JobDeps } from "../deps.js";
 import { mapJobErrors, recordRunFailure } from "../errors.js";
 import { DATASET_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 import { resolveWindow, splitWindow, type Window } from "../../contracts/window.js";
@@ -188,7 +188,25 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     log.info({ unit: key, ...totals, removed: marked.removed, removalsHeld: marked.held, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
     return { removed: marked.removed, removalsHeld: marked.held, ...progress };
   });
+  if (done.done === done.of) await refreshStatsAfterRun(step, deps, runId, d.name, tablesOf(d), log);
   return { dataset: d.name, unit: key, ...totals, removed: done.removed, removalsHeld: done.removalsHeld, piecesDone: done.done, pieces: done.of };
+}
+
+/** A dataset's tables, its totals tables included: what its syncs write. */
+function tablesOf(d: DatasetDeclaration): string[] {
+  return [...new Set(d.feeds.flatMap((f) => [f.table.name, ...(f.table.totals ? [f.table.totals.table] : [])]))];
+}
+
+/**
+ * The run's last unit is done: if the run stored many rows, the planner's statistics of its tables are
+ * refreshed (a step of its own: a failure here retries this, not the unit's counters).
+ */
+export async function refreshStatsAfterRun(step: Step, deps: JobDeps, runId: string, dataset: string, tables: readonly string[], log: JobDeps["logger"]): Promise<void> {
+  await step.run("refresh planner statistics", async () => {
+    const store = await deps.store();
+    const t0 = Date.now();
+    if (await store.refreshPlannerStatsAfterRun(runId, dataset, tables, deps.analyzeAfterRows ?? ANALYZE_AFTER_ROWS)) log.info({ dataset, tables, ms: Date.now() - t0 }, "planner statistics refreshed");
+  });
 }
 
 /** What a completed unit's absence means: its sweep value's rows, or its window's by their own date. */
