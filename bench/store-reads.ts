@@ -13,7 +13,8 @@
  *   smaller (PostgreSQL: lz4 with a low TOAST target; both: out of the hot table), measured on copies;
  * - PostgreSQL grown to 5 and 10 million concesiones (BENCH_STORE_GROWTH, e.g. `5000000,10000000`; `0`
  *   skips): how long generating takes and the award reads again (≤ 20 ms at 10 M).
- * BENCH_STORE_DBS=sqlite,postgres picks the databases; BENCH_STORE_AWARDS the concesiones (default 2 M).
+ * BENCH_STORE_DBS=sqlite,postgres picks the databases; BENCH_STORE_AWARDS the concesiones (default 2 M);
+ * BENCH_STORE_SCALE scales every volume (0.01: a try in seconds).
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -27,11 +28,13 @@ import { concesiones } from "../src/datasets/concesiones.js";
 import { startPostgres } from "../test/support/postgres.js";
 import { report } from "./measure.js";
 
-const CONVOCATORIAS = 100_000;
-const DOCUMENTOS = 225_000;
-const AYUDAS = 500_000;
-const MINIMIS = 350_000;
-const PERSONAS = 300_000;
+/** BENCH_STORE_SCALE (default 1) scales every volume: 0.01 tries the bench in seconds. */
+const SCALE = Number(process.env.BENCH_STORE_SCALE ?? 1);
+const CONVOCATORIAS = Math.round(100_000 * SCALE);
+const DOCUMENTOS = Math.round(225_000 * SCALE);
+const AYUDAS = Math.round(500_000 * SCALE);
+const MINIMIS = Math.round(350_000 * SCALE);
+const PERSONAS = Math.round(300_000 * SCALE);
 const FIRST_CODE = 950_001; // codes cross 999999 → 1000000: text order is not number order
 const TODAY = "2026-11-28";
 const CHUNK = 250_000;
@@ -119,7 +122,7 @@ async function generate(store: Store, awards: { from: number; to: number }, with
           'Concurrencia competitiva - canónica', ${s.money(`${s.h(0)} % 100000000 / 100.0`)}, 0,
           CASE WHEN ${s.h(5)} % 10 = 0 THEN NULL ELSE ${s.addDays("f", `${s.h(5)} % 30`)} END,
           CASE WHEN ${s.h(5)} % 10 = 0 THEN NULL ELSE ${s.addDays("f", `${s.h(5)} % 30 + 15 + ${s.h(6)} % 90`)} END,
-          '{"id":' || ${s.txt("5000000 + g")} || ',"codigoBDNS":"' || ${s.txt(`${FIRST_CODE - 1} + g`)} || '","organo":{"nivel1":"AUTONOMICA","nivel2":"REGION ' || ${s.txt("o % 20")} || '","nivel3":"ORGANO ' || ${s.txt("o")} || '"},"descripcion":"' || t || '","fechaRecepcion":"' || ${s.txt("f")} || '","regiones":[{"descripcion":"' || r || ' - REGION"}],"sectores":[{"codigo":"' || ${s.letter(s.h(9))} || '","descripcion":"SECTOR"}],"anuncios":[{"texto":"' || substr(${s.literal(FILLER)}, 1 + ${s.h(7)} % 1000, 2300) || '"}],"abierto":false}',
+          ${s.pg ? "(" : ""}'{"id":' || ${s.txt("5000000 + g")} || ',"codigoBDNS":"' || ${s.txt(`${FIRST_CODE - 1} + g`)} || '","organo":{"nivel1":"AUTONOMICA","nivel2":"REGION ' || ${s.txt("o % 20")} || '","nivel3":"ORGANO ' || ${s.txt("o")} || '"},"descripcion":"' || t || '","fechaRecepcion":"' || ${s.txt("f")} || '","regiones":[{"descripcion":"' || r || ' - REGION"}],"sectores":[{"codigo":"' || ${s.letter(s.h(9))} || '","descripcion":"SECTOR"}],"anuncios":[{"texto":"' || substr(${s.literal(FILLER)}${s.pg ? "::text" : ""}, ${s.pg ? `(1 + ${s.h(7)} % 1000)::integer` : `1 + ${s.h(7)} % 1000`}, 2300) || '"}],"abierto":false}'${s.pg ? ")::jsonb" : ""},
           'h' || ${s.txt("g")}, ${s.ts("f", 9)}, ${s.ts("f", 9)}, ${s.ts(s.addDays("f", "1"), 10)},
           CASE WHEN g % 200 = 0 THEN ${s.ts("'2026-11-27'", 3)} ELSE ${s.ts(s.addDays("f", "1"), 10)} END, 'bench',
           CASE WHEN g % 200 = 0 THEN ${s.ts("'2026-11-27'", 3)} END
@@ -156,7 +159,7 @@ async function generate(store: Store, awards: { from: number; to: number }, with
       b,
       `INSERT INTO concesiones (id, cod_concesion, id_convocatoria, numero_convocatoria, convocatoria, nivel1, nivel2, nivel3, fecha_concesion, fecha_alta, id_persona, nif, beneficiario, instrumento, importe, ayuda_equivalente, url_br, tiene_proyecto, raw_json, content_hash, first_seen_at, last_seen_at, last_changed_at, removed_at, last_run_id)
       SELECT 100000000 + x.g, 'SB' || ${s.txt("100000000 + x.g")}, cv.id, cv.bdns, cv.descripcion, cv.nivel1, cv.nivel2, cv.nivel3, x.fc, x.fa, 20000000 + x.p, x.nif, x.name, 'SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN', x.imp, x.imp, 'https://boletin.ejemplo.es/bases.pdf', 0,
-        '{"id":' || ${s.txt("100000000 + x.g")} || ',"codConcesion":"SB' || ${s.txt("100000000 + x.g")} || '","fechaConcesion":"' || ${s.txt("x.fc")} || '","beneficiario":"' || x.nif || ' ' || x.name || '","instrumento":"SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN ","importe":' || ${s.moneyText("x.imp")} || ',"ayudaEquivalente":' || ${s.moneyText("x.imp")} || ',"urlBR":"https://boletin.ejemplo.es/bases.pdf","tieneProyecto":false,"numeroConvocatoria":"' || cv.bdns || '","idConvocatoria":' || ${s.txt("cv.id")} || ',"convocatoria":"' || cv.descripcion || '","descripcionCooficial":null,"nivel1":"' || cv.nivel1 || '","nivel2":"' || cv.nivel2 || '","nivel3":"' || cv.nivel3 || '","codigoInvente":null,"idPersona":' || ${s.txt("20000000 + x.p")} || ',"fechaAlta":"' || ${s.txt("x.fa")} || '"}',
+        ${s.pg ? "(" : ""}'{"id":' || ${s.txt("100000000 + x.g")} || ',"codConcesion":"SB' || ${s.txt("100000000 + x.g")} || '","fechaConcesion":"' || ${s.txt("x.fc")} || '","beneficiario":"' || x.nif || ' ' || x.name || '","instrumento":"SUBVENCIÓN Y ENTREGA DINERARIA SIN CONTRAPRESTACIÓN ","importe":' || ${s.moneyText("x.imp")} || ',"ayudaEquivalente":' || ${s.moneyText("x.imp")} || ',"urlBR":"https://boletin.ejemplo.es/bases.pdf","tieneProyecto":false,"numeroConvocatoria":"' || cv.bdns || '","idConvocatoria":' || ${s.txt("cv.id")} || ',"convocatoria":"' || cv.descripcion || '","descripcionCooficial":null,"nivel1":"' || cv.nivel1 || '","nivel2":"' || cv.nivel2 || '","nivel3":"' || cv.nivel3 || '","codigoInvente":null,"idPersona":' || ${s.txt("20000000 + x.p")} || ',"fechaAlta":"' || ${s.txt("x.fa")} || '"}'${s.pg ? ")::jsonb" : ""},
         'h' || ${s.txt("x.g")}, ${s.ts("x.fa", 9)}, ${s.ts("x.fa", 9)},
         CASE WHEN x.g % 300 = 0 THEN ${s.ts("'2026-11-27'", 4)} ELSE ${s.ts("x.fa", 10)} END, CASE WHEN x.g % 300 = 0 THEN ${s.ts("'2026-11-27'", 4)} END, 'bench'
       FROM (SELECT g, ${c} AS c, ${s.persona(2)} AS p, ${s.addDays("'2020-01-01'", `${s.h(3)} % 2520`)} AS fc, ${s.addDays(s.addDays("'2020-01-01'", `${s.h(3)} % 2520`), `${s.h(4)} % 30`)} AS fa,
@@ -177,7 +180,7 @@ async function generate(store: Store, awards: { from: number; to: number }, with
         `INSERT INTO ayudas_estado (id_concesion, cod_concesion, id_convocatoria, id_persona, nif, beneficiario, convocante, reglamento, objetivo, instrumento, tipo_beneficiario, fecha_concesion, fecha_alta, importe, ayuda_equivalente, region, sectores, ayuda_estado, raw_json, content_hash, first_seen_at, last_seen_at, last_changed_at, last_run_id)
         SELECT 300000000 + g, 'SB' || ${s.txt("300000000 + g")}, 5000000 + ${s.h(1)} % ${CONVOCATORIAS}, 20000000 + ${s.persona(2)}, ${s.nif(s.persona(2))}, ${s.name(s.persona(2))}, 'ORGANO', 'REG (UE) 651/2014', 'ART. 38', 'SUBVENCIÓN', 'PYME',
           ${s.addDays("'2015-01-01'", `${s.h(3)} % 4300`)}, ${s.addDays("'2015-01-01'", `${s.h(3)} % 4300 + 5`)}, ${s.money(`${s.h(5)} % 5000000 / 100.0`)}, ${s.money(`${s.h(5)} % 5000000 / 200.0`)}, 'ES52', 'F#L', 'SA.10000',
-          '{"idConcesion":' || ${s.txt("300000000 + g")} || ',"convocante":"ORGANO","reglamento":"REG (UE) 651/2014","objetivo":"ART. 38","instrumento":"SUBVENCIÓN","tipoBeneficiario":"PYME","region":"ES52","sectores":"F#L"}',
+          ${s.pg ? "(" : ""}'{"idConcesion":' || ${s.txt("300000000 + g")} || ',"convocante":"ORGANO","reglamento":"REG (UE) 651/2014","objetivo":"ART. 38","instrumento":"SUBVENCIÓN","tipoBeneficiario":"PYME","region":"ES52","sectores":"F#L"}'${s.pg ? ")::jsonb" : ""},
           'h', ${s.ts("'2025-01-02'", 9)}, ${s.ts("'2025-01-02'", 9)}, ${s.ts("'2025-01-02'", 9)}, 'bench' FROM s`,
       ),
     );
@@ -188,7 +191,7 @@ async function generate(store: Store, awards: { from: number; to: number }, with
         `INSERT INTO minimis (id_concesion, codigo_concesion, id_convocatoria, numero_convocatoria, id_persona, nif, beneficiario, convocante, reglamento, sector_producto, instrumento, fecha_concesion, fecha_registro, sector_actividad, ayuda_equivalente, raw_json, content_hash, first_seen_at, last_seen_at, last_changed_at, last_run_id)
         SELECT 400000000 + g, 'SB' || ${s.txt("400000000 + g")}, 5000000 + ${s.h(1)} % ${CONVOCATORIAS}, ${s.txt(`${FIRST_CODE} + ${s.h(1)} % ${CONVOCATORIAS}`)}, 20000000 + ${s.persona(2)}, ${s.nif(s.persona(2))}, ${s.name(s.persona(2))}, 'ORGANO', 'REG (UE) 2831/2023', 'GENERAL', 'SUBVENCIÓN',
           ${s.addDays("'2015-01-01'", `${s.h(3)} % 4300`)}, ${s.addDays("'2015-01-01'", `${s.h(3)} % 4300 + 3`)}, 'F - CONSTRUCCIÓN', ${s.money(`${s.h(5)} % 2000000 / 100.0`)},
-          '{"idConcesion":' || ${s.txt("400000000 + g")} || ',"convocante":"ORGANO","reglamento":"REG (UE) 2831/2023"}', 'h', ${s.ts("'2025-01-02'", 9)}, ${s.ts("'2025-01-02'", 9)}, ${s.ts("'2025-01-02'", 9)}, 'bench' FROM s`,
+          ${s.pg ? "(" : ""}'{"idConcesion":' || ${s.txt("400000000 + g")} || ',"convocante":"ORGANO","reglamento":"REG (UE) 2831/2023"}'${s.pg ? ")::jsonb" : ""}, 'h', ${s.ts("'2025-01-02'", 9)}, ${s.ts("'2025-01-02'", 9)}, ${s.ts("'2025-01-02'", 9)}, 'bench' FROM s`,
       ),
     );
   }
@@ -214,8 +217,8 @@ async function parameters(store: Store): Promise<Record<string, Record<string, u
   const minimis = await one<{ p: number }>("SELECT id_persona AS p FROM minimis GROUP BY id_persona ORDER BY count(*) DESC LIMIT 1");
   const byRead: Record<string, Record<string, unknown>> = {
     "convocatorias-latest": {},
-    convocatoria: { bdns: "1000000", today: TODAY },
-    "convocatoria-documentos": { bdns: "1000000" },
+    convocatoria: { bdns: String(FIRST_CODE + CONVOCATORIAS / 2), today: TODAY },
+    "convocatoria-documentos": { bdns: String(FIRST_CODE + CONVOCATORIAS / 2) },
     "convocatorias-abiertas": { today: TODAY },
     "convocatorias-busqueda": { q: "eficiencia energetica" },
     "convocatorias-busqueda-total": { q: "energetica" },
@@ -408,7 +411,7 @@ async function benchOne(dialect: StoreDialect, url: string, awards: number, grow
 
 export async function benchStoreReads(): Promise<boolean> {
   const dbs = (process.env.BENCH_STORE_DBS ?? "sqlite,postgres").split(",");
-  const awards = Number(process.env.BENCH_STORE_AWARDS ?? 2_000_000);
+  const awards = Number(process.env.BENCH_STORE_AWARDS ?? Math.round(2_000_000 * SCALE));
   const growth = (process.env.BENCH_STORE_GROWTH ?? "5000000,10000000").split(",").map(Number).filter((n) => n > awards);
   let ok = true;
   if (dbs.includes("sqlite")) {
