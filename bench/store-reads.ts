@@ -21,11 +21,12 @@ import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { CompiledQuery } from "kysely";
-import { compileRead, ftsMatch, indexOf, PORTAL_READS, type PortalRead, type StoreDialect } from "../src/adapters/store/portal-reads.js";
+import { compileRead, indexOf, PORTAL_READS, type PortalRead, type StoreDialect } from "../src/adapters/store/portal-reads.js";
 import { Store } from "../src/adapters/store/store.js";
 import { rebuildTotalsSql } from "../src/adapters/store/totals.js";
 import { concesiones } from "../src/datasets/concesiones.js";
 import { startPostgres } from "../test/support/postgres.js";
+import { readPlan } from "../test/support/read-plans.js";
 import { report } from "./measure.js";
 
 /** BENCH_STORE_SCALE (default 1) scales every volume: 0.01 tries the bench in seconds. */
@@ -241,42 +242,13 @@ async function parameters(store: Store): Promise<Record<string, Record<string, u
   return byRead;
 }
 
-function compiled(store: Store, read: PortalRead, values: Record<string, unknown>) {
-  const v = store.dialect === "sqlite" && "q" in values ? { ...values, q: ftsMatch(String(values.q)) } : values;
-  return compileRead(read, store.dialect, v);
-}
-
-/** The indexes the plan uses, at volume, with the planner's own choices. */
-async function planIndexes(store: Store, read: PortalRead, values: Record<string, unknown>): Promise<{ indexes: string[]; seq: string[] }> {
-  const { text, params } = compiled(store, read, values);
-  if (store.dialect === "sqlite") {
-    const details = (await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${text}`, params))).rows.map((r) => r.detail);
-    const indexes = details.flatMap((d) => {
-      const m = /USING (?:COVERING )?INDEX (\w+)|USING (?:INTEGER )?PRIMARY KEY|^SCAN (\w+) VIRTUAL TABLE/.exec(d);
-      return m ? [m[1] ?? (m[2] ? (m[2] === "f" ? "convocatorias_fts" : m[2]) : "PRIMARY KEY")] : [];
-    });
-    return { indexes, seq: details.filter((d) => /^SCAN \w+$/.test(d)) };
-  }
-  const { rows } = await store.db.executeQuery<{ "QUERY PLAN": Array<{ Plan: Node }> }>(CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${text}`, params));
-  interface Node {
-    "Node Type": string;
-    "Index Name"?: string;
-    "Relation Name"?: string;
-    Plans?: Node[];
-  }
-  const nodes: Node[] = [];
-  const walk = (n: Node) => (nodes.push(n), (n.Plans ?? []).forEach(walk));
-  walk(rows[0]!["QUERY PLAN"][0]!.Plan);
-  return { indexes: nodes.flatMap((n) => (n["Index Name"] ? [n["Index Name"]] : [])), seq: nodes.filter((n) => n["Node Type"] === "Seq Scan").map((n) => n["Relation Name"]!) };
-}
-
 /** Every read (or those `only` names): 2 warm-ups, then 9 runs round-robin; median and p90 (ms), row count, plan. */
 async function measureReads(store: Store, params: Record<string, Record<string, unknown>>, only?: Set<string>) {
   const reads = PORTAL_READS.filter((r) => !only || only.has(r.id));
   const samples = new Map<string, number[]>(reads.map((r) => [r.id, []]));
   const rowsOf = new Map<string, number>();
   const run = async (read: PortalRead) => {
-    const { text, params: p } = compiled(store, read, params[read.id]!);
+    const { text, params: p } = compileRead(read, store.dialect, params[read.id]!);
     const t0 = performance.now();
     const r = await store.db.executeQuery(CompiledQuery.raw(text, p));
     const ms = performance.now() - t0;
@@ -288,7 +260,7 @@ async function measureReads(store: Store, params: Record<string, Record<string, 
   const out = [];
   for (const read of reads) {
     const s = samples.get(read.id)!.sort((a, b) => a - b);
-    const plan = await planIndexes(store, read, params[read.id]!);
+    const plan = await readPlan(store, read, params[read.id]!);
     out.push({ read, p50: s[4]!, p90: s[8]!, rows: rowsOf.get(read.id)!, plan });
   }
   return out;
@@ -368,11 +340,11 @@ function show(results: Awaited<ReturnType<typeof measureReads>>, dialect: StoreD
   let ok = true;
   for (const r of results) {
     const want = indexOf(r.read, dialect);
-    const planOk = r.plan.indexes.includes(want) && r.plan.seq.length === 0;
+    const planOk = r.plan.indexes.includes(want) && r.plan.scans.length === 0;
     const limit = limitFor(r.read.id);
     ok =
       report(`${label} ${r.read.id}`, `p50 ${r.p50.toFixed(2)} ms (p90 ${r.p90.toFixed(1)}), ${r.rows.toLocaleString("en")} rows`, `≤ ${limit} ms`, r.p50 <= limit) && ok;
-    if (!planOk) ok = report(`${label} ${r.read.id}: plan`, `${r.plan.indexes.join(", ") || "no index"}${r.plan.seq.length ? `; full scan of ${r.plan.seq.join(", ")}` : ""}`, want, false) && ok;
+    if (!planOk) ok = report(`${label} ${r.read.id}: plan`, `${r.plan.indexes.join(", ") || "no index"}${r.plan.scans.length ? `; full scan of ${r.plan.scans.join(", ")}` : ""}`, want, false) && ok;
   }
   return ok;
 }

@@ -3,15 +3,15 @@
  * against the schema the migrations make, on data written by the store's own writes (listings, details,
  * documents, award pages, removals): each read returns the rows a model of the data says it should, and
  * its plan uses the index the read names (EXPLAIN QUERY PLAN / EXPLAIN) — a test that fails when the
- * index is dropped, which one case does on purpose. Timings are the bench's (`npm run bench store-reads`).
+ * index is dropped, which one case does on purpose (test/support/read-plans.ts reads the plans). Timings are the bench's (`npm run bench store-reads`).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CompiledQuery, sql } from "kysely";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detailSchema, searchRowSchema } from "../../src/adapters/bdns/schemas.js";
-import { compileRead, ftsMatch, indexOf, PORTAL_READS, readById, type StoreDialect } from "../../src/adapters/store/portal-reads.js";
+import { indexOf, PORTAL_READS, readById, type StoreDialect } from "../../src/adapters/store/portal-reads.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { ayudasEstado } from "../../src/datasets/ayudas-estado.js";
 import { concesiones } from "../../src/datasets/concesiones.js";
@@ -19,6 +19,7 @@ import { minimis } from "../../src/datasets/minimis.js";
 import type { DatasetDeclaration } from "../../src/datasets/types.js";
 import { readAnswer } from "../../src/functions/datasets/rows.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { readPlan, runRead } from "../support/read-plans.js";
 
 let pgServer: TestPostgres;
 beforeAll(async () => {
@@ -278,51 +279,6 @@ async function build(store: Store): Promise<void> {
   await store.tables.of(ayudasEstado.feeds[0]!.table).writePage(pageOf(ayudasEstado, ayudas), { runId: "r0", dataset: "ayudas-estado", now: T0, since: T0 });
 }
 
-// --- running a read, and reading its plan --------------------------------------------------------
-
-async function run(store: Store, id: string, values: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
-  const { text, params } = compiled(store, id, values);
-  return (await store.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, params))).rows;
-}
-
-function compiled(store: Store, id: string, values: Record<string, unknown>) {
-  const v = store.dialect === "sqlite" && "q" in values ? { ...values, q: ftsMatch(String(values.q)) } : values;
-  return compileRead(readById(id), store.dialect, v);
-}
-
-/**
- * The indexes a read's plan uses, and the portal tables it reads whole (a full scan). PostgreSQL plans
- * on a few dozen rows would rather scan: the question asked is whether the index serves the read, so
- * sequential scans are priced out for the EXPLAIN (the bench reads plans at volume, as they come).
- */
-async function plan(store: Store, id: string, values: Record<string, unknown>): Promise<{ indexes: string[]; scans: string[]; text: string }> {
-  const { text, params } = compiled(store, id, values);
-  if (store.dialect === "sqlite") {
-    const rows = (await store.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${text}`, params))).rows;
-    const details = rows.map((r) => r.detail);
-    const used = (d: string) => {
-      const m = /USING (?:COVERING )?INDEX (\w+)|USING (?:INTEGER )?PRIMARY KEY|^SCAN (\w+) VIRTUAL TABLE/.exec(d);
-      if (!m) return [];
-      return [m[1] ?? (m[2] ? (m[2] === "f" ? "convocatorias_fts" : m[2]) : "PRIMARY KEY")];
-    };
-    return { indexes: details.flatMap(used), scans: details.filter((d) => /^SCAN \w+$/.test(d)).map((d) => d.slice(5)), text: details.join("\n") };
-  }
-  return store.db.transaction().execute(async (tx) => {
-    await tx.executeQuery(CompiledQuery.raw("SET LOCAL enable_seqscan = off"));
-    const { rows } = await tx.executeQuery<{ "QUERY PLAN": Array<{ Plan: PgPlan }> }>(CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${text}`, params));
-    const nodes: PgPlan[] = [];
-    const walk = (n: PgPlan) => (nodes.push(n), (n.Plans ?? []).forEach(walk));
-    walk(rows[0]!["QUERY PLAN"][0]!.Plan);
-    return { indexes: nodes.flatMap((n) => (n["Index Name"] ? [n["Index Name"]] : [])), scans: nodes.filter((n) => n["Node Type"] === "Seq Scan").map((n) => n["Relation Name"]!), text: JSON.stringify(rows[0]!["QUERY PLAN"]) };
-  });
-}
-interface PgPlan {
-  "Node Type": string;
-  "Index Name"?: string;
-  "Relation Name"?: string;
-  Plans?: PgPlan[];
-}
-
 describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dialect: StoreDialect) => {
   let store: Store;
   beforeAll(async () => {
@@ -337,9 +293,9 @@ describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dial
 
   it.each(PORTAL_READS.map((r) => [r.id] as const))("%s: the rows the data says, through its index", async (id) => {
     const c = CASES[id]!;
-    const rows = await run(store, id, c.values);
+    const rows = await runRead(store, id, c.values);
     expect(rows.map(c.row)).toEqual(c.expected());
-    const p = await plan(store, id, c.values);
+    const p = await readPlan(store, id, c.values, { priceOutScans: true });
     expect(p.indexes, p.text).toContain(indexOf(readById(id), dialect));
     expect(p.scans, `full scans in ${p.text}`).toEqual([]);
   });
@@ -362,13 +318,13 @@ describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dial
   });
 
   it("search ignores accents and case, finds a changed title's new words and not its old ones, and leaves removed ones out", async () => {
-    const count = async (q: string) => Number((await run(store, "convocatorias-busqueda-total", { q }))[0]!.n);
+    const count = async (q: string) => Number((await runRead(store, "convocatorias-busqueda-total", { q }))[0]!.n);
     expect(await count("energética")).toBe(await count("ENERGETICA"));
     expect(await count("movilidad")).toBe(1);
     expect(await count("rehabilitación 9")).toBe(0); // its old title's words
     expect(await count("rehabilitación 13")).toBe(1);
     expect(await count("Becas formacion")).toBe(live.filter((c) => c.titulo.startsWith("Becas")).length);
-    expect((await run(store, "convocatorias-busqueda", { q: "movilidad sostenible" })).map((r) => r.bdns)).toEqual(["99999"]);
+    expect((await runRead(store, "convocatorias-busqueda", { q: "movilidad sostenible" })).map((r) => r.bdns)).toEqual(["99999"]);
     // 7 and 32 were removed: a word only they had finds nothing.
     expect(await count(`${CONVS[7]!.titulo.split(" ").at(-1)}`)).toBe(0);
   });
@@ -376,9 +332,9 @@ describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dial
   it("a plan check fails when its index is dropped (the check is real)", async () => {
     const c = CASES["concesiones-nif"]!;
     await sql`DROP INDEX concesiones_nif_fecha_concesion`.execute(store.db);
-    const p = await plan(store, "concesiones-nif", c.values);
+    const p = await readPlan(store, "concesiones-nif", c.values, { priceOutScans: true });
     expect(p.indexes).not.toContain("concesiones_nif_fecha_concesion");
     expect(p.scans.length + p.indexes.length).toBeGreaterThan(0);
-    expect((await run(store, "concesiones-nif", c.values)).map(c.row)).toEqual(c.expected()); // same rows, the slow way
+    expect((await runRead(store, "concesiones-nif", c.values)).map(c.row)).toEqual(c.expected()); // same rows, the slow way
   });
 });

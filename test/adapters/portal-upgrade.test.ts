@@ -8,13 +8,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CompiledQuery, sql } from "kysely";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detailSchema } from "../../src/adapters/bdns/schemas.js";
 import { openDatabase } from "../../src/adapters/store/db.js";
-import { compileRead, ftsMatch, readById } from "../../src/adapters/store/portal-reads.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { runRead } from "../support/read-plans.js";
 
 let pgServer: TestPostgres;
 beforeAll(async () => {
@@ -63,11 +63,7 @@ describe.each(["sqlite", "postgres"] as const)("a store of the schema before the
   }, 60_000);
   afterAll(() => store?.close());
 
-  const read = async (id: string, values: Record<string, unknown>) => {
-    const v = dialect === "sqlite" && "q" in values ? { ...values, q: ftsMatch(String(values.q)) } : values;
-    const { text, params } = compileRead(readById(id), dialect, v);
-    return (await store.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, params))).rows;
-  };
+  const read = (id: string, values: Record<string, unknown>) => runRead(store, id, values);
 
   it("keeps every value, as the store reads it: ISO times, dates, numbers, JSON text", async () => {
     const c = await store.getConvocatoria("99999");

@@ -24,6 +24,8 @@ export interface PortalRead {
   example: Record<string, string | number>;
   /** The index (or, for full-text search, the index table) the plan must use, per database. */
   index: string | Record<StoreDialect, string>;
+  /** The parameter that holds words typed in a search box: `compileRead` makes SQLite's FTS5 query of them. */
+  words?: string;
 }
 
 /**
@@ -91,7 +93,7 @@ LIMIT ${PAGE}`,
   {
     id: "convocatorias-busqueda",
     title: "Search convocatorias by words (results page 1, newest first)",
-    notes: "Every word must match, accents and case ignored (`energetica` finds `energética`). SQLite: `:q` is an FTS5 query, made from the words typed with `ftsMatch(text)` (each word quoted, as a prefix: `ayuda` finds `ayudas`). PostgreSQL: `:q` is the text as typed; `ayida_tsquery` matches each word's Spanish stem, as written or without accents.",
+    notes: "`:q` is the words as typed. Every word must match, accents and case ignored (`energetica` finds `energética`). SQLite: `compileRead` turns the words into an FTS5 query (`ftsMatch`: each word quoted, as a prefix: `ayuda` finds `ayudas`). PostgreSQL: `ayida_tsquery` matches each word's Spanish stem, as written or without accents.",
     sql: {
       sqlite: `SELECT c.bdns, c.codigo, c.descripcion, c.fecha_recepcion, c.nivel3
 FROM convocatorias_fts f JOIN convocatorias c ON c.codigo = f.rowid
@@ -106,6 +108,7 @@ LIMIT ${PAGE}`,
     },
     example: { q: "eficiencia energetica" },
     index: { sqlite: "convocatorias_fts", postgres: "convocatorias_busqueda" },
+    words: "q",
   },
   {
     id: "convocatorias-busqueda-total",
@@ -117,6 +120,7 @@ LIMIT ${PAGE}`,
     },
     example: { q: "energetica" },
     index: { sqlite: "convocatorias_fts", postgres: "convocatorias_busqueda" },
+    words: "q",
   },
   {
     id: "convocatorias-region-sector-ejercicio",
@@ -312,9 +316,11 @@ export function indexOf(read: PortalRead, dialect: StoreDialect): string {
 
 /**
  * The read's SQL with each driver's placeholders (`?` for SQLite, `$n` for PostgreSQL), and its
- * parameters in order. A parameter the SQL names and `values` lacks is an error naming it.
+ * parameters in order (a search's words as SQLite's FTS5 query). A parameter the SQL names and `values`
+ * lacks is an error naming it.
  */
-export function compileRead(read: PortalRead, dialect: StoreDialect, values: Record<string, unknown>): { text: string; params: unknown[] } {
+export function compileRead(read: PortalRead, dialect: StoreDialect, given: Record<string, unknown>): { text: string; params: unknown[] } {
+  const values = read.words && dialect === "sqlite" && read.words in given ? { ...given, [read.words]: ftsMatch(String(given[read.words])) } : given;
   const params: unknown[] = [];
   const seen = new Map<string, number>();
   const text = sqlOf(read, dialect).replace(/(?<!:):([a-z_]+)/g, (_, name: string) => {
