@@ -29,8 +29,10 @@ const t = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s)).toISOString(
 
 describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect) => {
   let store: Store;
+  let url: string;
   beforeEach(async () => {
-    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer.createDatabase());
+    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer.createDatabase();
+    store = await Store.open(url);
     for (const run of ["r1", "r2", "r3"]) await store.ensureRun(run, "sync", {}, "catalogos");
   });
   afterEach(() => store.close());
@@ -117,6 +119,24 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     const stored = (await sql<{ id: number; fecha_concesion: string | null; importe: number; raw_json: string }>`SELECT id, fecha_concesion, importe, raw_json FROM concesiones ORDER BY id`.execute(store.db)).rows;
     expect(stored.map((r) => [Number(r.id), r.fecha_concesion, r.importe])).toEqual([[1, null, 0.1], [2, "2026-02-28", 0.2]]);
     expect(JSON.parse(stored[0]!.raw_json)).toMatchObject({ fechaConcesion: "2026-02-30", beneficiario: "B1 EMPRESA SL" });
+  });
+
+  it("two writers of the same award rows at once (two runs over one week) count each row once in the totals", async () => {
+    const feed = concesiones.feeds[0]!;
+    await store.ensureRun("c1", "sync", {}, "concesiones");
+    const other = await Store.open(store.dialect === "sqlite" ? store.location : url);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const content = Array.from({ length: 300 }, (_, i) => ({ id: round * 1000 + i, idPersona: 7 + (i % 3), fechaConcesion: "2025-03-03", fechaAlta: `2026-03-0${1 + (i % 3)}`, beneficiario: "B1 EMPRESA SL", importe: 10 }));
+        const page = readAnswer(feed, { content, totalPages: 1 }, { feed: feed.id }, feed.path).rows;
+        const o = { runId: "c1", dataset: "concesiones", now: t(round + 1), since: t(round) };
+        await Promise.all([store.tables.of(feed.table).writePage(page, o), other.tables.of(feed.table).writePage(page, o)]);
+      }
+    } finally {
+      await other.close();
+    }
+    const totals = (await sql<{ p: number; n: number; s: number }>`SELECT id_persona AS p, concesiones AS n, importe AS s FROM beneficiarios_totales ORDER BY 1`.execute(store.db)).rows;
+    expect(totals.map((r) => [Number(r.p), Number(r.n), Number(r.s)])).toEqual([[7, 500, 5000], [8, 500, 5000], [9, 500, 5000]]);
   });
 
   it("keysWithNull finds the rows still missing a column (details not fetched yet)", async () => {

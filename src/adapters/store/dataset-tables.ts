@@ -17,6 +17,7 @@ import type { ColumnType, ColumnValue, TableDeclaration } from "../../datasets/t
 import type { OpenedDb } from "./db.js";
 import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type RemovalScope, type RemovalWrite } from "./removal-marking.js";
 import type { Database } from "./schema.js";
+import { addDays } from "../../contracts/window.js";
 import { jsonbSafe } from "./json.js";
 import { TotalsDelta, totalsStatements, yearSql, type Statement } from "./totals.js";
 
@@ -111,6 +112,8 @@ export abstract class TableWriter {
     const subtractTotals = totals
       ? async (tx: Transaction<Database>, marked: RawBuilder<unknown>) => {
           const dialect = this.dialect;
+          // The page writers of these dates wait (as they wait for each other): what is summed here is what is marked.
+          if (dialect === "postgres" && scope.dateRange) for (const day of daysOf(scope.dateRange)) await sql`SELECT pg_advisory_xact_lock(hashtext(${`${this.name}:${day}`}))`.execute(tx);
           const rows = await sql<{ by: ColumnValue; year: number; n: number | string } & Record<string, number | string>>`SELECT ${sql.ref(totals.by)} AS by, ${sql.raw(yearSql(dialect, totals.date))} AS year, count(*) AS n, ${sql.join(totals.sums.map((c, i) => sql`coalesce(sum(${sql.ref(c)}), 0) AS ${sql.ref(`s${i}`)}`))}
             FROM ${sql.table(this.name)} WHERE ${marked} AND ${sql.ref(totals.by)} IS NOT NULL AND ${sql.ref(totals.date)} IS NOT NULL GROUP BY 1, 2`.execute(tx);
           const delta = new TotalsDelta(totals);
@@ -429,4 +432,11 @@ export class DetailTable {
   async markDocumentStored(id: string, stored: { sha256: string; size: number; path: string }, now: string): Promise<void> {
     await sql`UPDATE ${sql.table(this.docs)} SET sha256 = ${stored.sha256}, stored_size = ${stored.size}, stored_path = ${stored.path}, stored_at = ${now}, updated_at = ${now} WHERE id = ${id}`.execute(this.db);
   }
+}
+
+/** Every day from `from` to `to` (inclusive), `YYYY-MM-DD`, in order. */
+function daysOf(range: { from: string; to: string }): string[] {
+  const days: string[] = [];
+  for (let d = range.from; d <= range.to && days.length < 400; d = addDays(d, 1)) days.push(d);
+  return days;
 }
