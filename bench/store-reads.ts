@@ -168,9 +168,11 @@ async function generate(store: Store, awards: { from: number; to: number }, with
       JOIN convocatorias cv ON cv.codigo = ${FIRST_CODE} + x.c`,
     ),
   );
-  await timed("beneficiarios_totales", async () => {
-    await exec(store, "DELETE FROM beneficiarios_totales");
-    await exec(store, rebuildTotalsSql(concesiones.feeds[0]!.table.totals!, "concesiones", store.dialect));
+  await timed("totals", async () => {
+    for (const decl of concesiones.feeds[0]!.table.totals!) {
+      await exec(store, `DELETE FROM ${decl.table}`);
+      await exec(store, rebuildTotalsSql(decl, "concesiones", store.dialect));
+    }
   });
 
   if (withRest) {
@@ -202,8 +204,9 @@ async function generate(store: Store, awards: { from: number; to: number }, with
 /** What the store does after a large sync, then (PostgreSQL) what autovacuum would do: visibility for index-only scans. */
 async function settle(store: Store): Promise<number> {
   const t0 = performance.now();
-  await store.refreshPlannerStats(["convocatorias", "convocatoria_facetas", "documentos", "concesiones", "beneficiarios_totales", "ayudas_estado", "minimis"]);
-  if (store.dialect === "postgres") await exec(store, "VACUUM (ANALYZE) convocatorias, convocatoria_facetas, documentos, concesiones, beneficiarios_totales, ayudas_estado, minimis");
+  const tables = ["convocatorias", "convocatoria_facetas", "documentos", "concesiones", "beneficiarios_totales", "convocatorias_totales", "ayudas_estado", "minimis"];
+  await store.refreshPlannerStats(tables);
+  if (store.dialect === "postgres") await exec(store, `VACUUM (ANALYZE) ${tables.join(", ")}`);
   else await exec(store, "PRAGMA wal_checkpoint(TRUNCATE)");
   return performance.now() - t0;
 }
@@ -270,7 +273,7 @@ async function storage(store: Store): Promise<string[]> {
   const lines: string[] = [];
   const q = async <T>(text: string) => (await store.db.executeQuery<T>(CompiledQuery.raw(text))).rows;
   const count = async (t: string) => Number((await q<{ n: number }>(`SELECT count(*) AS n FROM ${t}`))[0]!.n);
-  for (const t of ["convocatorias", "documentos", "concesiones", "ayudas_estado", "minimis", "beneficiarios_totales", "convocatoria_facetas"]) {
+  for (const t of ["convocatorias", "documentos", "concesiones", "ayudas_estado", "minimis", "beneficiarios_totales", "convocatorias_totales", "convocatoria_facetas"]) {
     const n = await count(t);
     let table: number;
     let indexes: number;
@@ -283,13 +286,13 @@ async function storage(store: Store): Promise<string[]> {
         const fts = await q<{ bytes: number }>(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'convocatorias_fts%'`);
         indexes += Number(fts[0]?.bytes ?? 0);
       }
-      const json = t === "convocatorias" ? "detail_json" : ["documentos", "beneficiarios_totales", "convocatoria_facetas"].includes(t) ? "" : "raw_json";
+      const json = t === "convocatorias" ? "detail_json" : ["documentos", "beneficiarios_totales", "convocatorias_totales", "convocatoria_facetas"].includes(t) ? "" : "raw_json";
       if (json) raw = Number((await q<{ b: number }>(`SELECT avg(length(CAST(${json} AS BLOB))) AS b FROM ${t}`))[0]!.b);
     } else {
       const r = (await q<{ t: number; i: number }>(`SELECT pg_table_size('${t}') AS t, pg_indexes_size('${t}') AS i`))[0]!;
       table = Number(r.t);
       indexes = Number(r.i);
-      const json = t === "convocatorias" ? "detail_json" : ["documentos", "beneficiarios_totales", "convocatoria_facetas"].includes(t) ? "" : "raw_json";
+      const json = t === "convocatorias" ? "detail_json" : ["documentos", "beneficiarios_totales", "convocatorias_totales", "convocatoria_facetas"].includes(t) ? "" : "raw_json";
       if (json) raw = Number((await q<{ b: number }>(`SELECT avg(pg_column_size(${json})) AS b FROM ${t}`))[0]!.b);
     }
     lines.push(`${t}: ${n.toLocaleString("en")} rows, ${(table / n).toFixed(0)} B/row table + ${(indexes / n).toFixed(0)} B/row indexes${raw ? `; JSON ${raw.toFixed(0)} B/row stored (${((raw / (table / n)) * 100).toFixed(0)} % of the table)` : ""}`);

@@ -41,8 +41,12 @@ export const concesiones: DatasetDeclaration = {
           ...beneficiaryColumns<Row>({ indexNif: true }),
         },
         normalise: withoutNameNoise,
-        // The ranking of a year's beneficiaries is read from here (docs/portal-reads.md).
-        totals: { table: "beneficiarios_totales", by: "id_persona", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: ["nif", "beneficiario"] },
+        // A beneficiary's and a convocatoria's awards, counted and summed per year: the portal reads them
+        // from here (the ranking of a year, a convocatoria's total), not from millions of rows.
+        totals: [
+          { table: "beneficiarios_totales", by: "id_persona", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: ["nif", "beneficiario"] },
+          { table: "convocatorias_totales", by: "id_convocatoria", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: [] },
+        ],
       },
     },
   ],

@@ -57,8 +57,8 @@ export interface TableDeclaration<Row = Record<string, unknown>> {
    * for every table; this is what is particular to the table.
    */
   normalise?: (row: Row) => unknown;
-  /** A totals table the page writes keep in step with the rows (concesiones: beneficiarios_totales). */
-  totals?: TotalsDeclaration;
+  /** Totals tables the page writes keep in step with the rows (concesiones: per beneficiary, per convocatoria). */
+  totals?: readonly TotalsDeclaration[];
 }
 
 /**

@@ -186,7 +186,7 @@ const CASES: Record<string, { values: Record<string, unknown>; expected: () => u
     expected: () => live.filter((c) => c.organo === ORGANOS[1]).sort(byDateCode).slice(0, 20).map((c) => c.fecha),
     row: (r) => r.fecha_recepcion,
   },
-  "convocatorias-cambios": { values: { since: T1 }, expected: () => ["99997", "99999", "100022"], row: (r) => r.bdns }, // removed at T2 (7, 32) and changed at T2 (9)
+  "convocatorias-cambios": { values: { since: T1 }, expected: () => [["100022", true], ["99997", true], ["99999", false]], row: (r) => [r.bdns, r.removed_at !== null] }, // removed at T2 (7, 32) and changed at T2 (9)
   "concesiones-nif": { values: { nif: "***1234**" }, expected: () => newestAwards(AWARDS.filter((a) => a.nif === "***1234**")).slice(0, 20).map((a) => a.id), row: (r) => Number(r.id) },
   "concesiones-nif-total": {
     values: { nif: "B00000003" },
@@ -220,7 +220,7 @@ const CASES: Record<string, { values: Record<string, unknown>; expected: () => u
     expected: () => AWARDS.filter((a) => !a.removed).sort((a, b) => (a.fechaAlta === b.fechaAlta ? b.id - a.id : a.fechaAlta < b.fechaAlta ? 1 : -1)).slice(0, 20).map((a) => a.id),
     row: (r) => Number(r.id),
   },
-  "concesiones-cambios": { values: { since: T1 }, expected: () => AWARDS.filter((a) => a.removed || a.id === 700_005).map((a) => a.id).sort(), row: (r) => Number(r.id) },
+  "concesiones-cambios": { values: { since: T1 }, expected: () => AWARDS.filter((a) => a.removed || a.id === 700_005).map((a) => [a.id, a.removed]), row: (r) => [Number(r.id), r.removed_at !== null] },
   "concesiones-retiradas": { values: { since: T1 }, expected: () => AWARDS.filter((a) => a.removed).map((a) => a.id), row: (r) => Number(r.id) },
   "ranking-ejercicio": {
     values: { ejercicio: 2025 },
@@ -300,7 +300,7 @@ describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dial
     expect(p.scans, `full scans in ${p.text}`).toEqual([]);
   });
 
-  it("the totals table is what summing the award rows gives, after changes, re-spelt names and removals", async () => {
+  it("the totals tables are what summing the award rows gives (per beneficiary, per convocatoria), after changes, re-spelt names and removals", async () => {
     const year = dialect === "postgres" ? "extract(year FROM fecha_concesion)::integer" : "CAST(substr(fecha_concesion, 1, 4) AS INTEGER)";
     const summed = await sql.raw<{ p: number; y: number; n: number; s: number }>(
       `SELECT id_persona AS p, ${year} AS y, count(*) AS n, sum(importe) AS s FROM concesiones WHERE removed_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2`,
@@ -309,6 +309,12 @@ describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dial
     const norm = (rows: Array<{ p: number; y: number; n: number; s: number }>) => rows.map((r) => [Number(r.p), Number(r.y), Number(r.n), round(Number(r.s))]);
     expect(norm(kept.rows)).toEqual(norm(summed.rows));
     expect(kept.rows.length).toBeGreaterThan(20);
+    const byConvocatoria = await sql.raw<{ p: number; y: number; n: number; s: number }>(
+      `SELECT id_convocatoria AS p, ${year} AS y, count(*) AS n, sum(importe) AS s FROM concesiones WHERE removed_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+    ).execute(store.db);
+    const keptByConvocatoria = await sql<{ p: number; y: number; n: number; s: number }>`SELECT id_convocatoria AS p, ejercicio AS y, concesiones AS n, importe AS s FROM convocatorias_totales ORDER BY 1, 2`.execute(store.db);
+    expect(norm(keptByConvocatoria.rows)).toEqual(norm(byConvocatoria.rows));
+    expect(keptByConvocatoria.rows.length).toBeGreaterThan(20);
     // A masked NIF's people keep their own rows; the name is the one of the last write that moved the
     // totals (a re-spelt name alone moves nothing, so a re-pass that changes nothing writes nothing here).
     const seven = await sql<{ beneficiario: string; nif: string }>`SELECT beneficiario, nif FROM beneficiarios_totales WHERE id_persona = ${20_000_007} AND ejercicio = 2024`.execute(store.db);

@@ -93,6 +93,7 @@ describe.each(["sqlite", "postgres"] as const)("a store of the schema before the
       [2025, 2, 300.3],
       [2024, 1, 50],
     ]);
+    expect((await read("concesiones-convocatoria-total", { bdns: "99999" })).map((r) => [Number(r.concesiones), Math.round(Number(r.importe) * 100) / 100])).toEqual([[4, 350.4]]);
   });
 
   it("the store's writes go on: a new detail replaces the facets, search follows it, the awards' totals move", async () => {

@@ -19,7 +19,7 @@ import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type Remova
 import type { Database } from "./schema.js";
 import { addDays } from "../../contracts/window.js";
 import { jsonbSafe } from "./json.js";
-import { TotalsDelta, totalsStatements, yearSql, type Statement } from "./totals.js";
+import { TotalsDelta, TotalsKeeper, totalsStatements, yearSql, type Statement } from "./totals.js";
 
 /** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
 export interface PreparedRow {
@@ -77,7 +77,7 @@ export abstract class TableWriter {
   readonly columns: string[];
   protected readonly keyIndex: number[];
 
-  /** The totals the table keeps (concesiones: beneficiarios_totales), if any. */
+  /** The totals the table keeps (concesiones: per beneficiary and per convocatoria), if any. */
   protected readonly totals: TotalsKeeper | undefined;
   /** Where the row's registration date is (-1: none): PostgreSQL's writers lock by it. */
   protected readonly registrationAt: number;
@@ -94,7 +94,7 @@ export abstract class TableWriter {
       if (i < 0) throw new Error(`table ${table.name}: key column ${k} is not a declared column`);
       return i;
     });
-    this.totals = table.totals ? new TotalsKeeper(table.totals, this.columns) : undefined;
+    this.totals = table.totals?.length ? new TotalsKeeper(table.totals, this.columns) : undefined;
     this.registrationAt = table.registrationDate ? this.columns.indexOf(table.registrationDate) : -1;
   }
 
@@ -108,17 +108,19 @@ export abstract class TableWriter {
    * the same transaction.
    */
   async markRemoved(scope: RemovalScope, o: RemovalWrite, decide?: (c: { live: number; missing: number }) => RemovalDecision): Promise<RemovalOutcome> {
-    const totals = this.table.totals;
+    const totals = this.totals;
     const subtractTotals = totals
       ? async (tx: Transaction<Database>, marked: RawBuilder<unknown>) => {
-          const dialect = this.dialect;
           // The page writers of these dates wait (as they wait for each other): what is summed here is what is marked.
-          if (dialect === "postgres" && scope.dateRange) for (const day of daysOf(scope.dateRange)) await sql`SELECT pg_advisory_xact_lock(hashtext(${`${this.name}:${day}`}))`.execute(tx);
-          const rows = await sql<{ by: ColumnValue; year: number; n: number | string } & Record<string, number | string>>`SELECT ${sql.ref(totals.by)} AS by, ${sql.raw(yearSql(dialect, totals.date))} AS year, count(*) AS n, ${sql.join(totals.sums.map((c, i) => sql`coalesce(sum(${sql.ref(c)}), 0) AS ${sql.ref(`s${i}`)}`))}
-            FROM ${sql.table(this.name)} WHERE ${marked} AND ${sql.ref(totals.by)} IS NOT NULL AND ${sql.ref(totals.date)} IS NOT NULL GROUP BY 1, 2`.execute(tx);
-          const delta = new TotalsDelta(totals);
-          for (const r of rows.rows) delta.subtractSummed(r.by, Number(r.year), Number(r.n), totals.sums.map((_, i) => Number(r[`s${i}`])));
-          for (const st of totalsStatements(delta, dialect)) await tx.executeQuery(CompiledQuery.raw(st.text, st.params));
+          if (this.dialect === "postgres" && scope.dateRange) for (const day of daysOf(scope.dateRange)) await sql`SELECT pg_advisory_xact_lock(hashtext(${`${this.name}:${day}`}))`.execute(tx);
+          for (const decl of totals.decls) {
+            const sums = sql.join(decl.sums.map((c, i) => sql`coalesce(sum(${sql.ref(c)}), 0) AS ${sql.ref(`s${i}`)}`));
+            const rows = await sql<Record<string, ColumnValue>>`SELECT ${sql.ref(decl.by)} AS by, ${sql.raw(yearSql(this.dialect, decl.date))} AS year, count(*) AS n, ${sums}
+              FROM ${sql.table(this.name)} WHERE ${marked} AND ${sql.ref(decl.by)} IS NOT NULL AND ${sql.ref(decl.date)} IS NOT NULL GROUP BY 1, 2`.execute(tx);
+            const delta = new TotalsDelta(decl);
+            for (const r of rows.rows) delta.subtractSummed(r.by!, Number(r.year), Number(r.n), decl.sums.map((_, i) => Number(r[`s${i}`])));
+            for (const st of totalsStatements(delta, this.dialect)) await tx.executeQuery(CompiledQuery.raw(st.text, st.params));
+          }
         }
       : undefined;
     return markRemovedRows(this.db, { table: this.name, seen: "last_seen_at", changed: "last_changed_at" }, scope, o, decide, subtractTotals);
@@ -150,7 +152,7 @@ export abstract class TableWriter {
   }
 }
 
-interface Previous {
+export interface Previous {
   hash: string;
   seen: string;
   removed: string | null;
@@ -178,62 +180,6 @@ function upsertAssignments(table: string, columns: readonly string[], key: reado
     "last_run_id = excluded.last_run_id",
   );
   return set.join(", ");
-}
-
-/**
- * The totals a table keeps (TableDeclaration.totals), as positions in its rows: what the page writers
- * read back from the rows they replace (`t0`, `t1`, … in the lookup) and how a page moves the totals.
- */
-class TotalsKeeper {
-  /** The declared columns the totals read: by, date, the summed ones. */
-  readonly columns: string[];
-  private readonly at: number[];
-  private readonly carryAt: number[];
-
-  constructor(
-    readonly decl: NonNullable<TableDeclaration["totals"]>,
-    columns: readonly string[],
-  ) {
-    this.columns = [decl.by, decl.date, ...decl.sums];
-    const pos = (c: string) => {
-      const i = columns.indexOf(c);
-      if (i < 0) throw new Error(`totals ${decl.table}: ${c} is not a declared column`);
-      return i;
-    };
-    this.at = this.columns.map(pos);
-    this.carryAt = decl.carry.map(pos);
-  }
-
-  /** `, by AS t0, date AS t1, …`: the lookup's extra columns. */
-  select(prefix = ""): string {
-    return this.columns.map((c, i) => `, ${prefix}${c} AS t${i}`).join("");
-  }
-
-  /** The difference a page makes: each row's old contribution (if it was live) out, its new one in. */
-  delta(unique: readonly PreparedRow[], previous: (r: PreparedRow) => Previous | undefined): TotalsDelta {
-    const delta = new TotalsDelta(this.decl);
-    for (const r of unique) {
-      const prev = previous(r);
-      const now = this.at.map((i) => r.values[i]!);
-      if (prev && prev.removed === null) {
-        const before = this.columns.map((_, i) => prev[`t${i}`] ?? null);
-        if (before.every((v, i) => sameValue(v, now[i]!))) continue; // contributes as before
-        delta.subtract({ by: before[0]!, date: before[1]!, sums: before.slice(2) });
-      }
-      delta.add({ by: now[0]!, date: now[1]!, sums: now.slice(2), carry: this.carryAt.map((i) => r.values[i]!) });
-    }
-    return delta;
-  }
-
-  /** The registration dates (or dates) a page's rows carry, in order: what PostgreSQL's writers lock. */
-  lockKeys(unique: readonly PreparedRow[], dateAt: number): string[] {
-    return [...new Set(unique.map((r) => String(r.values[dateAt] ?? "")))].sort();
-  }
-}
-
-/** Stored and prepared values compared as the totals see them (PostgreSQL's numeric comes back a number, a date a string). */
-function sameValue(a: ColumnValue, b: ColumnValue): boolean {
-  return a === b || (a !== null && b !== null && typeof a !== typeof b && Number(a) === Number(b));
 }
 
 /** Rows per upsert statement: 30 columns × 100 rows stays far inside SQLite's 32,766 parameters. */
@@ -297,7 +243,7 @@ class SqliteTableWriter extends TableWriter {
         for (const r of batch) params.push(...r.values, jsonbSafe(r.raw), r.hash, o.now, o.now, o.now, null, o.runId);
         upsert(batch.length).run(...params);
       }
-      if (totals) for (const st of totalsStatements(totals.delta(unique, (r) => previous.get(r)), "sqlite")) run(st);
+      if (totals) for (const st of totals.statements(unique, (r) => previous.get(r), "sqlite")) run(st);
       counters.run(counts.fetched, counts.new, counts.changed, counts.unchanged, o.runId, o.dataset);
       return counts;
     });
@@ -357,7 +303,7 @@ class PostgresTableWriter extends TableWriter {
       for (const r of unique) counts[classify(previous.get(this.keyOf(r.values)), r.hash, o.since)]++;
       const columns = this.columns.map((_, i) => unique.map((r) => r.values[i]));
       await client.query(this.upsertSql, [...columns, unique.map((r) => jsonbSafe(r.raw)), unique.map((r) => r.hash), o.now, o.runId]);
-      if (totals) for (const st of totalsStatements(totals.delta(unique, (r) => previous.get(this.keyOf(r.values))), "postgres")) await client.query(st.text, st.params);
+      if (totals) for (const st of totals.statements(unique, (r) => previous.get(this.keyOf(r.values)), "postgres")) await client.query(st.text, st.params);
       await client.query("UPDATE sync_runs SET fetched = fetched + $1, new = new + $2, changed = changed + $3, unchanged = unchanged + $4 WHERE run_id = $5 AND dataset = $6", [
         counts.fetched,
         counts.new,

@@ -9,7 +9,9 @@
  * from what is stored. docs/portal-reads.md says what each costs at volume.
  */
 import { sql, type Kysely, type Migration } from "kysely";
+import type { TotalsDeclaration } from "../../datasets/types.js";
 import { facetsOf } from "./facets.js";
+import { rebuildTotalsSql } from "./totals.js";
 
 type Dialect = "sqlite" | "postgres";
 
@@ -37,6 +39,12 @@ const DATASET_TABLES = ["catalogos", "regiones", "organos", "organos_agrupacion"
  * Folded to their base letter by PostgreSQL's search (`ayida_unaccent`), as SQLite's FTS5 tokenizer
  * (`remove_diacritics 2`) folds them: Spanish and the co-official languages' letters.
  */
+/** The award totals as this migration made them (datasets/concesiones.ts declares the same). */
+const AWARD_TOTALS: TotalsDeclaration[] = [
+  { table: "beneficiarios_totales", by: "id_persona", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: ["nif", "beneficiario"] },
+  { table: "convocatorias_totales", by: "id_convocatoria", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: [] },
+];
+
 const ACCENTED = "áàâäãéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ";
 const PLAIN = "aaaaaeeeeiiiiooooouuuuncAAAAAEEEEIIIIOOOOOUUUUNC";
 
@@ -84,6 +92,11 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
     // regions, sectors, beneficiary types, instruments and funds as rows (`convocatoria_facetas`).
     "0009_portal_indexes": {
       async up(db: Kysely<any>) {
+        /** An index whose `include` columns ride along (PostgreSQL's INCLUDE; SQLite: trailing columns), for reads from the index alone. */
+        const covering = async (name: string, table: string, columns: string[], include: string[]) => {
+          if (dialect === "postgres") await sql.raw(`CREATE INDEX ${name} ON ${table} (${columns.join(", ")}) INCLUDE (${include.join(", ")})`).execute(db);
+          else await db.schema.createIndex(name).on(table).columns([...columns, ...include]).execute();
+        };
         await db.schema.alterTable("convocatorias").addColumn("removed_at", time).execute();
         await db.schema.alterTable("documentos").addColumn("removed_at", time).execute();
         // The code as a number: generated from the key, so no writer can disagree with it. A key that is
@@ -100,7 +113,8 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("convocatorias_id").on("convocatorias").column("id").execute();
         await db.schema.createIndex("convocatorias_fecha_fin_solicitud").on("convocatorias").column("fecha_fin_solicitud").execute();
         await db.schema.createIndex("convocatorias_nivel3_fecha_recepcion").on("convocatorias").columns(["nivel3", "fecha_recepcion"]).execute();
-        await db.schema.createIndex("convocatorias_last_changed_at").on("convocatorias").column("last_changed_at").execute();
+        // The feed of changes: what changed (and whether it was removed) from the index alone.
+        await covering("convocatorias_last_changed_at", "convocatorias", ["last_changed_at", "bdns"], ["removed_at"]);
         await db.schema.createIndex("documentos_removed_at").on("documentos").column("removed_at").where(sql.ref("removed_at"), "is not", null).execute();
 
         // A beneficiary's awards newest first (by id_persona, or by NIF: masked for natural persons), a
@@ -110,16 +124,15 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
           await db.schema.createIndex(`${table}_${columns.join("_")}`).on(table).columns(columns).execute();
         };
         await replace("concesiones", "id_persona", ["id_persona", "fecha_concesion"]);
-        // A convocatoria's awards newest first, and their count and sum from the index alone (importe and
-        // removed_at ride along: a convocatoria can have tens of thousands of awards).
-        await db.schema.dropIndex("concesiones_id_convocatoria").execute();
-        if (dialect === "postgres") await sql`CREATE INDEX concesiones_id_convocatoria_fecha_concesion ON concesiones (id_convocatoria, fecha_concesion) INCLUDE (importe, removed_at)`.execute(db);
-        else await db.schema.createIndex("concesiones_id_convocatoria_fecha_concesion").on("concesiones").columns(["id_convocatoria", "fecha_concesion", "importe", "removed_at"]).execute();
+        await replace("concesiones", "id_convocatoria", ["id_convocatoria", "fecha_concesion"]);
         await db.schema.createIndex("concesiones_nif_fecha_concesion").on("concesiones").columns(["nif", "fecha_concesion"]).execute();
-        await db.schema.createIndex("concesiones_last_changed_at").on("concesiones").column("last_changed_at").execute();
-        await db.schema.createIndex("concesiones_removed_at").on("concesiones").column("removed_at").where(sql.ref("removed_at"), "is not", null).execute();
+        await covering("concesiones_last_changed_at", "concesiones", ["last_changed_at", "id"], ["removed_at"]);
+        if (dialect === "postgres") await sql`CREATE INDEX concesiones_removed_at ON concesiones (removed_at, id) WHERE removed_at IS NOT NULL`.execute(db);
+        else await db.schema.createIndex("concesiones_removed_at").on("concesiones").column("removed_at").where(sql.ref("removed_at"), "is not", null).execute();
         await replace("ayudas_estado", "id_persona", ["id_persona", "fecha_concesion"]);
-        await replace("minimis", "id_persona", ["id_persona", "fecha_concesion"]);
+        // A beneficiary's de minimis aid over three years, summed from the index alone.
+        await db.schema.dropIndex("minimis_id_persona").execute();
+        await covering("minimis_id_persona_fecha_concesion", "minimis", ["id_persona", "fecha_concesion"], ["ayuda_equivalente", "removed_at"]);
 
         await db.schema
           .createTable("convocatoria_facetas")
@@ -175,29 +188,22 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
       },
     },
 
-    // Each beneficiary's awards per year (count and sums of concesiones not removed), kept by the award
-    // sync in the same transaction as the rows (dataset-tables.ts): the ranking of a year is read from
-    // here, not summed over millions of rows. Keyed by id_persona (a masked NIF is many people).
-    "0011_beneficiary_totals": {
+    // Each beneficiary's and each convocatoria's awards per year (count and sums of concesiones not
+    // removed), kept by the award sync in the same transaction as the rows (totals.ts): the ranking of a
+    // year and a convocatoria's total are read from here, not summed over millions of rows. Beneficiaries
+    // by id_persona (a masked NIF is many people), convocatorias by BDNS's id (id_convocatoria).
+    "0011_award_totals": {
       async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable("beneficiarios_totales")
-          .addColumn("id_persona", "bigint", (c) => c.notNull())
-          .addColumn("ejercicio", "integer", (c) => c.notNull())
-          .addColumn("nif", "text")
-          .addColumn("beneficiario", "text")
-          .addColumn("concesiones", "integer", (c) => c.notNull())
-          .addColumn("importe", amount, (c) => c.notNull())
-          .addColumn("ayuda_equivalente", amount, (c) => c.notNull())
-          .addPrimaryKeyConstraint("beneficiarios_totales_pk", ["id_persona", "ejercicio"])
-          .execute();
+        for (const decl of AWARD_TOTALS) {
+          let t = db.schema.createTable(decl.table).addColumn(decl.by, "bigint", (c) => c.notNull()).addColumn("ejercicio", "integer", (c) => c.notNull());
+          for (const c of decl.carry) t = t.addColumn(c, "text");
+          t = t.addColumn(decl.count, "integer", (c) => c.notNull());
+          for (const c of decl.sums) t = t.addColumn(c, amount, (b) => b.notNull());
+          await t.addPrimaryKeyConstraint(`${decl.table}_pk`, [decl.by, "ejercicio"] as never[]).execute();
+          await sql.raw(rebuildTotalsSql(decl, "concesiones", dialect)).execute(db);
+        }
         await db.schema.createIndex("beneficiarios_totales_ejercicio_importe").on("beneficiarios_totales").columns(["ejercicio", "importe"]).execute();
         await db.schema.createIndex("beneficiarios_totales_nif").on("beneficiarios_totales").column("nif").execute();
-        const year = dialect === "postgres" ? sql`extract(year FROM fecha_concesion)::integer` : sql`CAST(substr(fecha_concesion, 1, 4) AS INTEGER)`;
-        await sql`INSERT INTO beneficiarios_totales (id_persona, ejercicio, nif, beneficiario, concesiones, importe, ayuda_equivalente)
-          SELECT id_persona, ${year}, max(nif), max(beneficiario), count(*), coalesce(sum(importe), 0), coalesce(sum(ayuda_equivalente), 0)
-          FROM concesiones WHERE removed_at IS NULL AND id_persona IS NOT NULL AND fecha_concesion IS NOT NULL
-          GROUP BY id_persona, ${year}`.execute(db);
       },
     },
   };

@@ -152,11 +152,11 @@ LIMIT ${PAGE}`,
   {
     id: "convocatorias-cambios",
     title: "Convocatorias changed or removed since a time (a feed, a cache)",
-    notes: "`last_changed_at` moves when the detail changes, when a convocatoria is marked removed and when it comes back; `removed_at` says which. Page through with the last row's `last_changed_at`.",
-    sql: `SELECT bdns, codigo, last_changed_at, removed_at
+    notes: "`last_changed_at` moves when the detail changes, when a convocatoria is marked removed and when it comes back; `removed_at` says which. The keys only, from the index alone: read the rows you need by `bdns`. Page through with the last row's `last_changed_at` and `bdns`.",
+    sql: `SELECT bdns, last_changed_at, removed_at
 FROM convocatorias
 WHERE last_changed_at > :since
-ORDER BY last_changed_at, codigo
+ORDER BY last_changed_at, bdns
 LIMIT ${FEED}`,
     example: { since: "2026-11-27T00:00:00.000Z" },
     index: "convocatorias_last_changed_at",
@@ -221,12 +221,12 @@ LIMIT ${PAGE}`,
   {
     id: "concesiones-convocatoria-total",
     title: "A convocatoria's awards (how many, how much)",
-    notes: "From the index alone: it carries `importe` and `removed_at` (a convocatoria can have tens of thousands of awards).",
-    sql: `SELECT count(*) AS concesiones, coalesce(sum(importe), 0) AS importe
-FROM concesiones
-WHERE id_convocatoria = (SELECT id FROM convocatorias WHERE bdns = :bdns) AND removed_at IS NULL`,
+    notes: "From the convocatorias' totals table (its awards per year, kept by the award sync in the transaction of its rows): a few rows, however many awards the convocatoria has.",
+    sql: `SELECT coalesce(sum(concesiones), 0) AS concesiones, coalesce(sum(importe), 0) AS importe
+FROM convocatorias_totales
+WHERE id_convocatoria = (SELECT id FROM convocatorias WHERE bdns = :bdns)`,
     example: { bdns: "929816" },
-    index: "concesiones_id_convocatoria_fecha_concesion",
+    index: { sqlite: "sqlite_autoindex_convocatorias_totales_1", postgres: "convocatorias_totales_pk" },
   },
   {
     id: "concesiones-ultimas",
@@ -243,8 +243,8 @@ LIMIT ${PAGE}`,
   {
     id: "concesiones-cambios",
     title: "Awards changed or removed since a time (a feed, a cache)",
-    notes: "`last_changed_at` moves when an award's content changes (not a re-spelt name), when it is marked removed and when it comes back; `removed_at` says which.",
-    sql: `SELECT id, last_changed_at, removed_at, id_persona, id_convocatoria
+    notes: "`last_changed_at` moves when an award's content changes (not a re-spelt name), when it is marked removed and when it comes back; `removed_at` says which. The keys only, from the index alone: read the rows you need by `id`.",
+    sql: `SELECT id, last_changed_at, removed_at
 FROM concesiones
 WHERE last_changed_at > :since
 ORDER BY last_changed_at, id
@@ -255,8 +255,8 @@ LIMIT ${FEED}`,
   {
     id: "concesiones-retiradas",
     title: "Awards removed since a time",
-    notes: "Only removed rows are in this index: as cheap as the list is short.",
-    sql: `SELECT id, removed_at, id_persona, id_convocatoria
+    notes: "Only removed rows are in this index: as cheap as the list is short. The keys only.",
+    sql: `SELECT id, removed_at
 FROM concesiones
 WHERE removed_at > :since
 ORDER BY removed_at, id

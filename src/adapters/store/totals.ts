@@ -12,6 +12,7 @@
  * another piece unless their dates overlap), in date order.
  */
 import type { ColumnValue, TotalsDeclaration } from "../../datasets/types.js";
+import type { PreparedRow, Previous } from "./dataset-tables.js";
 
 type Dialect = "sqlite" | "postgres";
 
@@ -142,11 +143,70 @@ export function yearSql(dialect: Dialect, column: string): string {
   return dialect === "postgres" ? `extract(year FROM ${column})::integer` : `CAST(substr(${column}, 1, 4) AS INTEGER)`;
 }
 
-/** Every pair's totals from the rows themselves (the migration that creates the table; a repair). */
+/** Every pair's totals from the rows themselves (the migration that creates the table; a repair; the bench). */
 export function rebuildTotalsSql(decl: TotalsDeclaration, source: string, dialect: Dialect): string {
   const year = yearSql(dialect, decl.date);
-  return `INSERT INTO ${decl.table} (${decl.by}, ejercicio, ${decl.carry.join(", ")}, ${decl.count}, ${decl.sums.join(", ")})
-    SELECT ${decl.by}, ${year}, ${decl.carry.map((c) => `max(${c})`).join(", ")}, count(*), ${decl.sums.map((s) => `coalesce(sum(${s}), 0)`).join(", ")}
+  const columns = [decl.by, "ejercicio", ...decl.carry, decl.count, ...decl.sums];
+  const values = [decl.by, year, ...decl.carry.map((c) => `max(${c})`), "count(*)", ...decl.sums.map((s) => `coalesce(sum(${s}), 0)`)];
+  return `INSERT INTO ${decl.table} (${columns.join(", ")})
+    SELECT ${values.join(", ")}
     FROM ${source} WHERE removed_at IS NULL AND ${decl.by} IS NOT NULL AND ${decl.date} IS NOT NULL
     GROUP BY ${decl.by}, ${year}`;
+}
+
+/**
+ * The totals a table keeps (TableDeclaration.totals: one or more), as positions in its rows: the columns
+ * the page writers read back from the rows they replace (`t0`, `t1`, … in their lookup), and the
+ * statements a page's difference makes.
+ */
+export class TotalsKeeper {
+  /** The declared columns any of the totals reads (by, date, summed ones), once each. */
+  readonly columns: string[];
+  private readonly at: number[];
+  private readonly per: Array<{ decl: TotalsDeclaration; read: number[]; carryAt: number[] }>;
+
+  constructor(
+    readonly decls: readonly TotalsDeclaration[],
+    columns: readonly string[],
+  ) {
+    const pos = (c: string, table: string) => {
+      const i = columns.indexOf(c);
+      if (i < 0) throw new Error(`totals ${table}: ${c} is not a declared column`);
+      return i;
+    };
+    this.columns = [...new Set(decls.flatMap((d) => [d.by, d.date, ...d.sums]))];
+    this.at = this.columns.map((c) => pos(c, decls[0]!.table));
+    this.per = decls.map((decl) => ({ decl, read: [decl.by, decl.date, ...decl.sums].map((c) => this.columns.indexOf(c)), carryAt: decl.carry.map((c) => pos(c, decl.table)) }));
+  }
+
+  /** `, by AS t0, date AS t1, …`: the lookup's extra columns. */
+  select(prefix = ""): string {
+    return this.columns.map((c, i) => `, ${prefix}${c} AS t${i}`).join("");
+  }
+
+  /** What a page does to every totals table: each row's old contribution (if it was live) out, its new one in. */
+  statements(unique: readonly PreparedRow[], previous: (r: PreparedRow) => Previous | undefined, dialect: Dialect): Statement[] {
+    const deltas = this.per.map((p) => ({ ...p, delta: new TotalsDelta(p.decl) }));
+    for (const r of unique) {
+      const prev = previous(r);
+      const now = this.at.map((i) => r.values[i]!);
+      const before = prev && prev.removed === null ? this.columns.map((_, i) => prev[`t${i}`] ?? null) : undefined;
+      if (before && before.every((v, i) => sameValue(v, now[i]!))) continue; // contributes as before
+      for (const { read, carryAt, delta } of deltas) {
+        if (before) delta.subtract({ by: before[read[0]!]!, date: before[read[1]!]!, sums: read.slice(2).map((i) => before[i]!) });
+        delta.add({ by: now[read[0]!]!, date: now[read[1]!]!, sums: read.slice(2).map((i) => now[i]!), carry: carryAt.map((i) => r.values[i]!) });
+      }
+    }
+    return deltas.flatMap((d) => totalsStatements(d.delta, dialect));
+  }
+
+  /** The registration dates a page's rows carry, in order: what PostgreSQL's writers lock. */
+  lockKeys(unique: readonly PreparedRow[], dateAt: number): string[] {
+    return [...new Set(unique.map((r) => String(r.values[dateAt] ?? "")))].sort();
+  }
+}
+
+/** Stored and prepared values compared as the totals see them (PostgreSQL's numeric comes back a number, a date a string). */
+function sameValue(a: ColumnValue, b: ColumnValue): boolean {
+  return a === b || (a !== null && b !== null && typeof a !== typeof b && Number(a) === Number(b));
 }

@@ -194,7 +194,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
 
 /** A dataset's tables, its totals tables included: what its syncs write. */
 function tablesOf(d: DatasetDeclaration): string[] {
-  return [...new Set(d.feeds.flatMap((f) => [f.table.name, ...(f.table.totals ? [f.table.totals.table] : [])]))];
+  return [...new Set(d.feeds.flatMap((f) => [f.table.name, ...(f.table.totals ?? []).map((t) => t.table)]))];
 }
 
 /**
