@@ -70,13 +70,20 @@ export class Output {
 
   /** A human result line on stdout (nothing under --json: the JSON document is the result). */
   result(line: string): void {
-    if (!this.opts.json) this.stdout.write(this.redact(line) + "\n");
+    if (!this.opts.json && !this.stdoutClosed) this.stdout.write(this.redact(line) + "\n");
   }
 
   /** The JSON document on stdout. */
   json(doc: unknown): void {
-    this.stdout.write(this.redact(JSON.stringify(doc)) + "\n");
+    if (!this.stdoutClosed) this.stdout.write(this.redact(JSON.stringify(doc)) + "\n");
   }
+
+  /** Its reader went away (EPIPE): nothing more is written there; errors still reach stderr. */
+  closeStdout(): void {
+    this.stdoutClosed = true;
+  }
+
+  private stdoutClosed = false;
 
   /** Progress and notes on stderr; silenced by --quiet and --json. */
   info(line: string): void {
@@ -156,6 +163,7 @@ export class Output {
    * wrapped line would throw the count off). Only where `interactive("stdout")`.
    */
   redraw(lines: string[]): void {
+    if (this.stdoutClosed) return;
     const up = this.drawn > 0 ? `\u001b[${this.drawn}F\u001b[0J` : "";
     this.stdout.write(up + this.redact(lines.join("\n")) + "\n");
     this.drawn = lines.length;
