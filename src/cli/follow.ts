@@ -200,18 +200,26 @@ async function progress(ctx: CliContext, o: FollowOptions): Promise<Progress> {
   // watch
   const live = out.interactive("stdout");
   const block = (s: RunState) => {
-    const width = out.columns("stdout") ?? 80;
+    // Read at every drawing: the terminal may have been resized since the last one.
+    const width = out.terminalColumns() ?? 80;
     const rows = out.rows() ?? 40;
     const lines = [`${statusLines(s)[0]}  (as of ${when(s.asOf)}, every ${duration(o.settings.pollMs ?? (o.source.kind === "server" ? 2000 : 1000))}; Ctrl-C stops watching)`, ...statusLines(s).slice(1)];
     const fitted = lines.length > rows - 1 ? [...lines.slice(0, rows - 2), `… ${lines.length - rows + 2} more lines (ayida-jobs status ${o.runId})`] : lines;
-    return fitted.map((l) => cut(l, width - 1));
+    return fitted.map((l) => cut(l, Math.max(1, width - 1)));
   };
   if (live) {
+    let last: RunState | undefined;
     const note = (line: string) => {
       out.warn(line);
       out.keepDrawing(); // the note stays; the status is drawn again below it
     };
-    return { state: (s) => out.redraw(block(s)), note, final: (s) => out.redraw(block(s)), stop: () => {} };
+    // Resized (SIGWINCH): drawn again at once, at the new width, on a cleared screen (see repaint).
+    const stopResizing = out.onResize(() => last && out.repaint(block(last)));
+    const draw = (s: RunState) => {
+      last = s;
+      out.redraw(block(s));
+    };
+    return { state: draw, note, final: draw, stop: stopResizing };
   }
   let printed = "";
   return {

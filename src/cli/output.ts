@@ -159,6 +159,26 @@ export class Output {
   }
 
   /**
+   * stdout's width as the terminal reports it now, however narrow (a redraw must fit whatever the
+   * width became, even below the spinner's minimum); undefined when stdout is not a terminal.
+   */
+  terminalColumns(): number | undefined {
+    const stream = this.stdout as NodeJS.WriteStream;
+    return stream.isTTY ? stream.columns || undefined : undefined;
+  }
+
+  /**
+   * Call `listener` when stdout's terminal is resized (SIGWINCH: Node re-reads the size, then emits
+   * `resize`). Returns the unsubscribe.
+   */
+  onResize(listener: () => void): () => void {
+    const stream = this.stdout as NodeJS.WriteStream;
+    if (!stream.isTTY || typeof stream.on !== "function") return () => {};
+    stream.on("resize", listener);
+    return () => void stream.off("resize", listener);
+  }
+
+  /**
    * Replace the block of lines this last drew on stdout with `lines` (each must fit the width: a
    * wrapped line would throw the count off). Only where `interactive("stdout")`.
    */
@@ -166,6 +186,17 @@ export class Output {
     if (this.stdoutClosed) return;
     const up = this.drawn > 0 ? `\u001b[${this.drawn}F\u001b[0J` : "";
     this.stdout.write(up + this.redact(lines.join("\n")) + "\n");
+    this.drawn = lines.length;
+  }
+
+  /**
+   * Draw `lines` on a cleared screen, from its top. After a resize the block drawn before has been
+   * wrapped or reflowed by the terminal into rows no one can count, so moving up "the lines drawn"
+   * would land in the wrong place and leave copies behind: start over instead.
+   */
+  repaint(lines: string[]): void {
+    if (this.stdoutClosed) return;
+    this.stdout.write(`\u001b[H\u001b[2J${this.redact(lines.join("\n"))}\n`);
     this.drawn = lines.length;
   }
 
