@@ -17,7 +17,7 @@
  */
 import { DEV_SERVER_URL, inngestMode, type Env } from "../config/env.js";
 import type { CliContext } from "./context.js";
-import { CliError, EXIT } from "./errors.js";
+import { CliError, EXIT, toCliError } from "./errors.js";
 import { parseWaitDuration } from "./duration.js";
 import type { WaitCommandOptions } from "./commands/help.js";
 import { cut, duration, failureLines, pendingText, progressLine, statusLines, when } from "./run-view.js";
@@ -95,6 +95,8 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
       onQueued: (s) => show.note(`run ${s.runId} is not picked up yet after ${duration(o.settings.pickupMs)}, but other work is moving: it is queued behind it; still waiting`),
       onReadError: (err) => show.note(`reading the run failed (${err.message}); trying again`),
     });
+  } catch (err) {
+    throw lostTrack(err, o, last, stopHint);
   } finally {
     show.stop();
   }
@@ -136,6 +138,19 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         details,
       });
   }
+}
+
+/**
+ * Following stopped on an error of its own (where runs are read from went away or refused us): the
+ * error as it is, but its document still carries what was sent and the run as last read, and the hint
+ * says first that the events were delivered — a CI step must not send them again.
+ */
+function lostTrack(err: unknown, o: FollowOptions, last: RunState | undefined, stopHint: string): CliError {
+  const e = toCliError(err);
+  const sent = o.mode === "wait" && Array.isArray(o.base.events) ? o.base.events.length : 0;
+  const delivered = sent > 0 ? `the ${sent} event${sent === 1 ? " was" : "s were"} delivered (runId ${o.runId}): the work goes on; do not send ${sent === 1 ? "it" : "them"} again. ` : "";
+  const hint = `${delivered}${e.hint ? `${e.hint}; ` : ""}${stopHint} once it answers`;
+  return new CliError(e.message, { exitCode: e.exitCode, code: e.code, hint, details: { ...e.details, ...o.base, ...(last && { run: last }) }, cause: e.cause ?? err });
 }
 
 /** Where an operator sees the synced apps: the Dev Server this CLI sends to, or the Inngest dashboard. */

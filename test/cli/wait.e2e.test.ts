@@ -6,6 +6,7 @@
  * before anything is sent.
  */
 import { existsSync, mkdtempSync } from "node:fs";
+import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -267,6 +268,31 @@ describe("--wait refuses before sending", () => {
       expect(api.requests).toHaveLength(0);
     } finally {
       await new Promise((r) => hung.close(r));
+    }
+  });
+
+  it("where runs are read from fails after the send: the failure document still carries what was sent and the run, and says the events were delivered", async () => {
+    // A deployment's serve that answers the first reads (the run not picked up yet), then refuses the
+    // secret: a rotated CRON_SECRET, a proxy gone wrong. Any failure after the send is the same case.
+    let reads = 0;
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname === "/api/runs") return void res.end(JSON.stringify({ ok: true, runs: [], lastActivityAt: null }));
+      if (++reads > 2) return void res.writeHead(401).end(JSON.stringify({ ok: false, error: { code: "UNAUTHORIZED", message: "bad secret" } }));
+      const run = { runId: "w-lost-store", state: "pending", done: false, retryOf: null, retries: [], startedAt: null, finishedAt: null, durationMs: null, asOf: new Date().toISOString(), datasets: [], totals: { pieces: { total: 0, done: 0 }, counters: { listed: 0, fetched: 0, queued: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, documentsStored: 0 }, items: { queued: 0, failing: 0, stored: 0, unchanged: 0, failed: 0, total: 0 } }, failing: [], failingOmitted: 0, failures: [], failuresOmitted: 0 };
+      res.end(JSON.stringify({ ok: true, run }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const r = await wait(["detail", "900003", "--run-id", "w-lost-store", "--wait", "--json"], { DATABASE_URL: "", AYIDA_SERVER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, CRON_SECRET: "cron-secret-for-wait-0123" }).done;
+      expect(r.code, r.stderr).toBe(78);
+      const doc = errorResultSchema.parse(oneDocument(r.stdout));
+      expect(doc).toMatchObject({ runId: "w-lost-store", error: { code: "RUNS_REFUSED" }, events: [{ name: "convocatorias/detail.requested", data: { bdns: "900003" } }], ids: [expect.any(String)], run: { runId: "w-lost-store", state: "pending" } });
+      expect(doc.error.hint).toMatch(/^the 1 event was delivered \(runId w-lost-store\): the work goes on; do not send it again\. /);
+      expect(r.stderr).toContain("the 1 event was delivered (runId w-lost-store)");
+      expect(api.events()).toHaveLength(1);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 
