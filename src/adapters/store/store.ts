@@ -248,9 +248,24 @@ export class Store {
                 window_to: sql`COALESCE(excluded.window_to, sync_runs.window_to)`,
                 retry_of: sql`COALESCE(sync_runs.retry_of, excluded.retry_of)`,
               })
-              .where("sync_runs.kind", "<>", "sync")
+              .where((eb) => eb.or([eb("sync_runs.kind", "<>", "sync"), eb("sync_runs.status", "=", REQUESTED)]))
           : oc.columns(["run_id", "dataset"]).doNothing(),
       )
+      .execute();
+  }
+
+  /**
+   * `sync all`: the datasets one request asked for, filed as `requested` by whichever of its functions
+   * picks the run up first, so the run is every one of them from then on (not done with 6 of 11). A
+   * dataset's own sync function turns its row into a running sync row (ensureRun); a row that exists
+   * already is left as it is.
+   */
+  async ensureRequested(runId: string, datasets: readonly string[], now = isoNow()): Promise<void> {
+    if (datasets.length === 0) return;
+    await this.db
+      .insertInto("sync_runs")
+      .values(datasets.map((dataset) => ({ run_id: runId, dataset, kind: "sync", window_from: null, window_to: null, started_at: now, finished_at: null, status: REQUESTED, retry_of: null })))
+      .onConflict((oc) => oc.columns(["run_id", "dataset"]).doNothing())
       .execute();
   }
 
@@ -384,6 +399,8 @@ export class Store {
 }
 
 const CONVOCATORIAS = "convocatorias";
+/** A dataset's sync row filed by another dataset's function of the same `sync all`: asked for, not picked up yet. */
+export const REQUESTED = "requested";
 const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
 
 function itemRow(runId: string, it: WorkItem) {

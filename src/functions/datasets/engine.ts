@@ -25,6 +25,7 @@ import { resolveWindow, splitWindow, type Window } from "../../contracts/window.
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
 import { recordRowCounts, recordRows } from "../../metrics/index.js";
+import { fileRequestedDatasets } from "../sync-all.js";
 
 type Step = GetStepTools<AyidaInngest>;
 type Tries = { attempt: number; maxAttempts: number };
@@ -85,6 +86,7 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
       const data = event.data as DatasetSyncData;
       const { runId, timestamp, full } = data;
       const { window, pieces } = windowOf(d, data);
+      await fileRequestedDatasets(step, deps, data);
       const discovered: Record<string, string[]> = {};
       for (const feed of d.feeds) {
         if (!feed.sweep || !("discover" in feed.sweep)) continue;
