@@ -40,11 +40,11 @@ function plan(data: { from?: string | undefined; to?: string | undefined; timest
 }
 
 /** A one-piece window is listed by the request's own run, so its item is that piece. */
-const requestItem = (data: { from?: string; to?: string; timestamp: string }): WorkItem => {
+export const requestItem = (data: { from?: string; to?: string; timestamp: string }): WorkItem => {
   const { pieces } = plan(data);
   return pieces.length === 1 ? workItem.piece(pieces[0]!) : workItem.sync();
 };
-const pieceItem = (data: Window) => workItem.piece(data);
+export const pieceItem = (data: Window) => workItem.piece(data);
 
 export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(

@@ -259,6 +259,13 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`INSERT INTO bdns_budget (id, next_at) VALUES ('bdns', 0)`.execute(db);
       },
     },
+    "0006_run_items_activity": {
+      async up(db: Kysely<unknown>) {
+        // When a run last moved (its newest item change) in one index seek: serve's reconcile asks it
+        // of every unfinished run, a backfill's included (functions/reconcile.ts).
+        await db.schema.createIndex("run_items_activity").on("run_items").columns(["run_id", "updated_at"]).execute();
+      },
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
-import type { Database, DocumentosTable, ItemKind } from "./schema.js";
+import type { Database, DocumentosTable, ItemKind, ItemState } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
 const ROWS_PER_INSERT = 500;
@@ -365,12 +365,15 @@ export class Store {
    * handler after a permanent failure keeps the first, more precise reason) and counted once; the
    * sync_failures view lists it.
    */
-  async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string }, now = isoNow()): Promise<void> {
+  async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string; onlyIfUnsettled?: boolean }, now = isoNow()): Promise<void> {
     const set = { state: "failed" as const, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: null, updated_at: now };
+    // onlyIfUnsettled: what the reconcile records from the engine's word must never undo an outcome a
+    // function wrote meanwhile (the store read and this write are apart).
+    const settled: ItemState[] = f.onlyIfUnsettled ? ["failed", "stored", "unchanged"] : ["failed"];
     const marked = await this.db
       .insertInto("run_items")
       .values({ ...itemRow(runId, it), queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "<>", "failed"))
+      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "not in", settled))
       .executeTakeFirst();
     if (Number(marked.numInsertedOrUpdatedRows ?? 0) > 0) await this.count(runId, "failed", 1, it.dataset ?? CONVOCATORIAS);
   }

@@ -55,7 +55,7 @@ function inlineUnit(d: DatasetDeclaration, data: DatasetSyncData): Unit | undefi
 }
 
 /** The item a failed run was working on, from its original event, as the handler sees it. */
-function failedItem(d: DatasetDeclaration) {
+export function failedItem(d: DatasetDeclaration) {
   return (data: DatasetSyncData | DatasetPieceData): WorkItem => {
     if ("feed" in data && data.feed) return unitItem(d, pieceUnit(data));
     const unit = inlineUnit(d, data as DatasetSyncData);
