@@ -23,7 +23,7 @@ import type { WaitCommandOptions } from "./commands/help.js";
 import { cut, duration, failureLines, pendingText, progressLine, statusLines, when } from "./run-view.js";
 import { openRunSource, type RunSource } from "../runs/source.js";
 import type { Expectation, RunState } from "../runs/state.js";
-import { waitForRun, type WaitResult } from "../runs/wait.js";
+import { engineReason, waitForRun, type Sent, type WaitResult } from "../runs/wait.js";
 
 export interface FollowSettings {
   timeoutMs: number | undefined;
@@ -62,6 +62,8 @@ export interface FollowOptions {
   settings: FollowSettings;
   /** --wait: what was sent. */
   expected?: readonly Expectation[];
+  /** --wait: the events sent with their internal ids, to ask the engine about what the store never shows. */
+  sent?: readonly Sent[];
   mode: "wait" | "watch";
   /** Fields of the result document besides `run` (the send's: target, events, ids…). */
   base: Record<string, unknown>;
@@ -78,6 +80,7 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
     details: { ...o.base, ...(last && { run: last }) },
   });
   const show = await progress(ctx, o);
+  const engine = o.sent?.length ? await engineAsker(ctx.env!) : undefined;
   let result: WaitResult;
   try {
     result = await waitForRun({
@@ -92,7 +95,15 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         last = s;
         show.state(s);
       },
+      ...(o.sent && { sent: o.sent }),
+      askEngine: engine?.ask,
       onQueued: (s) => show.note(`run ${s.runId} is not picked up yet after ${duration(o.settings.pickupMs)}, but other work is moving: it is queued behind it; still waiting`),
+      onEngine: (word, what) =>
+        show.note(
+          what === "going"
+            ? `nothing of run ${o.runId} is in the store after ${duration(o.settings.pickupMs)}, but Inngest is running ${word.going} of the ${word.checked} function run(s) asked about: they are queued, or failing before they can write to the store (serve's log says why; \`ayida-jobs doctor\` checks the store); still waiting`
+            : `Inngest ended the function runs of ${word.ended.length} event(s) this run sent, and the store never heard of them: counted as failed (${word.ended[0]!.error ?? word.ended[0]!.status})`,
+        ),
       onReadError: (err) => show.note(`reading the run failed (${err.message}); trying again`),
     });
   } catch (err) {
@@ -127,8 +138,22 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         hint: `the work goes on (do not send it again); ${stopHint}`,
         details,
       });
+    case "engine-failed": {
+      // The store knows nothing of the run, and the engine ended its function runs: they failed
+      // before anything could be recorded. Not the sync's fault: say what they failed on.
+      const w = result.engine!;
+      const reasons = [...new Set(w.ended.map((x) => x.error ?? x.status))];
+      const lines = w.ended.slice(0, 10).map((x) => `  ${x.event.name} ${x.event.id}: ${engineReason(x)}`);
+      const more = w.ended.length > 10 ? [`  … and ${w.ended.length - 10} more`] : [];
+      throw new CliError(`run ${o.runId} failed: Inngest ran the functions for ${w.ended.length} of the ${w.checked} event(s) asked about, and they failed before the store could record anything: ${reasons.join("; ")}\n${[...lines, ...more].join("\n")}`, {
+        exitCode: EXIT.failed,
+        code: "RUN_FAILED",
+        hint: `the app is synced and the functions ran; what they failed on is above (serve's log has the rest; \`ayida-jobs doctor\` checks that the store can be written). Once it is fixed, send again with a new --run-id`,
+        details: { ...details, engine: { checked: w.checked, of: w.of, going: w.going, completed: w.completed, none: w.none, ended: w.ended.map((x) => ({ name: x.event.name, id: x.event.id, status: x.status, runId: x.runId, error: x.error })) } },
+      });
+    }
     case "not-picked-up":
-      throw new CliError(`no function picked up run ${o.runId} within ${duration(o.settings.pickupMs)}, and nothing else ran meanwhile: ${o.mode === "wait" ? "the events reached Inngest, but no function is running them" : "the run id is not one this store knows, or no function is running it"}`, {
+      throw new CliError(`no function picked up run ${o.runId} within ${duration(o.settings.pickupMs)}, and nothing else ran meanwhile: ${o.mode === "wait" ? (result.engine ? `the events reached Inngest, but it started no function run for ${result.engine.none} of the ${result.engine.checked} asked about` : "the events reached Inngest, but no function is running them") : "the run id is not one this store knows, or no function is running it"}`, {
         exitCode: EXIT.notPickedUp,
         code: "NOT_PICKED_UP",
         hint:
@@ -151,6 +176,17 @@ function lostTrack(err: unknown, o: FollowOptions, last: RunState | undefined, s
   const delivered = sent > 0 ? `the ${sent} event${sent === 1 ? " was" : "s were"} delivered (runId ${o.runId}): the work goes on; do not send ${sent === 1 ? "it" : "them"} again. ` : "";
   const hint = `${delivered}${e.hint ? `${e.hint}; ` : ""}${stopHint} once it answers`;
   return new CliError(e.message, { exitCode: e.exitCode, code: e.code, hint, details: { ...e.details, ...o.base, ...(last && { run: last }) }, cause: e.cause ?? err });
+}
+
+/**
+ * How --wait asks the engine about what it sent (runs/engine-check.ts), or undefined when it cannot:
+ * in cloud mode without INNGEST_SIGNING_KEY here (the debug line says so).
+ */
+async function engineAsker(env: Env): Promise<{ ask: (events: readonly Sent[]) => Promise<import("../runs/engine-check.js").EngineWord> } | undefined> {
+  const [{ openEngineRecord }, { askAboutSent }] = await Promise.all([import("../adapters/inngest/engine-record.js"), import("../runs/engine-check.js")]);
+  const record = openEngineRecord(env);
+  if ("unavailable" in record) return undefined;
+  return { ask: (events) => askAboutSent(record, events) };
 }
 
 /** Where an operator sees the synced apps: the Dev Server this CLI sends to, or the Inngest dashboard. */
