@@ -169,7 +169,7 @@ describe("--wait", () => {
   });
 
   it("an event the store never shows while the rest of the run is done: once Inngest says its run ended, it fails the run, named", async () => {
-    api.setRuns((e) => (e.data.bdns === "14" ? [{ run_id: "01RUN14", status: "Failed", output: { error: { message: "Unable to reach SDK URL" } } }] : [{ run_id: "01RUN13", status: "Completed" }]));
+    api.setRuns((e) => (e.data.bdns === "14" ? [{ run_id: "01RUN14", status: "Failed", ended_at: new Date().toISOString(), output: { error: { message: "Unable to reach SDK URL" } } }] : [{ run_id: "01RUN13", status: "Completed" }]));
     const cli = wait(["detail", "13", "14", "--run-id", "w-half", "--wait", "--pickup-timeout", "700ms", "--json"]);
     await arrived(2);
     await store.ensureRun("w-half", "detail");

@@ -94,7 +94,8 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
     sent(b!, 0);
     await store.itemFailing("r2", workItem.detail("1"), { attempt: 6, maxAttempts: 6, failure: "SERVER", reason: "HTTP 500", nextAttemptAt: null }, at(1));
     await store.queueItems("r2", [workItem.detail("2")], at(1));
-    engine.setRuns((e) => [{ run_id: `run-${e.id}`, status: e.id === a!.id ? "Running" : "Scheduled" }]);
+    // The Dev Server lists a run between attempts as Failed, without an end time: not over.
+    engine.setRuns((e) => [e.id === a!.id ? { run_id: "run-a", status: "Failed", ended_at: null, output: UNREACHABLE } : { run_id: "run-b", status: "Scheduled" }]);
     const pass = await reconciler().pass();
     expect(pass).toMatchObject({ asked: 2, going: 2, recorded: [] });
     expect((await readRunState(new RunQueries(store.db), "r2")).state).toBe("running");
@@ -130,7 +131,7 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
     sent(d2!, 0);
     await store.queueItems("r5", [workItem.detail("51"), workItem.detail("52")], at(0));
     await store.itemDone("r5", workItem.detail("51"), "stored", new Date(now.getTime() - 5000).toISOString());
-    engine.setRuns(() => [{ run_id: "x", status: "Failed", output: UNREACHABLE }]);
+    engine.setRuns(() => [{ run_id: "x", status: "Failed", ended_at: at(9), output: UNREACHABLE }]);
     expect(await reconciler().pass()).toMatchObject({ asked: 0, recorded: [] });
     expect(restCalls()).toBe(0);
   });
@@ -139,7 +140,7 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
     await store.ensureRun("r6", "detail", {}, "convocatorias", at(0));
     sent(buildDetailRequests(["6"], ctx("r6"))[0]!, 0);
     await store.itemFailing("r6", workItem.detail("6"), { attempt: 5, maxAttempts: 6, failure: "SERVER", reason: "HTTP 500", nextAttemptAt: new Date(now.getTime() + 60_000).toISOString() }, at(1));
-    engine.setRuns(() => [{ run_id: "x", status: "Failed", output: UNREACHABLE }]);
+    engine.setRuns(() => [{ run_id: "x", status: "Failed", ended_at: at(9), output: UNREACHABLE }]);
     expect(await reconciler().pass()).toMatchObject({ asked: 0, recorded: [] });
   });
 
@@ -157,7 +158,7 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
       await store.completePiece("r7", d, at(3));
     }
     const failedSync = events.find((e) => e.name === EVENT.syncRequested)!;
-    engine.setRuns((e) => (e.id === failedSync.id ? [{ run_id: "01SYNC", status: "Failed", output: UNREACHABLE }] : e.name.startsWith("organos/") || e.name.startsWith("regiones/") ? [{ run_id: "ok", status: "Completed" }] : []));
+    engine.setRuns((e) => (e.id === failedSync.id ? [{ run_id: "01SYNC", status: "Failed", ended_at: at(8), output: UNREACHABLE }] : e.name.startsWith("organos/") || e.name.startsWith("regiones/") ? [{ run_id: "ok", status: "Completed" }] : []));
     const pass = await reconciler().pass();
     expect(pass.recorded.map((x) => [x.dataset, x.failure]).sort()).toEqual([
       ["ayudas-estado", "NEVER_STARTED"],
@@ -194,7 +195,7 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
     now = new Date(now.getTime() + AFTER_MS);
     expect((await r.pass()).asked).toBe(1);
     // Still going; then the engine gives up: recorded at the next ask.
-    engine.setRuns(() => [{ run_id: "r", status: "Failed", output: { error: { message: "attempt to write a readonly database" } } }]);
+    engine.setRuns(() => [{ run_id: "r", status: "Failed", ended_at: at(400), output: { error: { message: "attempt to write a readonly database" } } }]);
     now = new Date(now.getTime() + 4 * AFTER_MS);
     expect((await r.pass()).recorded).toEqual([expect.objectContaining({ item: "8", reason: expect.stringContaining("(attempt to write a readonly database)") })]);
   });
@@ -216,7 +217,7 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
     ].map(([from, to]) => payload(EVENT.syncPieceRequested, { ...ctx("r10"), from: from!, to: to! }));
     for (const p of pieces) sent(p, 1);
     await store.queueItems("r10", pieces.map((p) => workItem.piece(p.data as { from: string; to: string })), at(2));
-    engine.setRuns((e: RecordedEvent) => (e.data.from === "2026-01-01" ? [{ run_id: "p1", status: "Cancelled" }] : [{ run_id: "p2", status: "Running" }]));
+    engine.setRuns((e: RecordedEvent) => (e.data.from === "2026-01-01" ? [{ run_id: "p1", status: "Cancelled", ended_at: at(9) }] : [{ run_id: "p2", status: "Running" }]));
     const pass = await reconciler().pass();
     expect(pass.recorded).toEqual([expect.objectContaining({ kind: "piece", item: "2026-01-01..2026-01-07", failure: "ENGINE_CANCELLED" })]);
     expect(await store.getRun("r10")).toMatchObject({ status: "failed" }); // as the piece's failure handler does

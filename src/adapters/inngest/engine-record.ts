@@ -11,7 +11,9 @@
  * - `GET /v1/events/<internal id>/runs`: the function runs the event started: `Scheduled` at once
  *   (also when throttled or queued), `Running`, then `Completed`, `Failed` or `Cancelled`, with the
  *   run's output (`{"error":{"message":"Unable to reach SDK URL",…}}` when serve could not be reached).
- *   Cached by the server for ~15 s: asking again sooner sees nothing new.
+ *   A run between attempts is listed `Failed` with `ended_at: null` (its last attempt failed; it is
+ *   not over): only a run with an end time has ended. Cached by the server for ~15 s: asking again
+ *   sooner sees nothing new.
  */
 import { branchHeader, apiBaseUrl, hashedSigningKey } from "../../config/inngest-api.js";
 import { inngestMode, type Env } from "../../config/env.js";
@@ -135,7 +137,8 @@ export function verdictOf(runs: readonly EngineRun[]): Verdict {
   if (runs.length === 0) return { kind: "none" };
   const status = (r: EngineRun) => r.status.toLowerCase();
   if (runs.some((r) => status(r) === "completed")) return { kind: "completed" };
-  const ended = runs.filter((r) => ["failed", "cancelled", "canceled"].includes(status(r)));
+  // Failed without an end time: the last attempt failed, another is due (observed on the Dev Server).
+  const ended = runs.filter((r) => ["failed", "cancelled", "canceled"].includes(status(r)) && r.endedAt);
   if (ended.length < runs.length) return { kind: "going" };
   const failed = ended.find((r) => status(r) === "failed");
   const last = failed ?? ended[0]!;
