@@ -80,7 +80,7 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
     details: { ...o.base, ...(last && { run: last }) },
   });
   const show = await progress(ctx, o);
-  const engine = o.sent?.length ? await engineAsker(ctx.env!) : undefined;
+  const engine = o.sent?.length ? await engineAsker(ctx) : undefined;
   let result: WaitResult;
   try {
     result = await waitForRun({
@@ -180,12 +180,16 @@ function lostTrack(err: unknown, o: FollowOptions, last: RunState | undefined, s
 
 /**
  * How --wait asks the engine about what it sent (runs/engine-check.ts), or undefined when it cannot:
- * in cloud mode without INNGEST_SIGNING_KEY here (the debug line says so).
+ * in cloud mode without INNGEST_SIGNING_KEY here (--debug says so).
  */
-async function engineAsker(env: Env): Promise<{ ask: (events: readonly Sent[]) => Promise<import("../runs/engine-check.js").EngineWord> } | undefined> {
+async function engineAsker(ctx: CliContext): Promise<{ ask: (events: readonly Sent[]) => Promise<import("../runs/engine-check.js").EngineWord> } | undefined> {
   const [{ openEngineRecord }, { askAboutSent }] = await Promise.all([import("../adapters/inngest/engine-record.js"), import("../runs/engine-check.js")]);
-  const record = openEngineRecord(env);
-  if ("unavailable" in record) return undefined;
+  const record = openEngineRecord(ctx.env!);
+  if ("unavailable" in record) {
+    ctx.out.debug(`--wait cannot ask Inngest what became of the events: ${record.unavailable}`);
+    return undefined;
+  }
+  ctx.out.debug(`--wait asks Inngest's REST API at ${record.where} about the events it sent, if the store does not show them`);
   return { ask: (events) => askAboutSent(record, events) };
 }
 
