@@ -150,6 +150,7 @@ describe("--wait", () => {
     expect(r.code, r.stderr).toBe(1);
     const doc = errorResultSchema.parse(oneDocument(r.stdout));
     expect(doc).toMatchObject({ error: { code: "RUN_FAILED" }, events: [{ name: "convocatorias/detail.requested" }], run: { state: "pending" } });
+    expect(doc.engine).toEqual({ checked: 1, of: 1, going: 0, completed: 0, none: 0, ended: [{ name: "convocatorias/detail.requested", id: "convocatorias/detail.requested?bdns=8&runId=w-ro", status: "failed", runId: "01RUNRO", error: "attempt to write a readonly database" }] });
     expect(doc.error.message).toContain("they failed before the store could record anything: attempt to write a readonly database");
     expect(doc.error.message).toContain("convocatorias/detail.requested?bdns=8&runId=w-ro: Inngest ended its function run 01RUNRO as failed (attempt to write a readonly database)");
     expect(r.stderr).not.toContain("not synced");
