@@ -19,6 +19,7 @@ import { createAppHandler, INNGEST_PATH } from "./app.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
 import { openEngineRecord } from "../adapters/inngest/engine-record.js";
+import { checkWritable } from "../adapters/store/writable.js";
 import { Reconciler } from "../functions/reconcile.js";
 
 export interface RunningServer {
@@ -27,6 +28,8 @@ export interface RunningServer {
   mode: "dev" | "cloud";
   functionIds: string[];
   storeLocation: string;
+  /** `serve --check`: the store takes a write (rolled back) and, SQLite, has room; throws a StoreOpenError otherwise. */
+  checkStoreWritable(): Promise<void>;
   /** Stop accepting, let in-flight requests finish (at most `graceMs`), close the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     mode,
     functionIds: functions.map((f) => f.id(client.id)),
     storeLocation: store.location,
+    checkStoreWritable: () => checkWritable(store),
     async close(graceMs = 10_000) {
       const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       servers.forEach((s) => s.closeIdleConnections());
