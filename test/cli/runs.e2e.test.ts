@@ -189,9 +189,9 @@ describe("status --watch ends as the run does", () => {
     const child = spawn(process.execPath, ["--", BIN, "status", "p1", "--watch", "--poll", "100ms"], { cwd: dir, env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (c) => (stderr += c));
-    child.stdout.once("data", () => child.stdout.destroy()); // as `head` does once it has its lines
-    await new Promise((r) => setTimeout(r, 300));
-    await store.itemDone("p1", workItem.detail("6"), "stored", T(1)); // a change: the next line finds the pipe closed
+    // As `head` does once it has its lines; only then a change, whose line finds the pipe closed.
+    await new Promise<void>((r) => child.stdout.once("data", () => (child.stdout.destroy(), r())));
+    await store.itemDone("p1", workItem.detail("6"), "stored", T(1));
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
     expect(code).toBe(141);
     expect(stderr).toContain("stdout was closed");

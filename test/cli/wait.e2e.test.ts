@@ -11,7 +11,9 @@ import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
+import { readRunState } from "../../src/runs/state.js";
 import { errorResultSchema, sendResultSchema } from "../../src/cli/output-schemas.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { makeDataset } from "../support/bdns-server.js";
@@ -315,12 +317,12 @@ describe("--wait refuses before sending", () => {
     // A deployment's serve that answers the first reads (the run not picked up yet), then refuses the
     // secret: a rotated CRON_SECRET, a proxy gone wrong. Any failure after the send is the same case.
     let reads = 0;
+    const pending = await readRunState(new RunQueries(store.db), "w-lost-store"); // what serve answers for a run it does not know yet
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
       if (url.pathname === "/api/runs") return void res.end(JSON.stringify({ ok: true, runs: [], lastActivityAt: null }));
       if (++reads > 2) return void res.writeHead(401).end(JSON.stringify({ ok: false, error: { code: "UNAUTHORIZED", message: "bad secret" } }));
-      const run = { runId: "w-lost-store", state: "pending", done: false, retryOf: null, retries: [], startedAt: null, finishedAt: null, durationMs: null, asOf: new Date().toISOString(), datasets: [], totals: { pieces: { total: 0, done: 0 }, counters: { listed: 0, fetched: 0, queued: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, documentsStored: 0 }, items: { queued: 0, failing: 0, stored: 0, unchanged: 0, failed: 0, total: 0 } }, failing: [], failingOmitted: 0, failures: [], failuresOmitted: 0 };
-      res.end(JSON.stringify({ ok: true, run }));
+      res.end(JSON.stringify({ ok: true, run: pending }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
