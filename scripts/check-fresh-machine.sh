@@ -6,8 +6,8 @@
 #   sudo scripts/check-fresh-machine.sh            # KEEP=1 keeps the clone and its logs
 #
 # Linux, as root: the hiding happens in a private mount namespace (unshare -m), so nothing changes
-# for the rest of the machine. Each PATH folder that holds a hidden program is covered by a copy of
-# itself made of links to everything else; /usr/lib/postgresql is covered by an empty tmpfs. The clone
+# for the rest of the machine. Each PATH folder that holds a hidden program gets an overlay of itself
+# with those programs deleted; /usr/lib/postgresql is covered by an empty tmpfs. The clone
 # sits in a folder only root can enter, as a checkout under /root does (the PostgreSQL tests run their
 # server as `nobody`, and must cope).
 set -euo pipefail
@@ -27,31 +27,21 @@ fi
 
 # --- inside the private mount namespace ---
 work=$2
-stash=$work/.stash
-mkdir -p "$stash"
+layers=$work/.layers
 n=0
 IFS=: read -r -a dirs <<<"$PATH"
 for dir in "${dirs[@]}"; do
   [ -d "$dir" ] || continue
-  hit=0
-  for name in "${HIDDEN[@]}"; do [ -e "$dir/$name" ] && hit=1; done
-  [ $hit = 1 ] || continue
+  hit=()
+  for name in "${HIDDEN[@]}"; do if [ -e "$dir/$name" ] || [ -L "$dir/$name" ]; then hit+=("$name"); fi; done
+  [ ${#hit[@]} -gt 0 ] || continue
+  # An overlay on the folder itself, the hidden programs deleted in it: every other program keeps its
+  # own path (gcc finds cc1 from where it is), and the folder below is untouched.
   n=$((n + 1))
-  mkdir -p "$stash/$n/orig" "$stash/$n/view"
-  real=$(readlink -f "$dir")
-  mount --bind "$dir" "$stash/$n/orig"
-  for entry in "$dir"/* "$dir"/.[!.]*; do
-    [ -e "$entry" ] || [ -L "$entry" ] || continue
-    name=${entry##*/}
-    for h in "${HIDDEN[@]}"; do [ "$name" = "$h" ] && continue 2; done
-    target=$(readlink -f "$entry" || true)
-    [ -n "$target" ] || continue
-    # A target inside the folder being covered is reached through the bind-mounted original.
-    case $target in "$real"/*) target=$stash/$n/orig/${target#"$real"/} ;; esac
-    ln -s "$target" "$stash/$n/view/$name"
-  done
-  mount --bind "$stash/$n/view" "$dir"
-  echo "covered $dir (hid: $(for h in "${HIDDEN[@]}"; do [ -e "$stash/$n/orig/$h" ] && printf '%s ' "$h"; done))"
+  mkdir -p "$layers/$n/upper" "$layers/$n/work"
+  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$layers/$n/upper,workdir=$layers/$n/work" "$dir"
+  for name in "${hit[@]}"; do rm -f "$dir/$name"; done
+  echo "covered $dir (hid: ${hit[*]})"
 done
 [ -d /usr/lib/postgresql ] && mount -t tmpfs -o size=1m none /usr/lib/postgresql && echo "covered /usr/lib/postgresql"
 unset INNGEST_DEV_BIN
