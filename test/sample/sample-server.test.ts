@@ -6,52 +6,24 @@
  * documents have the size their details announce; the plans' details list downloadable documents.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BdnsClient } from "../../src/adapters/bdns/client.js";
-import { StartSpacer } from "../../src/adapters/bdns/limiter.js";
+import type { BdnsClient } from "../../src/adapters/bdns/client.js";
 import { readAll } from "../../src/net/request.js";
-import { resolveWindow, splitWindow } from "../../src/contracts/window.js";
+import { resolveWindow } from "../../src/contracts/window.js";
 import { DATASETS } from "../../src/datasets/index.js";
-import { readAnswer } from "../../src/functions/datasets/rows.js";
-import { unitParams, unitsOf } from "../../src/functions/datasets/units.js";
 import { sampleAnswers, startSampleBdns, type SampleBdns } from "../../src/sample/server.js";
+import { readSampleDataset, sampleClient } from "../support/sample-read.js";
 
 let sample: SampleBdns;
 let bdns: BdnsClient;
 beforeAll(async () => {
   sample = await startSampleBdns();
-  bdns = new BdnsClient({ baseUrl: sample.url, spacer: new StartSpacer(1000), maxAttempts: 1 });
+  bdns = sampleClient(sample.url);
 });
 afterAll(() => sample?.close());
 
-/** Rows a sync of `d` (default window) reads from the sample, per table, and what it refused. */
-async function syncRead(name: string): Promise<{ rows: Record<string, number>; refused: string[] }> {
-  const d = DATASETS.find((x) => x.name === name)!;
-  const window = resolveWindow({});
-  const discovered: Record<string, string[]> = {};
-  for (const f of d.feeds) {
-    if (f.sweep && "discover" in f.sweep) {
-      const list = (await bdns.fetchJson(f.sweep.discover.path)) as unknown[];
-      discovered[f.id] = list.map(f.sweep.discover.value);
-    }
-  }
-  const rows: Record<string, number> = {};
-  const refused: string[] = [];
-  for (const unit of unitsOf(d, discovered, d.strategy === "windowed" ? splitWindow(window, d.pieceDays) : [])) {
-    const feed = d.feeds.find((f) => f.id === unit.feed)!;
-    for (let page = 0, pages = 1; page < pages; page++) {
-      const body = await bdns.fetchJson(feed.path, unitParams(feed, unit, page, 2), { page: feed.answer === "page" });
-      const answer = readAnswer(feed, body, { feed: feed.id, ...(unit.sweep !== undefined && { sweep: unit.sweep }) }, feed.path);
-      pages = answer.totalPages ?? 1;
-      rows[feed.table.name] = (rows[feed.table.name] ?? 0) + answer.rows.length;
-      refused.push(...answer.refused.map((r) => r.reason));
-    }
-  }
-  return { rows, refused };
-}
-
 describe("every dataset's sample, as a sync with the default window reads it", () => {
   it.each(DATASETS.map((d) => d.name))("%s: rows in every table, none refused", async (name) => {
-    const { rows, refused } = await syncRead(name);
+    const { rows, refused } = await readSampleDataset(bdns, name);
     expect(refused).toEqual([]);
     const tables = [...new Set(DATASETS.find((d) => d.name === name)!.feeds.map((f) => f.table.name))];
     for (const table of tables) expect(rows[table], `${name}: rows of ${table}`).toBeGreaterThan(0);
