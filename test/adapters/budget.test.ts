@@ -64,7 +64,10 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
       const decided = results.flatMap((r) => r.starts).sort((a, b) => a - b);
       expect(decided).toHaveLength(REQUESTS);
       expect(Math.min(...gapsOf(decided))).toBeGreaterThanOrEqual(1000 / RATE - DECIDED_TOLERANCE_MS);
-      expect(Math.min(...gapsOf(bdns.requests.map((r) => r.at)))).toBeGreaterThanOrEqual(1000 / RATE - ARRIVAL_TOLERANCE_MS);
+      // From one request's earliest possible arrival to the next one's stamp: the fake BDNS shares the
+      // busy test process, and a late stamp alone made a gap of 11 ms on a loaded machine.
+      const arrivalGaps = bdns.requests.slice(1).map((r, i) => r.at - bdns.requests[i]!.earliest);
+      expect(Math.min(...arrivalGaps)).toBeGreaterThanOrEqual(1000 / RATE - ARRIVAL_TOLERANCE_MS);
     } finally {
       await bdns.close();
     }
