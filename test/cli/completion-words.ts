@@ -2,4 +2,4 @@
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 
 export const DATASETS = [...SYNCABLE_DATASETS, "all"];
-export const COMMANDS = ["sync", "detail", "document", "serve", "datasets", "runs", "status", "retry", "doctor", "completion", "help"];
+export const COMMANDS = ["sync", "detail", "document", "serve", "dev", "datasets", "runs", "status", "retry", "doctor", "completion", "help"];

@@ -47,7 +47,7 @@ describe("bash", () => {
 
   it("offers the commands, their options and the dataset names", () => {
     expect(offer("ayida-jobs", "")).toEqual(COMMANDS);
-    expect(offer("ayida-jobs", "d")).toEqual(["detail", "document", "datasets", "doctor"]);
+    expect(offer("ayida-jobs", "d")).toEqual(["detail", "document", "dev", "datasets", "doctor"]);
     expect(offer("ayida-jobs", "sync", "")).toEqual(DATASETS);
     expect(offer("ayida-jobs", "sync", "pla")).toEqual(["planes-estrategicos"]);
     expect(offer("ayida-jobs", "--json", "sync", "--from", "2026-01-01", "con")).toEqual(["convocatorias", "concesiones"]);
