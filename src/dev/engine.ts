@@ -19,7 +19,8 @@ export interface EngineCommand {
   source: string;
 }
 
-function isExecutableFile(path: string): boolean {
+/** An executable regular file (a folder named `inngest` on PATH is not a Dev Server). */
+export function isExecutableFile(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
