@@ -5,7 +5,7 @@
  * no process outlives it — Ctrl-C, SIGTERM, a SIGKILL of dev itself, a Dev Server that ignores
  * SIGTERM, one that dies at start or later. The real Dev Server: test/engine/dev.engine.ts.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -132,6 +132,19 @@ describe("a Dev Server that fails", () => {
 });
 
 describe("which Dev Server", () => {
+  it("none installed: npx of the pinned inngest-cli, with the Dev Server's arguments; when npx fails (offline: its install step downloads the binary), exit 69 saying what to set", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "ayida-npx-"));
+    const argsFile = join(bin, "args");
+    writeFileSync(join(bin, "npx"), `#!/bin/sh\nprintf '%s\\n' "$@" > ${argsFile}\nexit 1\n`, { mode: 0o755 });
+    const cwd = mkdtempSync(join(tmpdir(), "ayida-dev-"));
+    const dev = startCli(["dev", "--port", "0", "--inngest-port", "18288"], { cwd, env: { PATH: bin } });
+    const r = await dev.done;
+    expect(r.code, r.stderr).toBe(69);
+    expect(r.stderr).toContain(`starting the Inngest Dev Server (npx inngest-cli@${INNGEST_CLI_VERSION})`);
+    expect(r.stderr).toContain("set INNGEST_DEV_BIN to an `inngest` binary or put one on PATH");
+    expect(readFileSync(argsFile, "utf8").split("\n").slice(0, 9)).toEqual(["--yes", `inngest-cli@${INNGEST_CLI_VERSION}`, "dev", "--host", "127.0.0.1", "--port", "18288", "--no-discovery", "-u"]);
+  });
+
   it("INNGEST_DEV_BIN, else inngest on PATH, else npx of the pinned inngest-cli", () => {
     const dir = resolve(import.meta.dirname, "../fixtures");
     expect(resolveEngineCommand({ INNGEST_DEV_BIN: "/opt/inngest", PATH: dir })).toEqual({ command: "/opt/inngest", prefix: [], source: "INNGEST_DEV_BIN" });

@@ -141,7 +141,11 @@ Exit codes: 2 usage, 69 the Dev Server could not start or sync the app, or exite
         try {
           await waitForFunctions(engine, appUrl, server.functionIds, { timeoutMs: readyMs });
         } catch (err) {
-          if (err instanceof EngineError) throw new CliError(err.message, { exitCode: EXIT.unavailable, code: "DEV_SERVER", hint: `the Dev Server's log: ${engine.logFile}` });
+          if (err instanceof EngineError) {
+            // npx's install step downloads the binary (from GitHub): offline, it fails, often silently.
+            const viaNpx = command.prefix.length > 0 ? `; npx installs inngest-cli with a step that downloads the Dev Server and needs the network — offline, set INNGEST_DEV_BIN to an \`inngest\` binary or put one on PATH` : "";
+            throw new CliError(err.message, { exitCode: EXIT.unavailable, code: "DEV_SERVER", hint: `the Dev Server's log: ${engine.logFile}${viaNpx}` });
+          }
           throw err;
         } finally {
           spinner.stop();
