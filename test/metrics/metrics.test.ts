@@ -160,7 +160,7 @@ describe("GET /metrics", () => {
     const held = value(after, "ayida_removals_held_total", { dataset: "regiones", reason: "empty" }) - value(before, "ayida_removals_held_total", { dataset: "regiones", reason: "empty" });
     expect(held).toBeGreaterThan(40); // every node of the tree
     expect(value(after, "ayida_rows_total", { dataset: "regiones", outcome: "removed" })).toBe(value(before, "ayida_rows_total", { dataset: "regiones", outcome: "removed" }));
-    expect(promtool(after).status).toBe(0);
+    expect(samples(after).length).toBeGreaterThan(0); // still parses, line by line (promtool: the tools suite)
   });
 
   it("label sets stay bounded: no BDNS code, document id or runId ever becomes a label value", async () => {

@@ -37,10 +37,12 @@ it("promtool accepts it once every recorder has samples, with every label value 
   metrics.recordLimiterWait(0.3);
   metrics.setBudgetFallback(true);
   for (const outcome of metrics.ROW_OUTCOMES) metrics.recordRows("concesiones", outcome, 3);
+  for (const reason of metrics.HOLD_REASONS) metrics.recordRemovalsHeld("regiones", reason, 52);
   metrics.recordDocumentStored(12_345);
   for (const outcome of metrics.RUN_OUTCOMES) metrics.recordFunctionRun("ayida-portal-process-convocatoria-detail", outcome);
   for (const outcome of metrics.SEND_OUTCOMES) metrics.recordEventsSent(2, outcome);
   const text = await scrape();
   expect(text).toMatch(/ayida_rows_total\{dataset="concesiones",outcome="refused"\} 3/);
+  expect(text).toMatch(/ayida_removals_held_total\{dataset="regiones",reason="shrink"\} 52/);
   expect(lint(text)).toEqual({ status: 0, out: "" });
 });
