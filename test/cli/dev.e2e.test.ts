@@ -15,12 +15,17 @@ import { freePort } from "../support/ports.js";
 
 const FAKE = resolve(import.meta.dirname, "../fixtures/fake-inngest-dev.mjs");
 
-/** Alive and not a zombie (a reparented child nobody reaped yet counts as gone). */
+/** Alive and not a zombie (a reparented child nobody reaped yet counts as gone; Linux tells, through /proc). */
 function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
   try {
     return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
-    return false;
+    return existsSync("/proc/self") ? false : true; // gone meanwhile; or no /proc (macOS): signal 0 reached it
   }
 }
 
@@ -33,7 +38,8 @@ async function startDev(args: string[], env: Record<string, string> = {}): Promi
   return { dev, cwd, pids, port };
 }
 
-const ready = (dev: RunningCli) => until("dev to say it is ready", () => /ready in [\d.]+ s/.test(dev.stderr()) || dev.exited(), 15_000);
+/** "ready in …" (stderr) and the whole summary (stdout: its last line names the logs): two pipes, no order between them. */
+const ready = (dev: RunningCli) => until("dev to say it is ready", () => (/ready in [\d.]+ s/.test(dev.stderr()) && /^ {2}logs /m.test(dev.stdout())) || dev.exited(), 15_000);
 
 describe("refused before anything starts (exit 2, nothing created)", () => {
   it.each([

@@ -67,7 +67,7 @@ it("ready, then the sync of every dataset succeeds within a minute of starting, 
   const started = performance.now();
   await waitFor("dev to be ready", () => {
     if (dev.hasExited()) throw new Error(`dev exited:\n${tailOf(dev)}`);
-    return /ready in [\d.]+ s/.test(dev.output());
+    return /ready in [\d.]+ s/.test(dev.output()) && /^ {2}logs /m.test(dev.output()); // stderr's line, and stdout's summary
   }, { timeoutMs: 60_000, describe: () => tailOf(dev, 10) });
   expect(dev.output()).toContain(`Dev Server UI  http://localhost:${enginePort}`);
   await waitFor("the sync to succeed", () => {
