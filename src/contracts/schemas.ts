@@ -8,7 +8,7 @@
  */
 import * as z from "zod/mini";
 import { labelledEventId } from "./event-id.js";
-import { bdnsCode, documentId, runId, syncDate, timestamp } from "./rules.js";
+import { bdnsCode, documentId, requestedDatasets, runId, syncDate, timestamp } from "./rules.js";
 
 export const APP_ID = "ayida-portal";
 
@@ -44,6 +44,8 @@ export const syncRequestedData = z
      */
     allowRemoval: flag,
     retryOf,
+    /** `sync all`: every dataset the request asked for (not a business key: never in the id). */
+    datasets: z.optional(requestedDatasets),
   })
   .check(fromToRule());
 
