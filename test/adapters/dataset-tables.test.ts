@@ -124,7 +124,7 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
   const award = (id: number, o: Record<string, unknown> = {}) => ({ id, idPersona: 70 + (id % 2), idConvocatoria: 900, fechaConcesion: "2026-03-02", fechaAlta: "2026-03-03", beneficiario: `B${id} EMPRESA ${id} SL`, importe: 10, convocatoria: `Ayudas ${id}`, ...o });
   const awardRows = (content: unknown[]) => readAnswer(concesiones.feeds[0]!, { content, totalPages: 1 }, { feed: "busqueda" }, "/concesiones/busqueda").rows;
   const awards = async () =>
-    (await sql<Record<string, unknown>>`SELECT id, nif, beneficiario, convocatoria, importe, raw_json, first_seen_at, last_seen_at, last_changed_at, removed_at, last_run_id FROM concesiones ORDER BY id`.execute(store.db)).rows.map((r) => ({ ...r, id: Number(r.id), importe: Number(r.importe) }));
+    (await sql<Record<string, unknown>>`SELECT id, nif, beneficiario, convocatoria, importe, raw_json, first_seen_at, last_seen_at, last_changed_at, removed_at, last_run_id FROM concesiones ORDER BY id`.execute(store.db)).rows.map((r) => ({ ...r, id: Number(r.id), importe: Number(r.importe) }) as Record<string, unknown>);
 
   it("one page holding new, changed, re-spelt (unchanged) and returning rows writes each as what it is: the latest spelling kept, times moved only where they should", async () => {
     const table = store.tables.of(concesiones.feeds[0]!.table);
