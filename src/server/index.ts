@@ -18,6 +18,7 @@ import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
+import { storeHealth } from "./store-health.js";
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -59,7 +60,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
-  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store, metricsToken: env.METRICS_TOKEN });
+  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store, metricsToken: env.METRICS_TOKEN, storeHealth: storeHealth(deps.store, logger) });
 
   let servers: http.Server[];
   try {

@@ -4,7 +4,8 @@
  * postgresql`; .ci/run installs them if missing). As root it runs the server as the `postgres` user,
  * since PostgreSQL refuses to run as root.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,17 @@ import { freePort } from "./ports.js";
 export interface TestPostgres {
   /** A new, empty database on the server, as a DATABASE_URL. */
   createDatabase(): Promise<string>;
+  /**
+   * `pg_ctl restart` on the same port and data: what an operator's restart or a failover does to the
+   * clients — `fast` ends every session with 57P01 (admin shutdown), `immediate` drops them without a
+   * word ("Connection terminated unexpectedly").
+   */
+  restart(mode: "fast" | "immediate"): Promise<void>;
+  /** Stops the server (its data stays): connections are refused until `startServer`. */
+  stopServer(mode: "fast" | "immediate"): Promise<void>;
+  /** Starts a server stopped by `stopServer`, on the same port. */
+  startServer(): Promise<void>;
+  /** Stops the server and removes its data (the end of the tests). */
   stop(): Promise<void>;
 }
 
@@ -33,9 +45,16 @@ export async function startPostgres(): Promise<TestPostgres> {
     const [exe, ...rest] = [...asPostgres, cmd, ...args];
     execFileSync(exe!, rest, { stdio: "pipe", cwd: dir });
   };
+  // While the tests run, without blocking the test process (it may host a server the children call).
+  const runAsync = async (cmd: string, args: string[]) => {
+    const [exe, ...rest] = [...asPostgres, cmd, ...args];
+    await promisify(execFile)(exe!, rest, { cwd: dir });
+  };
   run(bin("initdb"), ["-D", data, "-U", "ayida", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   const port = await freePort();
-  run(bin("pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const start = ["-D", data, "-l", join(dir, "log"), "-w", "-o", options, "start"];
+  run(bin("pg_ctl"), start);
   const base = `postgres://ayida@127.0.0.1:${port}`;
   let n = 0;
   return {
@@ -46,6 +65,15 @@ export async function startPostgres(): Promise<TestPostgres> {
       await client.query(`CREATE DATABASE ${name}`);
       await client.end();
       return `${base}/${name}`;
+    },
+    async restart(mode) {
+      await runAsync(bin("pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-w", "-m", mode, "-o", options, "restart"]);
+    },
+    async stopServer(mode) {
+      await runAsync(bin("pg_ctl"), ["-D", data, "-w", "-m", mode, "stop"]);
+    },
+    async startServer() {
+      await runAsync(bin("pg_ctl"), start);
     },
     async stop() {
       try {

@@ -54,7 +54,7 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly dialect: OpenedDb["dialect"],
     readonly location: string,
-    raw: Pick<OpenedDb, "sqlite" | "pgPool">,
+    private readonly raw: Pick<OpenedDb, "sqlite" | "pgPool">,
   ) {
     this.tables = new DatasetTables(db, raw);
   }
@@ -67,6 +67,27 @@ export class Store {
 
   close(): Promise<void> {
     return this.db.destroy();
+  }
+
+  /**
+   * Whether the database answers now: a trivial query, bounded by `timeoutMs`. `busy`: PostgreSQL's
+   * every pooled connection is in use (long pages) and none came free in time — the database is
+   * there, this process is just using all it may; `down`: it failed or did not answer.
+   */
+  async probe(timeoutMs: number): Promise<{ state: "ok" | "busy" | "down"; error?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const ping = sql`SELECT 1`.execute(this.db);
+    ping.catch(() => undefined); // an answer after the bound is dropped, failures included
+    try {
+      await Promise.race([ping, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+      return { state: "ok" };
+    } catch (err) {
+      const pool = this.raw.pgPool;
+      const busy = pool !== undefined && pool.totalCount >= (pool.options.max ?? 10) && pool.waitingCount > 0 && /no answer within/.test(String(err));
+      return { state: busy ? "busy" : "down", error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

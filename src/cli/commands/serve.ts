@@ -21,7 +21,7 @@ Routes:
   POST /api/batch/sync-convocatorias        body {"from","to","full","runId"} all optional; needs Authorization: Bearer $CRON_SECRET
   POST /api/batch/sync-convocatoria-individual  body {"bdns":"123456","runId"?}; same auth
   GET  /api/runs[/:runId]                   runs as \`ayida-jobs runs|status --json\` show them; same auth
-  GET  /health                              {"ok","mode","functions"}
+  GET  /health                              {"ok","mode","functions","store":{"dialect","state","since"}}; 200 while the database is down
   GET  /metrics                             Prometheus text format; needs Authorization: Bearer $METRICS_TOKEN when that is set
 
 Examples:

@@ -1,0 +1,138 @@
+/**
+ * The store's PostgreSQL going away under running processes, for real: a throwaway server the test
+ * restarts (`pg_ctl restart -m fast`: every session ends with 57P01; `-m immediate`: dropped without a
+ * word) or stops for a while, under the built CLI — `serve` holding pooled connections, and
+ * `status --watch` reading between restarts. Nobody exits; /health keeps answering and says what the
+ * store is doing; reads resume by themselves.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Store, workItem } from "../../src/adapters/store/store.js";
+import { BIN, startCli, until } from "../support/cli.js";
+import { startPostgres, type TestPostgres } from "../support/postgres.js";
+
+let pg: TestPostgres;
+beforeAll(async () => {
+  pg = await startPostgres();
+}, 60_000);
+afterAll(() => pg?.stop());
+
+const SECRET = "outage-cron-secret-0123456789";
+
+async function startServe(databaseUrl: string) {
+  const cwd = mkdtempSync(join(tmpdir(), "serve-outage-"));
+  const child = spawn(process.execPath, ["--", BIN, "serve", "--port", "0"], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", NODE_ENV: "test", LOG_LEVEL: "info", INNGEST_DEV: "1", CRON_SECRET: SECRET, DATABASE_URL: databaseUrl },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  let code: number | null | undefined;
+  child.stderr.on("data", (c) => (stderr += c));
+  const exited = new Promise<number | null>((r) => child.once("close", (c) => r((code = c))));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", () => {
+      const m = /serving on (http:\/\/[^\s]+)/.exec(stderr);
+      if (m && stderr.includes("store:")) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
+  });
+  const get = async (path: string) => {
+    const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRET}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return { child, url, get, exited, alive: () => code === undefined, stderr: () => stderr };
+}
+
+type Health = { ok: boolean; store: { state: string; dialect: string; since: string } };
+
+describe("serve on PostgreSQL, while its database restarts or is down", () => {
+  it("a fast restart and an immediate one: serve stays up, its pool reconnects, /api/runs answers again", async () => {
+    const databaseUrl = await pg.createDatabase();
+    const s = await startServe(databaseUrl);
+    try {
+      for (const mode of ["fast", "immediate"] as const) {
+        // Pooled connections open and idle, as between two steps of a sync.
+        expect((await Promise.all([s.get("/api/runs"), s.get("/api/runs"), s.get("/api/runs")])).map((r) => r.status)).toEqual([200, 200, 200]);
+        await pg.restart(mode);
+        await new Promise((r) => setTimeout(r, 300)); // the lost connections' errors reach serve
+        expect(s.alive(), `serve exited after a ${mode} restart:\n${s.stderr()}`).toBe(true);
+        await until(`/api/runs to answer again after a ${mode} restart`, async () => (await s.get("/api/runs")).status === 200, 15_000);
+        expect((await s.get("/health")).body).toMatchObject({ ok: true, store: { state: "ok", dialect: "postgres" } });
+      }
+      expect(s.stderr()).not.toContain("Unhandled 'error' event");
+      // Said in the log, once per outage, never with the URL's credentials.
+      expect(s.stderr()).toContain("store: a database connection was lost");
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exited;
+    }
+  }, 90_000);
+
+  it("the database down for a while: /health keeps answering 200 with the store's state, and says when it is back", async () => {
+    const databaseUrl = await pg.createDatabase();
+    const s = await startServe(databaseUrl);
+    try {
+      expect((await s.get("/health")).body).toMatchObject({ ok: true, store: { state: "ok" } });
+      await pg.stopServer("immediate");
+      try {
+        await until("/health to say the store is down", async () => ((await s.get("/health")).body as Health).store.state === "down", 10_000);
+        const down = await s.get("/health");
+        expect(down.status).toBe(200); // serve itself is fine: a load balancer must not take the fleet out
+        expect(down.body).toMatchObject({ ok: true, mode: "dev", store: { state: "down", dialect: "postgres", since: expect.any(String) } });
+        // /api/runs says why it cannot answer, quickly (the database refuses connections).
+        const runs = await s.get("/api/runs");
+        expect(runs.status).toBe(503);
+        expect(runs.body).toMatchObject({ ok: false, error: { code: "STORE_UNAVAILABLE" } });
+      } finally {
+        await pg.startServer();
+      }
+      await until("/health to say the store is back", async () => ((await s.get("/health")).body as Health).store.state === "ok", 15_000);
+      expect((await s.get("/api/runs")).status).toBe(200);
+      expect(s.alive()).toBe(true);
+      expect(s.stderr()).toMatch(/"msg":"store: the database is not answering/);
+      expect(s.stderr()).toMatch(/"msg":"store: the database answers again/);
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exited;
+    }
+  }, 90_000);
+});
+
+describe("status --watch on PostgreSQL, while its database restarts", () => {
+  it("rides out a fast restart and an immediate stop/start, then exits 0 with exactly one JSON document", async () => {
+    const databaseUrl = await pg.createDatabase();
+    const store = await Store.open(databaseUrl);
+    const item = workItem.detail("900001");
+    await store.ensureRun("watch-outage", "detail");
+    await store.queueItems("watch-outage", [item]);
+    await store.close();
+    const watch = startCli(["status", "watch-outage", "--watch", "--json"], { env: { DATABASE_URL: databaseUrl } });
+    try {
+      await new Promise((r) => setTimeout(r, 2000)); // a read or two: its connections are pooled and idle
+      expect(watch.exited(), watch.stderr()).toBe(false);
+      await pg.restart("fast");
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(watch.exited(), watch.stderr()).toBe(false);
+      await pg.stopServer("immediate");
+      await new Promise((r) => setTimeout(r, 2500)); // reads fail meanwhile: retried, not fatal
+      await pg.startServer();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(watch.exited(), watch.stderr()).toBe(false);
+
+      const writer = await Store.open(databaseUrl);
+      await writer.itemDone("watch-outage", item, "stored");
+      await writer.close();
+      const r = await watch.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim().split("\n")).toHaveLength(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, run: { runId: "watch-outage", state: "succeeded" } });
+      expect(r.stderr).not.toContain("Unhandled 'error' event");
+    } finally {
+      if (!watch.exited()) watch.signal("SIGKILL");
+    }
+  }, 90_000);
+});
