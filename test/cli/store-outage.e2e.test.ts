@@ -136,3 +136,43 @@ describe("status --watch on PostgreSQL, while its database restarts", () => {
     }
   }, 90_000);
 });
+
+describe("--wait's reads from a PostgreSQL that stays down", () => {
+  it("are retried for 60 s, then end the wait as the store being unavailable (the CLI's 69), never as a crash", async () => {
+    const { openRunSource } = await import("../../src/runs/source.js");
+    const { waitForRun, READ_ERROR_GRACE_MS } = await import("../../src/runs/wait.js");
+    const { RunSourceError } = await import("../../src/runs/errors.js");
+    const { toCliError } = await import("../../src/cli/errors.js");
+    const { parseEnv } = await import("../../src/config/env.js");
+    const own = await startPostgres(); // stopped for good below: its own server
+    try {
+      const databaseUrl = await own.createDatabase();
+      await (await Store.open(databaseUrl)).close(); // migrated, as serve leaves it
+      const source = await openRunSource(parseEnv({ DATABASE_URL: databaseUrl }));
+      const baseline = await source.lastActivity(); // connections pooled and idle
+      await own.stopServer("immediate");
+      await new Promise((r) => setTimeout(r, 200)); // the lost connections' errors reach the pool
+      let clock = 0;
+      let reads = 0;
+      const waiting = waitForRun({
+        source,
+        runId: "never-done",
+        baseline,
+        pickupMs: 1e9,
+        pollMs: 1_000,
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+        onReadError: () => void reads++,
+      });
+      const err = await waiting.then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(RunSourceError);
+      expect(err).toMatchObject({ reason: "unavailable" });
+      expect(clock).toBeGreaterThanOrEqual(READ_ERROR_GRACE_MS);
+      expect(reads).toBeGreaterThanOrEqual(55); // one failed read a second, then it gave up
+      expect(toCliError(err)).toMatchObject({ exitCode: 69, code: "RUNS_UNAVAILABLE" });
+      await source.close().catch(() => undefined);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+});

@@ -77,7 +77,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
     async stop() {
       try {
-        run(bin("pg_ctl"), ["-D", data, "-m", "immediate", "stop"]);
+        // Not running (a test stopped it with stopServer): nothing to stop.
+        if (existsSync(join(data, "postmaster.pid"))) run(bin("pg_ctl"), ["-D", data, "-m", "immediate", "stop"]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
