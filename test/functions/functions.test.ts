@@ -326,8 +326,11 @@ describe("processConvocatoriaDetail and processDocumentStorage", () => {
       ["document", "900001/9000011", "queued"],
     ]);
     await document("900001", "9000010", "q1");
-    await detail("900001", "q1"); // a re-delivery: the detail is unchanged now, and queues what is still missing
-    expect((await h.store.getItems("q1")).map((i) => i.state)).toEqual(["unchanged", "stored", "queued"]);
+    // A re-delivery within the run: the detail this run stored stays "stored" (its outcome is the
+    // first attempt's, counted once), and what is still missing stays queued.
+    await detail("900001", "q1");
+    expect((await h.store.getItems("q1")).map((i) => i.state)).toEqual(["stored", "stored", "queued"]);
+    expect(await h.store.getRun("q1")).toMatchObject({ new: 1, unchanged: 0 });
   });
 
   it("every log line a function writes carries jobName, the event's runId and Inngest's run id", async () => {

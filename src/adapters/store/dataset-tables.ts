@@ -16,6 +16,7 @@ import { sql, type Kysely } from "kysely";
 import type { ColumnType, ColumnValue, TableDeclaration } from "../../datasets/types.js";
 import type { OpenedDb } from "./db.js";
 import type { Database } from "./schema.js";
+import { transact } from "./transact.js";
 
 /** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
 export interface PreparedRow {
@@ -109,7 +110,7 @@ export abstract class TableWriter {
       const c = sql.ref(scope.dateRange.column);
       conditions.push(sql`${c} >= ${scope.dateRange.from}`, sql`${c} <= ${scope.dateRange.to}`);
     }
-    return this.db.transaction().execute(async (tx) => {
+    return transact(this.db, async (tx) => {
       const r = await sql`UPDATE ${t} SET removed_at = ${o.now} WHERE ${sql.join(conditions, sql` AND `)}`.execute(tx);
       const removed = Number(r.numAffectedRows ?? 0);
       if (removed > 0) await sql`UPDATE sync_runs SET removed = removed + ${removed} WHERE run_id = ${o.runId} AND dataset = ${o.dataset}`.execute(tx);
@@ -305,7 +306,7 @@ export class DetailTable {
 
   /** Store a fetched detail on its row: new (first), changed (other hash) or unchanged. */
   async storeDetail(id: string, detail: { json: string; hash: string; columns: Record<string, ColumnValue> }, now: string): Promise<"new" | "changed" | "unchanged" | "no-row"> {
-    return this.db.transaction().execute(async (tx) => {
+    return transact(this.db, async (tx) => {
       const t = sql.table(this.table);
       const k = sql.ref(this.keyColumn);
       const prev = await sql<{ h: string | null }>`SELECT detail_hash AS h FROM ${t} WHERE ${k} = ${id}`.execute(tx);
@@ -323,7 +324,7 @@ export class DetailTable {
   async upsertDocuments(parentId: string, docs: ReadonlyArray<{ id: string; name: string | null; raw: string }>, now: string): Promise<string[]> {
     if (docs.length === 0) return [];
     const t = sql.table(this.docs);
-    await this.db.transaction().execute(async (tx) => {
+    await transact(this.db, async (tx) => {
       for (const d of docs) {
         await sql`INSERT INTO ${t} (id, parent_id, nombre_fic, raw_json, first_seen_at, updated_at) VALUES (${d.id}, ${parentId}, ${d.name}, ${d.raw}, ${now}, ${now})
           ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, nombre_fic = excluded.nombre_fic, raw_json = excluded.raw_json, updated_at = excluded.updated_at`.execute(tx);

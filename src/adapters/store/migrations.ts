@@ -259,6 +259,22 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`INSERT INTO bdns_budget (id, next_at) VALUES ('bdns', 0)`.execute(db);
       },
     },
+    // What each step of a run committed, with its result (store.ts, `once`): a step retried after its
+    // transaction committed, or run again, returns what it wrote instead of writing and counting again.
+    // A scheduled tick is claimed here too, so two engines sharing the database run it once.
+    "0006_run_steps": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("run_steps")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("dataset", "text", (c) => c.notNull())
+          .addColumn("step", "text", (c) => c.notNull())
+          .addColumn("result", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("run_steps_pk", ["run_id", "dataset", "step"])
+          .execute();
+      },
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
+import { transact } from "./transact.js";
 import type { Database, DocumentosTable, ItemKind } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
@@ -96,7 +97,37 @@ export class Store {
    * `work` gets a Store on one transaction; the bulk page writers (`tables.of`) are not available on it.
    */
   atomically<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new Store(tx, this.dialect, this.location, {})));
+    return this.transact((tx) => work(new Store(tx, this.dialect, this.location, {})));
+  }
+
+  private transact<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return transact(this.db, work);
+  }
+
+  // --- steps: their writes and counters, committed once -----------------------------------------
+
+  /**
+   * A step's writes and its counters, committed once. `write` runs in one transaction that also
+   * records its result under (run, dataset, step): one error inside it (a serialization failure, a
+   * connection lost) leaves nothing half-done, and a step that already committed — retried because
+   * its answer never reached Inngest, or run again from the start — gets the recorded result back and
+   * writes and counts nothing. (Two attempts racing past the check: the second's insert of the same
+   * key fails and rolls its writes back; its retry then finds the first's result.)
+   */
+  async once<T>(runId: string, dataset: string, step: string, write: (tx: Store) => Promise<T>): Promise<T> {
+    return this.atomically(async (tx) => {
+      const done = await tx.committed<T>(runId, dataset, step);
+      if (done !== undefined) return done;
+      const result = await write(tx);
+      await tx.db.insertInto("run_steps").values({ run_id: runId, dataset, step, result: JSON.stringify(result ?? null), at: isoNow() }).execute();
+      return result;
+    });
+  }
+
+  /** What a step of a run committed, if it did: checked before its work (a BDNS request) is done again. */
+  async committed<T>(runId: string, dataset: string, step: string): Promise<T | undefined> {
+    const row = await this.db.selectFrom("run_steps").select("result").where("run_id", "=", runId).where("dataset", "=", dataset).where("step", "=", step).executeTakeFirst();
+    return row ? (JSON.parse(row.result) as T) : undefined;
   }
 
   // --- convocatorias ---------------------------------------------------------------------------
@@ -107,7 +138,7 @@ export class Store {
    */
   async upsertListing(rows: readonly SearchRow[], runId: string, now = isoNow()): Promise<{ withoutDetail: string[] }> {
     const unique = [...new Map(rows.map((r) => [r.numeroConvocatoria, r])).values()]; // paging can repeat a row
-    await this.db.transaction().execute(async (tx) => {
+    await this.transact(async (tx) => {
       for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
         const values = unique.slice(i, i + ROWS_PER_INSERT).map((r) => ({
           bdns: r.numeroConvocatoria,
@@ -164,7 +195,7 @@ export class Store {
   async upsertDetail(detail: ConvocatoriaDetail, raw: Record<string, unknown>, runId: string, now = isoNow()): Promise<DetailOutcome> {
     const hash = contentHash(raw);
     const bdns = detail.codigoBDNS;
-    return this.db.transaction().execute(async (tx) => {
+    return this.transact(async (tx) => {
       const prev = await tx.selectFrom("convocatorias").select(["content_hash"]).where("bdns", "=", bdns).executeTakeFirst();
       const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash ? "unchanged" : "changed";
       if (outcome === "unchanged") {
@@ -216,7 +247,7 @@ export class Store {
     const ids = docs.map((d) => String(d.id));
     const existing = new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
     const toStore: string[] = [];
-    await this.db.transaction().execute(async (tx) => {
+    await this.transact(async (tx) => {
       for (const d of docs) {
         const id = String(d.id);
         const prev = existing.get(id);

@@ -174,9 +174,14 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     const complete = totals.refused === 0;
     const removed = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, now: new Date().toISOString(), since }) : 0;
     recordRows(d.name, "removed", removed); // metrics
-    if (totals.details > 0) await store.count(runId, "queued", totals.details, d.name);
-    await store.itemDone(runId, item, "stored");
-    const progress = await store.completePiece(runId, d.name);
+    // Once: a retry after this committed must not count the unit's details or its piece again (a
+    // second pieces_done would call the sync done before its last unit). The removal above is
+    // idempotent by itself (a second pass finds nothing unmarked).
+    const progress = await store.once(runId, d.name, `${key} complete`, async (tx) => {
+      if (totals.details > 0) await tx.count(runId, "queued", totals.details, d.name);
+      await tx.itemDone(runId, item, "stored");
+      return tx.completePiece(runId, d.name);
+    });
     log.info({ unit: key, ...totals, removed, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
     return { removed, ...progress };
   });
