@@ -162,6 +162,47 @@ describe("when the shared store is slow or down", () => {
     }
   }, 30_000);
 
+  it("PostgreSQL: a lock held on the budget row leaves no connections behind — one per process, none waiting past its lock timeout", async () => {
+    const databaseUrl = await pgServer.createDatabase();
+    await (await Store.open(databaseUrl)).close();
+    const t = await setUp(databaseUrl);
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    const watcher = new pg.Client({ connectionString: databaseUrl });
+    await Promise.all([locker.connect(), watcher.connect()]);
+    const budgetConnections = async () =>
+      (
+        await watcher.query<{ n: string; waiting: string }>(
+          "SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE wait_event_type = 'Lock' AND now() - query_start > interval '1 second') AS waiting FROM pg_stat_activity WHERE application_name = 'ayida-jobs bdns budget'",
+        )
+      ).rows[0]!;
+    try {
+      await locker.query("BEGIN");
+      await locker.query("SELECT * FROM bdns_budget FOR UPDATE");
+      // Starts keep coming for 3 s (on its own spacing), each fallback retry trying the store again.
+      const seen: Array<{ n: number; waiting: number }> = [];
+      const started = performance.now();
+      const load = (async () => {
+        while (performance.now() - started < 3_000) await t.spacer.wait();
+      })();
+      while (performance.now() - started < 3_000) {
+        const c = await budgetConnections();
+        seen.push({ n: Number(c.n), waiting: Number(c.waiting) });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await load;
+      expect(t.budget.fallingBack).toBe(true);
+      expect(Math.max(...seen.map((c) => c.n)), JSON.stringify(seen)).toBeLessThanOrEqual(1);
+      expect(Math.max(...seen.map((c) => c.waiting)), "a budget statement waited on the lock for more than 1 s").toBe(0);
+      await locker.query("COMMIT");
+      await t.untilRecovered();
+      expect(t.budget.fallingBack).toBe(false);
+    } finally {
+      await locker.end();
+      await watcher.end();
+      await t.spacer.close();
+    }
+  }, 30_000);
+
   it("PostgreSQL: the connection killed and the database refusing new ones → on its own until it accepts them", async () => {
     const databaseUrl = await pgServer.createDatabase();
     await (await Store.open(databaseUrl)).close();

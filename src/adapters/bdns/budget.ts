@@ -71,6 +71,12 @@ export class SharedBudget implements SlotSource {
   private last: { end: number; length: number; lead: number } | undefined;
   private fallingBackSince: number | undefined;
   private lastTry = -Infinity;
+  /**
+   * A reservation that outlived `timeoutMs` and has not settled yet (its statement waits on a lock
+   * until the store's own lock timeout ends it): no other is sent meanwhile — on the same connection
+   * it would only queue behind it, and a new connection would be one more left waiting.
+   */
+  private outstanding: Promise<unknown> | undefined;
 
   constructor(
     private readonly open: () => Promise<SlotStore>,
@@ -100,15 +106,30 @@ export class SharedBudget implements SlotSource {
     const length = this.intervalMs + Math.max(0, uncertainty + MIN_WINDOW_MS - this.toleranceMs);
     // Reserved this far ahead, the answer is back before the slot begins.
     const lead = Math.min(50, Math.max(2, 3 * this.roundTripMs + 1));
+    if (this.outstanding) {
+      this.fallBack(new Error(`the last reservation has not answered in ${this.timeoutMs} ms`));
+      return undefined;
+    }
     let r: Awaited<ReturnType<SlotStore["reserve"]>>;
     let t0 = 0;
+    let reservation: Promise<Awaited<ReturnType<SlotStore["reserve"]>>> | undefined;
     try {
       this.store ??= await this.open();
       await withTimeout(this.store.connect(), CONNECT_TIMEOUT_MS);
       t0 = performance.now();
-      r = await withTimeout(this.store.reserve(length, lead), this.timeoutMs);
+      reservation = this.store.reserve(length, lead);
+      r = await withTimeout(reservation, this.timeoutMs);
     } catch (err) {
-      this.store?.reset();
+      if (reservation && err instanceof BudgetTimeout) {
+        // Still out: the connection is kept (the store's lock timeout ends the statement); it is the
+        // one this process uses when the store answers again.
+        const settled = reservation.then(() => undefined, () => undefined).finally(() => {
+          if (this.outstanding === settled) this.outstanding = undefined;
+        });
+        this.outstanding = settled;
+      } else if (!isStatementError(err)) {
+        this.store?.reset(); // the connection itself failed (or never opened): a new one next time
+      }
       this.fallBack(err);
       return undefined;
     }
@@ -191,13 +212,24 @@ export class SharedBudget implements SlotSource {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+class BudgetTimeout extends Error {}
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   p.catch(() => undefined); // an answer that comes after the timeout is dropped, failures included
   let timer: NodeJS.Timeout;
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new BudgetTimeout(`no answer within ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The statement failed but its connection is fine: PostgreSQL's lock or statement timeout
+ * (55P03, 57014), SQLite's busy file (SQLITE_BUSY). Anything else resets the connection.
+ */
+function isStatementError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "55P03" || code === "57014" || code === "SQLITE_BUSY";
 }

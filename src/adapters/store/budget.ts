@@ -38,7 +38,7 @@ export interface SlotStore {
    * row still ends where that slot ended): a late process alone loses nothing. `undefined` otherwise.
    */
   retake(slotEndMs: number, lengthMs: number, leadMs: number): Promise<Reservation | undefined>;
-  /** Drops the connection after a failure or a timeout; the next reservation opens a new one. */
+  /** Drops the connection after it failed; the next reservation opens a new one. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -49,6 +49,16 @@ export interface SlotStore {
  */
 const MAX_AHEAD_MS = 30_000;
 export const BUDGET_ROW = "bdns";
+
+/**
+ * PostgreSQL bounds every budget statement itself: a reservation takes a few ms, so one that waits on
+ * a lock (a session holding the row: `SELECT … FOR UPDATE`, a long transaction) gives up after
+ * LOCK_TIMEOUT_MS, and any that runs away after STATEMENT_TIMEOUT_MS. The connection is then free
+ * again — the process falls back meanwhile, and never opens a second connection while the first is
+ * still waiting (one budget connection per process, whatever the lock does).
+ */
+export const BUDGET_LOCK_TIMEOUT_MS = 250;
+export const BUDGET_STATEMENT_TIMEOUT_MS = 1_000;
 
 export function openBudgetStore(databaseUrl: string | undefined): SlotStore {
   const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
@@ -161,7 +171,13 @@ class PostgresSlots implements SlotStore {
 
   private async open(): Promise<import("pg").Client> {
     const { default: pg } = await import("pg");
-    const client = new pg.Client({ connectionString: this.url, application_name: "ayida-jobs bdns budget", connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: "ayida-jobs bdns budget",
+      connectionTimeoutMillis: 2000,
+      lock_timeout: BUDGET_LOCK_TIMEOUT_MS,
+      statement_timeout: BUDGET_STATEMENT_TIMEOUT_MS,
+    });
     // A lost connection is reported here; without a listener it would end the process.
     client.on("error", () => this.drop(client));
     try {
