@@ -31,7 +31,7 @@ const LOST_LOG_EVERY_MS = 10_000;
  * BDNS_BUDGET=shared (the default): every start of this process takes a slot reserved in the store the
  * deployment shares, so all `serve` processes together keep one rate; `process`: this process alone.
  */
-export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetObserver } = {}): JobDeps & { close(): Promise<void> } {
+export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetObserver } = {}): JobDeps & { joinBudget(): void; close(): Promise<void> } {
   let opened: Promise<Store> | undefined;
   const storeLog = logger.child({ component: "store" });
   let lastLostLog = -Infinity;
@@ -67,6 +67,8 @@ export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetOb
     logger,
     pageSize: 10_000,
     retryBackoffMs: retryBackoffMs(env),
+    /** Count this process among the budget's sharers from now on, before its first request (see SharedBudget.join). */
+    joinBudget: () => budget?.join(),
     async close() {
       await spacer.close();
       if (opened) await (await opened).close();

@@ -57,6 +57,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     await deps.close().catch(() => {});
     throw classifyStoreOpenError(err, storeLocation(env.DATABASE_URL)) ?? err;
   });
+  deps.joinBudget(); // the other instances count this one from now on, busy or not
   const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;

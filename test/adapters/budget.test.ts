@@ -71,6 +71,47 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
   }, 90_000);
 });
 
+describe(`every process falling back at once (PostgreSQL, ${PROCESSES} child processes): the budget row locked for 5 s`, () => {
+  it("each process starts only in its own turn of the budget's clock: starts stay ≥ 100 ms apart, the fleet at 9.5 × 3/4 per second", async () => {
+    const databaseUrl = await pgServer.createDatabase();
+    await (await Store.open(databaseUrl)).close();
+    const bdns = await startFakeBdns({ dataset: makeDataset(150, { light: true, docs: 0 }) });
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      const codes = bdns.dataset.map((c) => c.bdns);
+      const children = await Promise.all(
+        Array.from({ length: PROCESSES }, (_, i) => startChild("test/support/budget-worker.ts", [JSON.stringify({ databaseUrl, bdnsUrl: bdns.url, rate: RATE, codes: codes.slice(i * 50, (i + 1) * 50), callers: 4 })])),
+      );
+      for (const c of children) expect(await c.line()).toBe("ready");
+      await new Promise((r) => setTimeout(r, 3_000)); // every process has seen the others in the budget table
+      for (const c of children) c.send("go");
+      await new Promise((r) => setTimeout(r, 2_000));
+      await locker.query("BEGIN");
+      await locker.query("SELECT * FROM bdns_budget FOR UPDATE");
+      await new Promise((r) => setTimeout(r, 5_000));
+      await locker.query("COMMIT");
+      type Result = { done: number; failures: string[]; fallbackAt: Array<{ active: boolean; at: number }>; starts: number[] };
+      const results = await Promise.all(children.map(async (c) => JSON.parse(await c.line()) as Result));
+      expect(results.map((r) => r.failures)).toEqual(Array.from({ length: PROCESSES }, () => []));
+
+      // While every process was on its own: from the last one falling back to the first one coming back.
+      const from = Math.max(...results.map((r) => r.fallbackAt.find((f) => f.active)!.at));
+      const to = Math.min(...results.map((r) => r.fallbackAt.find((f) => !f.active)?.at ?? Infinity));
+      expect(to - from, "every process fell back, together, for most of the lock").toBeGreaterThan(3_000);
+      const alone = results.flatMap((r) => r.starts).filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+      const seconds = (to - from) / 1000;
+      console.info(`all falling back for ${seconds.toFixed(1)} s: ${alone.length} starts, ${(alone.length / seconds).toFixed(2)}/s, smallest gap ${Math.min(...gapsOf(alone)).toFixed(1)} ms`);
+      expect(alone.length).toBeGreaterThan(15);
+      expect(Math.min(...gapsOf(alone))).toBeGreaterThanOrEqual(100);
+      expect(alone.length / seconds).toBeLessThanOrEqual(RATE * (PROCESSES / (PROCESSES + 1)) * 1.05 + 1 / seconds);
+    } finally {
+      await locker.end();
+      await bdns.close();
+    }
+  }, 90_000);
+});
+
 /**
  * The store made slow (its row locked by another session) or cut off (the connection killed, new ones
  * refused), for real: the process spaces itself at half the rate (alone, with room for one newcomer), says so once,

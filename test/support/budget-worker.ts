@@ -14,9 +14,17 @@ const args = JSON.parse(process.argv[2]!) as { databaseUrl: string; bdnsUrl: str
 const store = await Store.open(args.databaseUrl); // migrated, as serve does before its first job
 let missed = 0;
 const fallbacks: boolean[] = [];
+/** When this process fell back and came back, on the machine's shared clock (as `starts`). */
+const fallbackAt: Array<{ active: boolean; at: number }> = [];
 const budget = new SharedBudget(async () => openBudgetStore(args.databaseUrl), {
   ratePerSecond: args.rate,
-  observer: { missed: () => void missed++, fallback: (active) => void fallbacks.push(active) },
+  observer: {
+    missed: () => void missed++,
+    fallback: (active) => {
+      fallbacks.push(active);
+      fallbackAt.push({ active, at: performance.timeOrigin + performance.now() });
+    },
+  },
 });
 /** Notes when each start was decided: the moment the request is written, where the budget decides it. */
 class RecordingSpacer extends StartSpacer {
@@ -42,7 +50,7 @@ await Promise.all(
 );
 // When each start was decided, on a clock every process of the machine shares (to ~µs).
 const starts = spacer.starts.map((t) => performance.timeOrigin + t);
-process.stdout.write(`${JSON.stringify({ done: args.codes.length, failures, missed, fallbacks, starts })}\n`);
+process.stdout.write(`${JSON.stringify({ done: args.codes.length, failures, missed, fallbacks, fallbackAt, starts })}\n`);
 await spacer.close();
 await store.close();
 process.exit(0);

@@ -275,6 +275,14 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
           .execute();
       },
     },
+    // The processes sharing the BDNS budget (store/budget.ts), each seen lately: when the store cannot
+    // be reached they take turns by their rank here. SQLite keeps it in the budget file.
+    "0007_bdns_budget_sharers": {
+      async up(db: Kysely<unknown>) {
+        if (dialect !== "postgres") return;
+        await db.schema.createTable("bdns_budget_sharers").addColumn("id", "text", (c) => c.primaryKey()).addColumn("seen_at", double, (c) => c.notNull()).execute();
+      },
+    },
   };
 }
 
