@@ -1,16 +1,26 @@
 /**
  * One BDNS budget shared by several processes through the store: real child processes contending on one
- * SQLite file and on the throwaway PostgreSQL, real HTTP to a loopback BDNS that notes when each request
- * arrived.
+ * SQLite file and on the throwaway PostgreSQL, real HTTP to a loopback BDNS.
  *
- * Two measures, two tolerances:
+ * What is measured, and where, so that a busy machine cannot make it fail:
  * - where a start is decided (each child notes it on the clock the machine's processes share): the
  *   budget's own promise, any two starts ≥ 1/rate − toleranceMs apart (budget.ts), + 0.5 ms for
- *   comparing clocks across processes;
- * - where requests arrive (the loopback server): the same, plus what the machine adds between the
- *   write and the server's reading it. On these 2-core machines, with other suites running, that was
- *   measured at p99 5–25 ms and at worst ~50 ms (a process not scheduled): so ≥ 1/rate − 60 ms.
- *   Three processes spacing only themselves put requests ~0 ms apart, which this still tells at once.
+ *   comparing clocks across processes. Three processes spacing only themselves put starts ~0 ms
+ *   apart, which this tells at once;
+ * - that a decided start is a request on the wire: each child notes when each request was handed
+ *   whole to the kernel (its 'finish'; on loopback the server's socket has it then). It left before
+ *   the process decided its next start, and typically (the median) within 2 ms of its decision: a
+ *   start that waited for anything before writing (a timer, an await, a dispatch queue as built-in
+ *   fetch has) would show in most requests, not in a few.
+ * Not measured here: gaps as the loopback server reads them. An earlier version asserted them
+ * (≥ 1/rate − 60 ms) and failed now and then under load (33.5 ms). The cause, measured with per-request
+ * times on both sides: the server runs in the test's own process, and when that process is not
+ * scheduled for ~100 ms it reads a request late and the next one on time (with three CPU hogs: an
+ * arrival gap of 0.4 ms between requests handed to the kernel 104 ms apart, the first read 103.8 ms
+ * after it was sent); and at a load of ~11 on 2 cores a sender is itself sometimes preempted between
+ * deciding and writing (hand-off lag p50 0.8 ms, p99 75 ms). Neither is the budget's doing, and no
+ * tolerance bounds either on a shared machine; what BDNS sees on the wire is `npm run bench budget`'s
+ * to report (its BDNS stand-in runs alone in its process).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,12 +46,13 @@ const PROCESSES = 3;
 const REQUESTS = 210;
 const RATE = 9.5; // the default: 105 ms apart, a few hundred requests in ~22 s (at 10/s the window would be 0 ms)
 const DECIDED_TOLERANCE_MS = toleranceMs(1000 / RATE) + 0.5;
-const ARRIVAL_TOLERANCE_MS = 60;
+/** A request handed to the kernel this soon after its decision, typically (the median). */
+const HAND_OFF_MEDIAN_MS = 2;
 
 const gapsOf = (at: number[]) => at.slice(1).map((t, i) => t - at[i]!);
 
 describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCESSES} child processes`, (dialect) => {
-  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart, and arrivals at the server ≥ 1/rate − ${ARRIVAL_TOLERANCE_MS} ms, over ${REQUESTS} requests`, async () => {
+  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each one on the wire at its decision`, async () => {
     const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer.createDatabase();
     // Migrated once here, so that the children time the budget, not their migrations.
     await (await Store.open(databaseUrl)).close();
@@ -57,14 +68,19 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
       for (const c of children) expect(await c.line()).toBe("ready");
       bdns.requests.length = 0; // the warm-up reservations made no request; start counting now
       for (const c of children) c.send("go");
-      const results = await Promise.all(children.map(async (c) => JSON.parse(await c.line()) as { done: number; failures: string[]; fallbacks: boolean[]; starts: number[] }));
+      const results = await Promise.all(children.map(async (c) => JSON.parse(await c.line()) as { done: number; failures: string[]; fallbacks: boolean[]; starts: number[]; left: number[] }));
 
       expect(results.map((r) => [r.done, r.failures, r.fallbacks])).toEqual(Array.from({ length: PROCESSES }, () => [share, [], []]));
       expect(bdns.requests).toHaveLength(REQUESTS);
       const decided = results.flatMap((r) => r.starts).sort((a, b) => a - b);
       expect(decided).toHaveLength(REQUESTS);
       expect(Math.min(...gapsOf(decided))).toBeGreaterThanOrEqual(1000 / RATE - DECIDED_TOLERANCE_MS);
-      expect(Math.min(...gapsOf(bdns.requests.map((r) => r.at)))).toBeGreaterThanOrEqual(1000 / RATE - ARRIVAL_TOLERANCE_MS);
+      for (const r of results) {
+        expect(r.left.filter((t) => t !== null && t !== undefined), "every request was handed to the kernel").toHaveLength(share);
+        const lags = r.starts.map((d, i) => r.left[i]! - d);
+        expect(lags.filter((lag, i) => lag < 0 || (i + 1 < r.starts.length && r.left[i]! >= r.starts[i + 1]!)), "a request left before its decision, or after the next one").toEqual([]);
+        expect([...lags].sort((a, b) => a - b)[Math.floor(lags.length / 2)]!).toBeLessThan(HAND_OFF_MEDIAN_MS);
+      }
     } finally {
       await bdns.close();
     }
