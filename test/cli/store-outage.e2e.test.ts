@@ -176,3 +176,34 @@ describe("--wait's reads from a PostgreSQL that stays down", () => {
     }
   }, 60_000);
 });
+
+describe("reads behind a lock (an ACCESS EXCLUSIVE lock on sync_runs: a migration, a VACUUM FULL)", () => {
+  it("`runs` and serve's /api/runs give up within seconds saying the store is busy, instead of hanging for as long as the lock", async () => {
+    const databaseUrl = await pg.createDatabase();
+    const s = await startServe(databaseUrl);
+    const { default: Pg } = await import("pg");
+    const locker = new Pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE sync_runs IN ACCESS EXCLUSIVE MODE");
+      const t0 = performance.now();
+      const [cli, api] = await Promise.all([
+        (await import("../support/cli.js")).runCli(["runs", "--json"], { env: { DATABASE_URL: databaseUrl } }),
+        s.get("/api/runs"),
+      ]);
+      const took = performance.now() - t0;
+      expect(took, "a read waited for the lock").toBeLessThan(10_000);
+      expect(cli.code, cli.stderr).toBe(69);
+      expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, error: { code: "RUNS_UNAVAILABLE", message: expect.stringContaining("is busy") } });
+      expect(api.status).toBe(503);
+      expect(api.body).toMatchObject({ ok: false, error: { code: "STORE_BUSY", message: expect.stringContaining("busy") } });
+      expect(s.alive()).toBe(true);
+    } finally {
+      await locker.query("ROLLBACK").catch(() => undefined);
+      await locker.end();
+      s.child.kill("SIGTERM");
+      await s.exited;
+    }
+  }, 60_000);
+});
