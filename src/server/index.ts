@@ -20,6 +20,9 @@ import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
 import { storeHealth } from "./store-health.js";
 
+/** After the requests are closed, how long closing the store and the budget's connection may take. */
+const CLOSE_STORE_MS = 500;
+
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
   urls: string[];
@@ -93,7 +96,10 @@ export async function startServer(env: Env, o: { port: number; host: string; log
       }, graceMs);
       await closed;
       clearTimeout(timer);
-      await deps.close();
+      // The store's pool and the budget's connection close cleanly when nothing holds them. A step
+      // cut at the grace period may still hold one (a write waiting on a lock): it must not hold the
+      // process too — the store is closed as far as it can be within CLOSE_STORE_MS, and that is all.
+      await Promise.race([deps.close().catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_STORE_MS).unref())]);
       logger.flush?.();
     },
   };

@@ -207,3 +207,50 @@ describe("reads behind a lock (an ACCESS EXCLUSIVE lock on sync_runs: a migratio
     }
   }, 60_000);
 });
+
+describe("shutdown while steps wait on the database", () => {
+  it("SIGTERM with --grace 2 and three steps blocked behind a lock: cut at the grace period, the process gone promptly after it", async () => {
+    const { startFakeBdns, makeDataset } = await import("../support/bdns-server.js");
+    const { startFakeEventApi } = await import("../support/event-api.js");
+    const { default: Pg } = await import("pg");
+    const databaseUrl = await pg.createDatabase();
+    const bdns = await startFakeBdns({ dataset: makeDataset(3, { light: true }) });
+    const api = await startFakeEventApi();
+    const cwd = mkdtempSync(join(tmpdir(), "serve-grace-"));
+    const child = spawn(process.execPath, ["--", BIN, "serve", "--port", "0", "--grace", "2"], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", LOG_LEVEL: "warn", INNGEST_DEV: api.url, BDNS_API_URL: bdns.url, DATABASE_URL: databaseUrl, BDNS_BUDGET: "process" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    const exited = new Promise<number | null>((r) => child.once("close", r));
+    const locker = new Pg.Client({ connectionString: databaseUrl });
+    try {
+      await until("serve to listen", () => /serving on http/.test(stderr), 20_000);
+      const url = /serving on (http:\/\/[^\s]+)/.exec(stderr)![1]!;
+      await locker.connect();
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE sync_runs IN ACCESS EXCLUSIVE MODE"); // every step's first write waits
+      const executions = ["900000", "900001", "900002"].map((code) => {
+        const event = { name: "convocatorias/detail.requested", data: { bdns: code, runId: "grace", timestamp: "2026-11-28T10:00:00.000Z" }, id: `e-${code}`, ts: Date.now() };
+        const body = JSON.stringify({ event, events: [event], steps: {}, ctx: { run_id: `01RUN${code}`, attempt: 0, stack: { stack: [], current: 0 } }, version: 2, use_api: false });
+        return fetch(`${url}/api/inngest?fnId=ayida-portal-process-convocatoria-detail&stepId=step`, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) => r.status, () => 0);
+      });
+      await until("the three steps to wait on the lock", async () => Number((await locker.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).rows[0].n) >= 1, 10_000);
+      const t0 = performance.now();
+      child.kill("SIGTERM");
+      expect(await exited).toBe(143);
+      const took = performance.now() - t0;
+      expect(await Promise.all(executions)).toEqual([503, 503, 503]); // answered at the grace period, not reset
+      expect(took, "seconds from SIGTERM to exit").toBeGreaterThanOrEqual(2_000);
+      expect(took, "seconds from SIGTERM to exit").toBeLessThan(3_500); // on main: 4.1 s (the pool waited for the blocked steps until a 2 s backstop)
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await locker.query("ROLLBACK").catch(() => undefined);
+      await locker.end().catch(() => undefined);
+      await bdns.close();
+      await api.close();
+    }
+  }, 60_000);
+});

@@ -88,7 +88,7 @@ Exit codes: 0 --check ok, 69 the store's database is down, 78 configuration (a m
       const code = signal === "SIGTERM" ? 143 : EXIT.interrupted;
       // The promise is "gone by the grace period": whatever still holds the event loop after the
       // close (a hung call to the event API, a socket) must not keep the process alive.
-      setTimeout(() => process.exit(code), graceS * 1000 + 2000).unref();
+      setTimeout(() => process.exit(code), graceS * 1000 + 1000).unref();
       await server.close(graceS * 1000);
       out.info("stopped");
       ctx.exitCode = code;
