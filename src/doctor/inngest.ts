@@ -17,7 +17,7 @@ import { createHash, createHmac } from "node:crypto";
 import { DEV_SERVER_URL, branchEnvironment, eventApiBaseUrl, inngestMode, type Env } from "../config/env.js";
 import { APP_ID } from "../contracts/schemas.js";
 import { devServerStartCommand } from "../config/dev-server.js";
-import { answerText, exchange, safeUrl, unreachable } from "./http.js";
+import { answerText, exchange, isGatewayAnswer, safeUrl, serveDownBehindProxy, unreachable } from "./http.js";
 import type { Check, CheckResult } from "./types.js";
 
 export const CLOUD_API = "https://api.inngest.com/";
@@ -135,6 +135,7 @@ export const appCheck: Check = {
     }
     const intro = (a.json ?? {}) as Introspection;
     Object.assign(details, { status: a.status, mode: intro.mode, functionCount: intro.function_count, expectedFunctions: ctx.expectedFunctions.length });
+    if (isGatewayAnswer(a)) return { status: "fail", ...serveDownBehindProxy(url, a), details: { ...details, serveDown: true } };
     if (a.status === 500 && /internal_server_error/.test(a.text)) {
       return { status: "fail", message: `${safeUrl(url)} answers 500: the app runs in cloud mode without a signing key`, fix: "set INNGEST_SIGNING_KEY (and INNGEST_EVENT_KEY) where serve runs, or INNGEST_DEV=1 for a Dev Server", details };
     }

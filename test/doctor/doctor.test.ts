@@ -228,6 +228,25 @@ describe("the app's /api/inngest and its registration", () => {
     }
   });
 
+  it("behind a proxy whose serve is down (502, 503 or 504 from the proxy, not from serve): says serve is down, not that the address or the secret is wrong", async () => {
+    for (const [status, body] of [
+      [502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"],
+      [503, "no healthy upstream"],
+      [504, "<html><body><h1>504 Gateway Time-out</h1></body></html>"],
+    ] as const) {
+      const proxy = await answering(status, body);
+      try {
+        const r = await check(["app", "cron-secret"], { INNGEST_DEV: "1", CRON_SECRET: SECRET }, { server: proxy.url });
+        expect(r.app, String(status)).toMatchObject({ status: "fail", message: expect.stringContaining(`answered ${status} for serve`), fix: expect.stringContaining("start serve") });
+        expect(r.app!.message).toContain("serve is down or unreachable behind it");
+        expect(r.app!.fix).not.toContain("must be the address");
+        expect(r["cron-secret"], String(status)).toMatchObject({ status: "skip", message: expect.stringContaining("serve is down") });
+      } finally {
+        await proxy.close();
+      }
+    }
+  });
+
   it("cloud: the SDK's signed introspection says whether the signing key authenticates", async () => {
     const cloud = await serve({ INNGEST_BASE_URL: hosted.url, INNGEST_EVENT_KEY: EVENT_KEY, INNGEST_SIGNING_KEY: SIGNING_KEY });
     try {
