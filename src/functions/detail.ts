@@ -76,7 +76,9 @@ export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: st
   return store.once(runId, CONVOCATORIAS, step, async (tx) => {
     const outcome = await tx.upsertDetail(detail, raw, runId);
     await tx.count(runId, outcome);
-    const toStore = await tx.upsertDocuments(bdns, detail.documentos ?? []);
+    // A stored file that no longer looks like the one stored (replaced by a deployment sharing the
+    // folder, removed, cut) is fetched again: one stat per stored document of a detail fetched.
+    const toStore = await tx.upsertDocuments(bdns, detail.documentos ?? [], { fileIntact: (row) => deps.documents.looksIntact(row) });
     if (o.closeItem && toStore.length === 0) await tx.itemDone(runId, o.closeItem, outcome === "unchanged" ? "unchanged" : "stored");
     recordRows(CONVOCATORIAS, outcome); // metrics
     return { outcome, documents: detail.documentos?.length ?? 0, toStore };

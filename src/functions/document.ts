@@ -56,6 +56,7 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
               log.info({ path: meta.stored_path }, "document already stored; skipped");
               return skipped;
             }
+            log.warn({ path: meta.stored_path, found: onDisk ? { size: onDisk.size } : "missing" }, "document: the stored file is not the one recorded (replaced, cut or removed on disk); fetching it again");
           }
 
           const path = deps.documents.relativePath(bdns, documentId, meta.nombre_fic);

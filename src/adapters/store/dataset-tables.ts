@@ -17,6 +17,7 @@ import type { ColumnType, ColumnValue, TableDeclaration } from "../../datasets/t
 import type { OpenedDb } from "./db.js";
 import type { Database } from "./schema.js";
 import { transact } from "./transact.js";
+import type { FileCheck } from "./store.js";
 
 /** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
 export interface PreparedRow {
@@ -320,8 +321,11 @@ export class DetailTable {
     });
   }
 
-  /** Record the documents a detail lists; returns the ids never stored. */
-  async upsertDocuments(parentId: string, docs: ReadonlyArray<{ id: string; name: string | null; raw: string }>, now: string): Promise<string[]> {
+  /**
+   * Record the documents a detail lists; returns the ids never stored, and — with `fileIntact` — those
+   * stored whose file no longer looks like the one stored (see Store.upsertDocuments).
+   */
+  async upsertDocuments(parentId: string, docs: ReadonlyArray<{ id: string; name: string | null; raw: string }>, now: string, fileIntact?: FileCheck): Promise<string[]> {
     if (docs.length === 0) return [];
     const t = sql.table(this.docs);
     await transact(this.db, async (tx) => {
@@ -330,8 +334,9 @@ export class DetailTable {
           ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, nombre_fic = excluded.nombre_fic, raw_json = excluded.raw_json, updated_at = excluded.updated_at`.execute(tx);
       }
     });
-    const stored = await sql<{ id: string }>`SELECT id FROM ${t} WHERE id IN (${sql.join(docs.map((d) => d.id))}) AND stored_at IS NOT NULL`.execute(this.db);
-    const done = new Set(stored.rows.map((r) => r.id));
+    const stored = await sql<{ id: string; stored_path: string | null; stored_size: number | null; stored_at: string | null }>`SELECT id, stored_path, stored_size, stored_at FROM ${t} WHERE id IN (${sql.join(docs.map((d) => d.id))}) AND stored_at IS NOT NULL`.execute(this.db);
+    const done = new Set<string>();
+    for (const r of stored.rows) if (!fileIntact || (await fileIntact({ ...r, stored_size: r.stored_size === null ? null : Number(r.stored_size) }))) done.add(r.id);
     return docs.map((d) => d.id).filter((id) => !done.has(id));
   }
 

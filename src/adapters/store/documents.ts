@@ -14,6 +14,12 @@ import { recordDocumentStored } from "../../metrics/index.js";
 
 export const DEFAULT_DOCUMENTS_DIR = "./data/documents";
 
+/**
+ * A stored file's mtime is when it was written, before its row said `stored_at`; later than that by
+ * more than this (clocks of a shared filesystem's hosts, a slow fsync), and somebody else wrote it.
+ */
+const MTIME_SLACK_MS = 2_000;
+
 /** A temporary file nobody has written to for this long belongs to a worker that died. */
 const STALE_PART_MS = 10 * 60_000;
 
@@ -130,6 +136,24 @@ export class DocumentStore {
       const path = join(folder, name);
       const info = await stat(path).catch(() => undefined); // another sweeper may have removed it
       if (info && info.mtimeMs < cutoff) await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * The cheap check (one stat, no read) that a stored file is still the one that was stored: there,
+   * of the stored size, and not written after the row recorded it. A file another deployment sharing
+   * the folder replaced, or one removed or cut, fails it; the document is then fetched again (the
+   * document function re-hashes before it trusts a file). Same size and an older mtime can still
+   * hide a replacement: `doctor --verify-documents` re-hashes every file.
+   */
+  async looksIntact(d: { stored_path: string | null; stored_size: number | null; stored_at: string | null }): Promise<boolean> {
+    if (!d.stored_path || d.stored_size === null || !d.stored_at) return false;
+    try {
+      const info = await stat(this.absolute(d.stored_path));
+      return info.isFile() && info.size === d.stored_size && info.mtimeMs <= Date.parse(d.stored_at) + MTIME_SLACK_MS;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return false;
+      throw err;
     }
   }
 

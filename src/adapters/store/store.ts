@@ -45,6 +45,9 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
   if (d.announced_size !== null && d.announced_size !== d.stored_size) return false;
   return (d.stored_dat_mod ?? null) === (d.dat_mod ?? null);
 }
+/** Whether a stored file still looks like the one its row recorded (DocumentStore.looksIntact). */
+export type FileCheck = (row: { stored_path: string | null; stored_size: number | null; stored_at: string | null }) => Promise<boolean>;
+
 export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored";
 
 export class Store {
@@ -239,11 +242,13 @@ export class Store {
   // --- documentos ------------------------------------------------------------------------------
 
   /**
-   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or the
-   * stored file is not the revision BDNS now announces (another size or modification date).
+   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, the
+   * stored file is not the revision BDNS now announces (another size or modification date), or —
+   * with `fileIntact` — the file on disk no longer looks like the one stored.
    */
-  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow()): Promise<string[]> {
+  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], o: { now?: string; fileIntact?: FileCheck } = {}): Promise<string[]> {
     if (docs.length === 0) return [];
+    const now = o.now ?? isoNow();
     const ids = docs.map((d) => String(d.id));
     const existing = new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
     const toStore: string[] = [];
@@ -252,7 +257,7 @@ export class Store {
         const id = String(d.id);
         const prev = existing.get(id);
         const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now };
-        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta })) toStore.push(id);
+        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta }) || (o.fileIntact && !(await o.fileIntact(prev)))) toStore.push(id);
         await tx
           .insertInto("documentos")
           .values({ id, first_seen_at: now, ...meta })
