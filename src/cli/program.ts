@@ -78,15 +78,17 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
   program.hook("preAction", async (_root, action) => {
     rejectOptionLikeValues(action);
     const g = action.optsWithGlobals<GlobalOptions>();
-    const { loadEnvFiles, parseEnv, secretValues, SECRET_KEYS } = await import("../config/env.js");
-    ctx.out.setSecrets(SECRET_KEYS.map((k) => process.env[k] ?? ""));
+    const { loadEnvFiles, parseEnv, secretValues, SECRET_KEYS, AWS_SECRET_KEYS } = await import("../config/env.js");
+    const fromEnvironment = () => [...SECRET_KEYS, ...AWS_SECRET_KEYS].map((k) => process.env[k] ?? "");
+    ctx.out.setSecrets(fromEnvironment());
     ctx.out.configure(outputOptions(g, process.env));
     const files = await loadEnvFiles({ envFile: g.envFile, cwd: ctx.cwd });
     ctx.out.configure(outputOptions(g, process.env));
+    ctx.out.setSecrets(fromEnvironment()); // the env files' too
     ctx.out.debug(`env files loaded: ${files.length ? files.join(", ") : "none"}`);
     if (action.name() === "doctor" || action.name() === "completion") return; // doctor reports a bad configuration as a check; completion needs none
     ctx.env = parseEnv(process.env);
-    ctx.out.setSecrets(secretValues(ctx.env));
+    ctx.out.setSecrets([...secretValues(ctx.env), ...fromEnvironment()]);
   });
 
   registerSync(program, ctx);

@@ -1,5 +1,6 @@
 /**
- * `doctor --verify-documents`: every document the store says is stored, re-hashed from its file and
+ * `doctor --verify-documents`: every document the store says is stored, re-hashed from its file (or
+ * object, DOCUMENTS_URL) and
  * compared with the recorded size and sha256 — what the per-sync check (one stat: size and mtime)
  * cannot see, such as a file of the same size replaced before it was stored here. Two deployments
  * sharing one documents folder replace each other's files; a disk can rot. Read-only: the store is
@@ -48,11 +49,18 @@ export const verifyDocumentsCheck: Check = {
   timeoutMs: DOCUMENTS_VERIFY_TIMEOUT_MS,
   timeoutFix: "re-hashing every stored file took over an hour: a hung network filesystem, or run it closer to the disk",
   async run(ctx) {
-    const [{ Store }, { DocumentStore }, { sqliteFile, isPostgresUrl }] = await Promise.all([import("../adapters/store/store.js"), import("../adapters/store/documents.js"), import("../adapters/store/db.js")]);
+    const [{ Store }, { DEFAULT_DOCUMENTS_DIR }, { openDocumentStore }, { sqliteFile, isPostgresUrl }, { documentsTarget }] = await Promise.all([
+      import("../adapters/store/store.js"),
+      import("../adapters/store/documents.js"),
+      import("../adapters/store/open-documents.js"),
+      import("../adapters/store/db.js"),
+      import("../config/env.js"),
+    ]);
     const url = ctx.env.DATABASE_URL ?? "./data/ayida-jobs.db";
     if (!isPostgresUrl(url) && !existsSync(resolve(ctx.cwd, sqliteFile(url)))) return { status: "skip", message: "no store yet: nothing is recorded as stored" };
     const store = await Store.open(isPostgresUrl(url) ? url : resolve(ctx.cwd, sqliteFile(url)), { migrate: false, connectTimeoutMs: 10_000 });
-    const files = new DocumentStore(resolve(ctx.cwd, ctx.env.DOCUMENTS_DIR ?? "./data/documents"));
+    const target = documentsTarget(ctx.env);
+    const files = openDocumentStore(target.kind === "folder" ? { kind: "folder", dir: resolve(ctx.cwd, target.dir ?? DEFAULT_DOCUMENTS_DIR) } : target);
     const mismatches: Mismatch[] = [];
     let checked = 0;
     let bytes = 0;
@@ -78,7 +86,7 @@ export const verifyDocumentsCheck: Check = {
     } finally {
       await store.close();
     }
-    const details = { documentsDir: files.root, checked, bytes, mismatches };
+    const details = { documents: files.location, checked, bytes, mismatches };
     if (mismatches.length === 0) return { status: "ok", message: `${checked} stored document${checked === 1 ? "" : "s"} re-hashed (${formatBytes(bytes)}): every file is the one recorded`, details };
     const named = mismatches.slice(0, NAMED).map((m) => `${m.path} (${m.problem})`).join(", ");
     const more = mismatches.length > NAMED ? ` and ${mismatches.length - NAMED} more (--json lists them)` : "";

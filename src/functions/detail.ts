@@ -5,6 +5,7 @@
  * An unknown code or a broken record fails at once (no retries) and is recorded in sync_failures.
  */
 import { workItem, type DetailOutcome, type WorkItem } from "../adapters/store/store.js";
+import { looksIntact } from "../adapters/store/document-store.js";
 import { buildDocumentRequest } from "../contracts/build.js";
 import { detailRequested, toSdkEvent } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
@@ -78,7 +79,7 @@ export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: st
     await tx.count(runId, outcome);
     // A stored file that no longer looks like the one stored (replaced by a deployment sharing the
     // folder, removed, cut) is fetched again: one stat per stored document of a detail fetched.
-    const toStore = await tx.upsertDocuments(bdns, detail.documentos ?? [], { fileIntact: (row) => deps.documents.looksIntact(row) });
+    const toStore = await tx.upsertDocuments(bdns, detail.documentos ?? [], { fileIntact: (row) => looksIntact(deps.documents, row) });
     if (o.closeItem && toStore.length === 0) await tx.itemDone(runId, o.closeItem, outcome === "unchanged" ? "unchanged" : "stored");
     recordRows(CONVOCATORIAS, outcome); // metrics
     return { outcome, documents: detail.documentos?.length ?? 0, toStore };

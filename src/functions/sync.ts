@@ -102,9 +102,11 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
         if (done) return done;
         const res = await deps.bdns.for({ kind: "page", run: runId }).searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
         return store.once(runId, CONVOCATORIAS, id, async (tx) => {
+          // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
+          for (const refused of res.refused) await tx.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
           const { withoutDetail } = await tx.upsertListing(res.content, runId);
           await tx.count(runId, "listed", res.content.length);
-          log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, withoutDetail: withoutDetail.length }, "listing page stored");
+          log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
           return { totalPages: res.totalPages, rows: res.content.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
         });
       });

@@ -18,6 +18,7 @@ import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
+import { checkWritable } from "../adapters/store/writable.js";
 import { storeHealth } from "./store-health.js";
 
 /** After the requests are closed, how long closing the store and the budget's connection may take. */
@@ -29,6 +30,8 @@ export interface RunningServer {
   mode: "dev" | "cloud";
   functionIds: string[];
   storeLocation: string;
+  /** `serve --check`: the store takes a write (rolled back) and, SQLite, has room; throws a StoreOpenError otherwise. */
+  checkStoreWritable(): Promise<void>;
   /** Stop accepting, let in-flight requests finish (at most `graceMs`), close the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -85,6 +88,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     mode,
     functionIds: functions.map((f) => f.id(client.id)),
     storeLocation: store.location,
+    checkStoreWritable: () => checkWritable(store),
     async close(graceMs = 10_000) {
       const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       servers.forEach((s) => s.closeIdleConnections());

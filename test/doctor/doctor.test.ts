@@ -21,13 +21,15 @@ const MIGRATIONS = Object.keys(migrations("sqlite"));
 import { parseEnv } from "../../src/config/env.js";
 import { CHECKS, VERIFY_DOCUMENTS_CHECK, expectedFunctionIds, parseEnvLeniently, runDoctor, type CheckReport } from "../../src/doctor/index.js";
 import { Store } from "../../src/adapters/store/store.js";
-import { DocumentStore } from "../../src/adapters/store/documents.js";
+import { FolderDocumentStore } from "../../src/adapters/store/documents.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
 import { makeDatasetsFixture } from "../support/bdns-datasets.js";
 import { runCli } from "../support/cli.js";
+import { onFullDisk } from "../support/broken-store.js";
 import { startFakeInngest, startSilentServer, type FakeInngest, type GqlApp } from "../support/inngest-api.js";
 import { freePort } from "../support/ports.js";
+import { startFakeS3, type FakeS3 } from "../support/s3-server.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 const SECRET = "cron-secret-for-doctor-0123456789";
@@ -379,7 +381,7 @@ describe("store", () => {
     it("migrated → ok; a migration missing → fail; a closed port → fail without the password", async () => {
       const url = await pg.createDatabase();
       await (await openDatabase(url)).db.destroy();
-      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied$`)) });
+      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied; writable$`)) });
       const old = await pg.createDatabase();
       await (await openDatabase(old, { upTo: "0001_initial" })).db.destroy();
       expect((await check(["store"], { DATABASE_URL: old })).store).toMatchObject({ status: "fail", details: { missing: MIGRATIONS.slice(1) } });
@@ -400,6 +402,19 @@ describe("documents folder", () => {
     expect((await check(["documents"], { DOCUMENTS_DIR: join(dir, "later", "docs") })).documents).toMatchObject({ status: "ok", message: expect.stringContaining("does not exist yet; serve creates it") });
   });
 
+  it("room: under 100 MiB free fails (some documents are 200 MB), under 1 GiB warns — on a real small disk", async () => {
+    for (const [sizeMiB, status, says] of [
+      [64, "fail", "too little for documents"],
+      [300, "warn", "less than 1 GiB left"],
+    ] as const) {
+      const docs = mkdtempSync(join(tmpdir(), "ayida-doctor-docs-"));
+      const r = await runCli(["doctor", "--json", "--timeout", "2"], { env: { INNGEST_DEV: "1", DOCUMENTS_DIR: docs, BDNS_API_URL: "http://127.0.0.1:9/api" }, wrap: onFullDisk(docs, { sizeMiB }) });
+      const check = (JSON.parse(r.stdout) as { checks: CheckReport[] }).checks.find((c) => c.id === "documents")!;
+      expect(check, `${sizeMiB} MiB`).toMatchObject({ status, message: expect.stringContaining(says) });
+      expect(check.details!.freeBytes as number).toBeLessThanOrEqual(sizeMiB * 1024 * 1024);
+    }
+  });
+
   it("fails where even root cannot write: a path under a file, and /sys", async () => {
     const file = join(dir, "a-file");
     writeFileSync(file, "x");
@@ -414,7 +429,7 @@ describe("--verify-documents: every stored document re-hashed", () => {
     const cwd = mkdtempSync(join(tmpdir(), "ayida-doctor-verify-"));
     const env = { DATABASE_URL: join(cwd, "a.db"), DOCUMENTS_DIR: join(cwd, "docs") };
     const store = await Store.open(env.DATABASE_URL);
-    const files = new DocumentStore(env.DOCUMENTS_DIR);
+    const files = new FolderDocumentStore(env.DOCUMENTS_DIR);
     const docs = ["11", "12", "13", "14"].map((id) => ({ id: Number(id), nombreFic: `doc ${id}.pdf`, descripcion: null, long: 5, datMod: "2026-11-01", datPublicacion: "2026-11-01" }));
     await store.upsertDocuments("900000", docs);
     for (const d of docs) {
@@ -445,6 +460,52 @@ describe("--verify-documents: every stored document re-hashed", () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe("documents bucket (DOCUMENTS_URL)", () => {
+  let s3: FakeS3;
+  const AWS_SECRET = "bucket-secret-do-not-print/0123456789";
+  beforeAll(async () => {
+    s3 = await startFakeS3({ buckets: ["ayida-docs"], credentials: [{ accessKeyId: "AKIADOCTOR", secretAccessKey: AWS_SECRET }, { accessKeyId: "AKIAREADONLY", secretAccessKey: AWS_SECRET }], readOnly: ["AKIAREADONLY"] });
+  });
+  afterAll(() => s3?.close());
+
+  /** `doctor --json` as an operator runs it (the AWS SDK reads the real environment), its documents report. */
+  const doctor = async (env: Record<string, string>) => {
+    const aws = { AWS_ENDPOINT_URL: s3.url, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: "AKIADOCTOR", AWS_SECRET_ACCESS_KEY: AWS_SECRET, AWS_S3_FORCE_PATH_STYLE: "true", AWS_EC2_METADATA_DISABLED: "true", DOCUMENTS_URL: "s3://ayida-docs/bdns", INNGEST_DEV: "1", BDNS_API_URL: bdns.url };
+    const r = await runCli(["doctor", "--json", "--timeout", "10"], { env: Object.fromEntries(Object.entries({ ...aws, ...env }).filter(([, v]) => v !== "")) });
+    expect(r.stdout + r.stderr).not.toContain(AWS_SECRET);
+    expect(r.stdout + r.stderr).not.toContain("AKIADOCTOR");
+    return (JSON.parse(r.stdout) as { checks: CheckReport[] }).checks.find((c) => c.id === "documents")!;
+  };
+
+  it("writes and deletes a probe object, and says which bucket, endpoint, region and addressing — never the credentials", async () => {
+    const before = s3.requests().length;
+    const [ok, both] = await Promise.all([doctor({}), doctor({ DOCUMENTS_DIR: join(dir, "ignored") })]);
+    expect(ok).toMatchObject({ status: "ok", message: `s3://ayida-docs/bdns at ${s3.url}, region ${s3.region}, path-style: a probe object written and deleted`, details: { bucket: "ayida-docs", prefix: "bdns", endpoint: s3.url, region: s3.region } });
+    expect(both).toMatchObject({ status: "warn", message: expect.stringContaining("DOCUMENTS_DIR is set too and ignored") });
+    const probes = s3.requests().slice(before).filter((r) => r.key.startsWith("bdns/.ayida-doctor-"));
+    expect(probes.map((r) => `${r.op} ${r.status}`).sort()).toEqual(["DeleteObject 204", "DeleteObject 204", "PutObject 200", "PutObject 200"]);
+    expect(s3.keys("ayida-docs")).toEqual([]);
+  });
+
+  it("fails naming the cause: no bucket, refused credentials, a read-only key, the wrong region, no region, nothing listening", async () => {
+    const [noBucket, badSecret, readOnly, wrongRegion, noRegion, down] = await Promise.all([
+      doctor({ DOCUMENTS_URL: "s3://no-such-bucket" }),
+      doctor({ AWS_SECRET_ACCESS_KEY: "wrong-secret-value" }),
+      doctor({ AWS_ACCESS_KEY_ID: "AKIAREADONLY" }),
+      doctor({ AWS_REGION: "us-west-1" }),
+      doctor({ AWS_REGION: "" }),
+      doctor({ AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` }),
+    ]);
+    expect(noBucket).toMatchObject({ status: "fail", message: expect.stringContaining("s3://no-such-bucket at"), fix: expect.stringContaining("create the bucket") });
+    expect(noBucket.message).toContain("the bucket does not exist");
+    expect(badSecret).toMatchObject({ status: "fail", message: expect.stringContaining("refused the credentials (SignatureDoesNotMatch)"), fix: expect.stringContaining("AWS_SECRET_ACCESS_KEY") });
+    expect(readOnly).toMatchObject({ status: "fail", message: expect.stringContaining("refused (AccessDenied)"), fix: expect.stringContaining("s3:PutObject") });
+    expect(wrongRegion).toMatchObject({ status: "fail", message: expect.stringContaining("wrong region"), fix: expect.stringContaining("AWS_REGION") });
+    expect(noRegion).toMatchObject({ status: "fail", message: "s3://ayida-docs/bdns: no region configured", fix: expect.stringContaining("AWS_REGION") });
+    expect(down).toMatchObject({ status: "fail", message: expect.stringContaining("cannot reach the endpoint (ECONNREFUSED)") });
   });
 });
 

@@ -48,7 +48,7 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
 /** Whether a stored file still looks like the one its row recorded (DocumentStore.looksIntact). */
 export type FileCheck = (row: { stored_path: string | null; stored_size: number | null; stored_at: string | null }) => Promise<boolean>;
 
-export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored";
+export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored" | "removals_held";
 
 export class Store {
   /** The datasets' tables (bulk writes of pages, removal marking). */

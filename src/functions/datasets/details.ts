@@ -8,6 +8,7 @@
  */
 import { BdnsError } from "../../adapters/bdns/errors.js";
 import type { WorkItem } from "../../adapters/store/store.js";
+import { looksIntact } from "../../adapters/store/document-store.js";
 import { datasetPayload, type DatasetDetailData, type DatasetDocumentData } from "../../contracts/dataset-events.js";
 import { datasetEventTypes, toSdkDatasetEvent } from "../../contracts/dataset-event-types.js";
 import { canonicalHash } from "../../datasets/canonical.js";
@@ -55,7 +56,7 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
           const r = await store.once(runId, d.name, step, async (tx): Promise<StoredDetail> => {
             const outcome = await tx.tables.details(table).storeDetail(id, { json: JSON.stringify(detail), hash: canonicalHash(detail), columns }, now);
             if (outcome === "no-row") throw new BdnsError("NOT_FOUND", `${d.name} ${id} is not in ${table.name}: sync the dataset first`);
-            const toStore = await tx.tables.details(table).upsertDocuments(id, docs, now, (row) => deps.documents.looksIntact(row));
+            const toStore = await tx.tables.details(table).upsertDocuments(id, docs, now, (row) => looksIntact(deps.documents, row));
             // With documents to store, the item is done once they are queued (below).
             if (toStore.length === 0) await tx.itemDone(runId, item, outcome === "unchanged" ? "unchanged" : "stored");
             return { outcome, documents: docs.length, toStore };
