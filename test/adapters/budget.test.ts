@@ -169,6 +169,33 @@ describe("a slot of the shared budget, on a store close by (SQLite)", () => {
   });
 });
 
+describe("a slot's latest start is checked last, just before the request is written", () => {
+  it("a pause between the check and the start (here the limiter's own metrics observer taking 8 ms) cannot make a start late: the slot is given up instead", async () => {
+    const slots: Array<{ at: number; latest: number }> = [];
+    const source = {
+      fallbackIntervalMs: 200,
+      async next() {
+        const at = performance.now() + 20;
+        const slot = { at, latest: at + 5 };
+        slots.push(slot);
+        return slot;
+      },
+      retake: async () => undefined,
+      close: async () => undefined,
+    };
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const spacer = new StartSpacer(9.5, { slots: source, observer: { waited: () => busy(8) } });
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 4 }, () => spacer.run(async () => void starts.push(performance.now()))));
+    expect(starts).toHaveLength(4);
+    // Each start within the window of a slot it was given (the ones whose window passed were given up).
+    for (const t of starts) expect(slots.some((s) => t >= s.at && t <= s.latest), `a start at ${t.toFixed(1)} outside every slot: ${JSON.stringify(slots)}`).toBe(true);
+  });
+});
+
 describe("a slot of the shared budget, on a store that answers after a few ms (a PostgreSQL across a network)", () => {
   it("is never early and never lets a start come later than the budget allows, whatever the clocks' offset within the round trip", async () => {
     const rate = 9.5;
