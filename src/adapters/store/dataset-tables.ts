@@ -17,7 +17,7 @@ import type { ColumnType, ColumnValue, TableDeclaration } from "../../datasets/t
 import type { OpenedDb } from "./db.js";
 import type { Database } from "./schema.js";
 import { transact } from "./transact.js";
-import type { FileCheck } from "./store.js";
+import type { FileCheck } from "./document-store.js";
 
 /** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
 export interface PreparedRow {

@@ -47,6 +47,11 @@ export interface DocumentStore {
  */
 const WRITTEN_AFTER_SLACK_MS = 2_000;
 
+/** What a store's row says of a stored document. */
+export type StoredRow = { stored_path: string | null; stored_size: number | null; stored_at: string | null };
+/** Whether what is stored under a row still looks like what was stored (looksIntact, bound to a store). */
+export type FileCheck = (row: StoredRow) => Promise<boolean>;
+
 /**
  * The cheap check (one stat or HEAD, no read) that what is stored under a row is still what was
  * stored: there, of the stored size, and not written after the row recorded it. A file another
@@ -54,7 +59,7 @@ const WRITTEN_AFTER_SLACK_MS = 2_000;
  * is then fetched again (the document function re-hashes before it trusts a file). Same size and an
  * older time can still hide a replacement: `doctor --verify-documents` re-hashes every one.
  */
-export async function looksIntact(store: Pick<DocumentStore, "stat">, row: { stored_path: string | null; stored_size: number | null; stored_at: string | null }): Promise<boolean> {
+export async function looksIntact(store: Pick<DocumentStore, "stat">, row: StoredRow): Promise<boolean> {
   if (!row.stored_path || row.stored_size === null || !row.stored_at) return false;
   const found = await store.stat(row.stored_path);
   return found !== undefined && found.size === Number(row.stored_size) && found.modifiedAt.getTime() <= Date.parse(row.stored_at) + WRITTEN_AFTER_SLACK_MS;

@@ -7,6 +7,7 @@ import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schema
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
 import { transact } from "./transact.js";
+import type { FileCheck } from "./document-store.js";
 import type { Database, DocumentosTable, ItemKind } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
@@ -45,9 +46,6 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
   if (d.announced_size !== null && d.announced_size !== d.stored_size) return false;
   return (d.stored_dat_mod ?? null) === (d.dat_mod ?? null);
 }
-/** Whether a stored file still looks like the one its row recorded (DocumentStore.looksIntact). */
-export type FileCheck = (row: { stored_path: string | null; stored_size: number | null; stored_at: string | null }) => Promise<boolean>;
-
 export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored" | "removals_held";
 
 export class Store {
