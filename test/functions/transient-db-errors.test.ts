@@ -172,3 +172,29 @@ describe.each(["postgres", "sqlite"] as const)("a transient database error insid
     }
   }, 60_000);
 });
+
+describe("two attempts of one step at the same time (two processes or engines, each with its own pool)", () => {
+  // PostgreSQL only: SQLite has one writer, and two of its connections in one process cannot both be
+  // inside a write transaction (better-sqlite3 is synchronous); across processes the second waits, then
+  // fails as busy, and its retry finds the first's result.
+  it("postgres: one writes and counts; the other, past the check at the same moment, returns what the first committed", async () => {
+    const { Store } = await import("../../src/adapters/store/store.js");
+    const url = await pgServer.createDatabase();
+    const [a, b] = [await Store.open(url), await Store.open(url)];
+    try {
+      await a.ensureRun("race", "detail");
+      const attempt = (store: typeof a, who: string) =>
+        store.once("race", "convocatorias", "detail 900001", async (tx) => {
+          await tx.count("race", "new");
+          await new Promise((r) => setTimeout(r, 150)); // both are past the check before either commits
+          return { who };
+        });
+      const results = await Promise.all([attempt(a, "a"), attempt(b, "b")]);
+      expect(results[0]).toEqual(results[1]); // the same, winner's, result for both
+      expect((await a.getRun("race"))!.new).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 30_000);
+});

@@ -113,16 +113,26 @@ export class Store {
    * connection lost) leaves nothing half-done, and a step that already committed — retried because
    * its answer never reached Inngest, or run again from the start — gets the recorded result back and
    * writes and counts nothing. (Two attempts racing past the check: the second's insert of the same
-   * key fails and rolls its writes back; its retry then finds the first's result.)
+   * key fails and rolls its writes back, and it returns the first's result.)
    */
   async once<T>(runId: string, dataset: string, step: string, write: (tx: Store) => Promise<T>): Promise<T> {
-    return this.atomically(async (tx) => {
-      const done = await tx.committed<T>(runId, dataset, step);
-      if (done !== undefined) return done;
-      const result = await write(tx);
-      await tx.db.insertInto("run_steps").values({ run_id: runId, dataset, step, result: JSON.stringify(result ?? null), at: isoNow() }).execute();
-      return result;
-    });
+    try {
+      return await this.atomically(async (tx) => {
+        const done = await tx.committed<T>(runId, dataset, step);
+        if (done !== undefined) return done;
+        const result = await write(tx);
+        await tx.db.insertInto("run_steps").values({ run_id: runId, dataset, step, result: JSON.stringify(result ?? null), at: isoNow() }).execute();
+        return result;
+      });
+    } catch (err) {
+      // Two attempts at once (two engines claiming one scheduled tick, a step run twice in parallel):
+      // the one that committed first wins, and this one, rolled back, returns what it committed.
+      if (!this.db.isTransaction && isUniqueViolation(err)) {
+        const done = await this.committed<T>(runId, dataset, step);
+        if (done !== undefined) return done;
+      }
+      throw err;
+    }
   }
 
   /** What a step of a run committed, if it did: checked before its work (a BDNS request) is done again. */
@@ -439,6 +449,12 @@ export class Store {
 }
 
 const CONVOCATORIAS = "convocatorias";
+
+/** A primary key already taken: PostgreSQL 23505, SQLite's SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
+}
 const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
 
 function itemRow(runId: string, it: WorkItem) {
