@@ -19,7 +19,9 @@ export const DOCUMENT_FUNCTION_ID = "process-document-storage";
 type DocumentOutcome = { status: "stored" | "skipped"; path: string; sha256: string; size: number };
 const CONVOCATORIAS = "convocatorias";
 
-const itemOf = (d: { bdns: string; documentId: string }) => workItem.document(d.bdns, d.documentId);
+/** The item a document request is about (the handler's, the failure handler's, the reconcile's). */
+export const documentItemOf = (d: { bdns: string; documentId: string }) => workItem.document(d.bdns, d.documentId);
+const itemOf = documentItemOf;
 
 export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(

@@ -52,7 +52,7 @@ const HAND_OFF_MEDIAN_MS = 2;
 const gapsOf = (at: number[]) => at.slice(1).map((t, i) => t - at[i]!);
 
 describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCESSES} child processes`, (dialect) => {
-  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each one on the wire at its decision`, async () => {
+  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each made once and on the wire at its decision`, async () => {
     const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer.createDatabase();
     // Migrated once here, so that the children time the budget, not their migrations.
     await (await Store.open(databaseUrl)).close();
@@ -75,6 +75,7 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
       const decided = results.flatMap((r) => r.starts).sort((a, b) => a - b);
       expect(decided).toHaveLength(REQUESTS);
       expect(Math.min(...gapsOf(decided))).toBeGreaterThanOrEqual(1000 / RATE - DECIDED_TOLERANCE_MS);
+      expect(new Set(bdns.requests.map((r) => r.params.get("numConv"))).size).toBe(REQUESTS);
       for (const r of results) {
         expect(r.left.filter((t) => t !== null && t !== undefined), "every request was handed to the kernel").toHaveLength(share);
         const lags = r.starts.map((d, i) => r.left[i]! - d);

@@ -298,10 +298,17 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`UPDATE sanciones SET numero_convocatoria = ltrim(numero_convocatoria, '0') WHERE ${digits(ref)} AND numero_convocatoria LIKE '0%' AND ltrim(numero_convocatoria, '0') <> ''`.execute(db);
       },
     },
+    "0008_run_items_activity": {
+      async up(db: Kysely<unknown>) {
+        // When a run last moved (its newest item change) in one index seek: serve's reconcile asks it
+        // of every unfinished run, a backfill's included (functions/reconcile.ts).
+        await db.schema.createIndex("run_items_activity").on("run_items").columns(["run_id", "updated_at"]).execute();
+      },
+    },
     // What each step of a run committed, with its result (store.ts, `once`): a step retried after its
     // transaction committed, or run again, returns what it wrote instead of writing and counting again.
     // A scheduled tick is claimed here too, so two engines sharing the database run it once.
-    "0008_run_steps": {
+    "0009_run_steps": {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("run_steps")
@@ -316,7 +323,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
     },
     // The processes sharing the BDNS budget (store/budget.ts), each seen lately: when the store cannot
     // be reached they take turns by their rank here. SQLite keeps it in the budget file.
-    "0009_bdns_budget_sharers": {
+    "0010_bdns_budget_sharers": {
       async up(db: Kysely<unknown>) {
         if (dialect !== "postgres") return;
         await db.schema.createTable("bdns_budget_sharers").addColumn("id", "text", (c) => c.primaryKey()).addColumn("seen_at", double, (c) => c.notNull()).execute();

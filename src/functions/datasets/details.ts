@@ -21,8 +21,8 @@ import { DATASET_DETAIL_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 type StoredDetail = { outcome: "new" | "changed" | "unchanged"; documents: number; toStore: string[] };
 type DocumentOutcome = { status: "stored" | "skipped"; path: string; sha256: string; size: number };
 
-const detailItem = (d: DatasetDeclaration) => (data: { id: string }): WorkItem => ({ dataset: d.name, kind: "detail", key: data.id });
-const documentItem = (d: DatasetDeclaration) => (data: { id: string; documentId: string }): WorkItem => ({ dataset: d.name, kind: "document", key: `${data.id}/${data.documentId}` });
+export const detailItem = (d: DatasetDeclaration) => (data: { id: string }): WorkItem => ({ dataset: d.name, kind: "detail", key: data.id });
+export const documentItem = (d: DatasetDeclaration) => (data: { id: string; documentId: string }): WorkItem => ({ dataset: d.name, kind: "document", key: `${data.id}/${data.documentId}` });
 
 export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: DatasetDeclaration) {
   if (!d.details) return [];

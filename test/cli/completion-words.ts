@@ -1,0 +1,5 @@
+/** What the completion scripts must offer, in every shell's test (fast suite and tools suite). */
+import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
+
+export const DATASETS = [...SYNCABLE_DATASETS, "all"];
+export const COMMANDS = ["sync", "detail", "document", "serve", "dev", "datasets", "runs", "status", "retry", "doctor", "completion", "help"];
