@@ -62,30 +62,37 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
     const file = sqliteFile(url);
     if (migrate) mkdirSync(dirname(file), { recursive: true });
     const { default: SQLite } = await import("better-sqlite3");
-    const sqlite = new SQLite(file, { fileMustExist: !migrate });
-    // WAL: the portal can read while the functions write; busy_timeout: concurrent steps wait, not fail.
-    // (WAL is a property of the file: a reader that does not migrate leaves it as its owner set it.)
-    if (migrate) sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("busy_timeout = 5000");
-    // Bulk pages (10,000 award rows) insert into indexes keyed at random (convocatoria, beneficiary):
-    // each row dirties an index page. Checkpointing the WAL every ~100 MiB instead of every 4 MiB
-    // writes such a page to the database once per checkpoint, not once per page of rows. (A bigger
-    // page cache helped less than it cost in memory.) The WAL file is cut back to 64 MiB after each
-    // checkpoint.
-    sqlite.pragma("wal_autocheckpoint = 25000");
-    sqlite.pragma("journal_size_limit = 67108864");
+    // An owner touches the file only under the migration lock (see withSqliteMigrationLock), and until
+    // it is migrated waits as long as the lock does: another process creating or migrating it may hold
+    // it past the busy timeout (a slow disk). A reader opens it as it is.
+    const sqlite = new SQLite(file, { fileMustExist: !migrate, timeout: migrate ? MIGRATION_WAIT_MS : BUSY_TIMEOUT_MS });
     dialect = new SqliteDialect({ database: sqlite });
     kind = "sqlite";
     raw = { sqlite };
     location = file;
   }
   const db = new Kysely<Database>({ dialect });
-  if (!migrate) return { db, dialect: kind, location, ...raw };
+  if (!migrate) {
+    if (raw.sqlite) configureSqlite(raw.sqlite, { owner: false });
+    return { db, dialect: kind, location, ...raw };
+  }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(kind) } });
-  // PostgreSQL: kysely takes an advisory lock. SQLite has none, and kysely's is in-process only.
   const migrateNow = () => (o.upTo ? migrator.migrateTo(o.upTo) : migrator.migrateToLatest());
-  const { error, results } = kind === "sqlite" ? await withSqliteMigrationLock(location, migrateNow) : await migrateNow();
+  // PostgreSQL: kysely takes an advisory lock. SQLite has none, and kysely's is in-process only.
+  const sqlite = raw.sqlite;
+  const { error, results } = sqlite
+    ? await withSqliteMigrationLock(location, async () => {
+        try {
+          configureSqlite(sqlite, { owner: true });
+        } catch (err) {
+          await db.destroy(); // not a SQLite file, or one this process cannot write: the caller says which
+          throw err;
+        }
+        const migrated = await migrateNow();
+        sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // from here on, the store's own patience
+        return migrated;
+      })
+    : await migrateNow();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
@@ -94,18 +101,43 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
   return { db, dialect: kind, location, ...raw };
 }
 
+/** How long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+/** How long an owner waits for another process creating or migrating the same SQLite file. */
+const MIGRATION_WAIT_MS = 60_000;
+
+/**
+ * The connection's settings. The owner (serve, the functions) sets WAL, a property of the file, so
+ * that the portal can read while the functions write; a reader that does not migrate leaves the
+ * journal mode as the owner set it.
+ */
+function configureSqlite(sqlite: import("better-sqlite3").Database, o: { owner: boolean }): void {
+  if (o.owner) sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  // Bulk pages (10,000 award rows) insert into indexes keyed at random (convocatoria, beneficiary):
+  // each row dirties an index page. Checkpointing the WAL every ~100 MiB instead of every 4 MiB
+  // writes such a page to the database once per checkpoint, not once per page of rows. (A bigger
+  // page cache helped less than it cost in memory.) The WAL file is cut back to 64 MiB after each
+  // checkpoint.
+  sqlite.pragma("wal_autocheckpoint = 25000");
+  sqlite.pragma("journal_size_limit = 67108864");
+}
+
 /**
  * Several processes starting at once on a new SQLite file (a fleet of `serve`, the CLI beside them)
  * would each see the migrations as pending and all but one fail half-way ("table already exists").
  * Migrating is serialised through an exclusive transaction on a sidecar file, `<file>.migrate-lock`:
  * the others wait (up to a minute) and then find the file migrated. The OS drops the lock of a process
- * that dies while holding it.
+ * that dies while holding it. Everything an owner does to the file before it is migrated happens
+ * inside the lock, the switch to WAL included: that switch writes the new file's header under an
+ * exclusive lock of the file, and a process that set it before taking this lock could meet another's
+ * switch or migration with only the busy timeout's patience ("database is locked" under load).
  */
-async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+export async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   const { default: SQLite } = await import("better-sqlite3");
   const lock = new SQLite(`${file}.migrate-lock`);
   try {
-    lock.pragma("busy_timeout = 60000");
+    lock.pragma(`busy_timeout = ${MIGRATION_WAIT_MS}`);
     lock.exec("BEGIN EXCLUSIVE"); // blocks this process while another migrates: it has nothing else to do yet
     try {
       return await work();
