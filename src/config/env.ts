@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import * as z from "zod/mini";
 import { ConfigError } from "./errors.js";
 import { parseSchedules, SCHEDULE_VARIABLES } from "./schedules.js";
+import { parseDatabaseUrl, urlPasswords } from "./database-url.js";
 
 const optionalText = z.optional(z.string());
 const optionalUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }));
@@ -27,6 +28,7 @@ export const envSchema = z.object({
   METRICS_TOKEN: optionalText,
   PORT: optionalNumber("must be a port number 0–65535", z.int("must be a port number 0–65535"), z.gte(0, "must be a port number 0–65535"), z.lte(65535, "must be a port number 0–65535")),
   HOST: optionalText,
+  /** The store (config/database-url.ts): a SQLite path, sqlite:/file:, or postgres(ql)://. */
   DATABASE_URL: optionalText,
   /** The deployment's `serve` (e.g. https://jobs.example.com): `runs`/`status`/`retry`/`--wait` read runs from it, `doctor` checks it. */
   AYIDA_SERVER_URL: optionalUrl,
@@ -63,6 +65,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (result.success) {
     inngestMode(result.data); // INNGEST_DEV's own rule
     parseSchedules(result.data); // a bad cron expression or time zone names its variable
+    parseDatabaseUrl(result.data.DATABASE_URL); // a scheme it cannot use, a URL of the wrong shape
     return result.data;
   }
   const issue = result.error.issues[0]!;
@@ -109,31 +112,16 @@ export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { na
 
 /**
  * Values that must never appear in output: the secrets, and the password inside DATABASE_URL and
- * AYIDA_SERVER_URL (basic auth in front of a deployment's serve).
+ * AYIDA_SERVER_URL (basic auth in front of a deployment's serve), whatever shape those are in. Takes
+ * the raw environment too: the CLI scrubs before it knows the environment is valid.
  */
-export function secretValues(env: Env): string[] {
+export function secretValues(env: Partial<Record<(typeof SECRET_KEYS)[number] | "DATABASE_URL" | "AYIDA_SERVER_URL", string | undefined>>): string[] {
   const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v): v is string => Boolean(v));
   values.push(...urlPasswords(env.DATABASE_URL), ...urlPasswords(env.AYIDA_SERVER_URL));
   return values.filter((v) => v.length >= 4);
 }
 
-/** The password in a URL, as written and decoded; none for a value that is not a URL (a SQLite path). */
-export function urlPasswords(url: string | undefined): string[] {
-  if (!url) return [];
-  try {
-    const password = new URL(url).password;
-    if (!password) return [];
-    let decoded = password;
-    try {
-      decoded = decodeURIComponent(password);
-    } catch {
-      /* a stray %: only the written form */
-    }
-    return [decoded, password];
-  } catch {
-    return [];
-  }
-}
+export { urlPasswords };
 
 /**
  * Load env files into process.env; real environment variables always win.

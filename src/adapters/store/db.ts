@@ -1,14 +1,16 @@
 /**
  * Opens the database named by DATABASE_URL: a SQLite file by default (no set-up), PostgreSQL for a
- * `postgres://` URL. Both go through Kysely, so every query is written once. Migrations run on open.
+ * `postgres://` URL (config/database-url.ts reads it). Both go through Kysely, so every query is
+ * written once. Migrations run on open.
  */
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { DEFAULT_DATABASE_FILE, databaseLocation, parseDatabaseUrl } from "../../config/database-url.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 
-export const DEFAULT_DATABASE_FILE = "./data/ayida-jobs.db";
+export { DEFAULT_DATABASE_FILE };
 
 export interface OpenedDb {
   db: Kysely<Database>;
@@ -32,19 +34,22 @@ export interface OpenOptions {
    * mode alone. Default true: `serve` and the functions create and migrate.
    */
   migrate?: boolean;
-  /** PostgreSQL: give up connecting after this long (default: pg's own, no limit). */
+  /**
+   * PostgreSQL: give up waiting for a connection of the pool after this long (a reader's bound on
+   * every read). Connecting itself gives up after DATABASE_URL's connect_timeout (default 10 s).
+   */
   connectTimeoutMs?: number;
 }
 
 /** Opens (by default creating and migrating) the store at `databaseUrl` (default ./data/ayida-jobs.db). */
 export async function openDatabase(databaseUrl: string | undefined, o: OpenOptions = {}): Promise<OpenedDb> {
   const migrate = o.migrate ?? true;
-  const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
+  const target = parseDatabaseUrl(databaseUrl); // a ConfigError for a value that names no store
   let dialect: Dialect;
   let kind: OpenedDb["dialect"];
   let location: string;
   let raw: Pick<OpenedDb, "sqlite" | "pgPool">;
-  if (isPostgresUrl(url)) {
+  if (target.dialect === "postgres") {
     const { default: pg } = await import("pg");
     // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
     // JS number (ids ~1e6, sizes < 2^53), and the store's types promise numbers on both dialects.
@@ -53,13 +58,14 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
       getTypeParser: ((oid: number, format?: string) =>
         oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
-    location = storeLocation(url);
-    const pool = new pg.Pool({ connectionString: url, max: migrate ? 10 : 2, types, ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
+    location = target.location;
+    const pool = new pg.Pool({ connectionString: target.url, max: migrate ? 10 : 2, types, Client: connectingWithin(pg.Client, target.connectTimeoutMs), ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
+    await connectOnce(pool, location, target.connectTimeoutMs);
     dialect = new PostgresDialect({ pool });
     kind = "postgres";
     raw = { pgPool: pool };
   } else {
-    const file = sqliteFile(url);
+    const file = target.file;
     if (migrate) mkdirSync(dirname(file), { recursive: true });
     const { default: SQLite } = await import("better-sqlite3");
     // An owner touches the file only under the migration lock (see withSqliteMigrationLock), and until
@@ -150,26 +156,50 @@ export async function withSqliteMigrationLock<T>(file: string, work: () => Promi
 }
 
 /**
+ * pg's Client with a bound on connecting (TCP, TLS, start-up, login): pg has none by default, and a
+ * port that accepts connections but never answers (not PostgreSQL, a proxy in front of nothing) held
+ * `serve` silent for ever. Set on the client, not as the pool's connectionTimeoutMillis, which would
+ * also bound the wait for a free connection of a busy pool.
+ */
+function connectingWithin(Client: typeof import("pg").Client, ms: number | undefined): typeof import("pg").Client {
+  if (ms === undefined) return Client;
+  return class extends Client {
+    constructor(config?: string | import("pg").ClientConfig) {
+      super(typeof config === "string" ? { connectionString: config, connectionTimeoutMillis: ms } : { ...config, connectionTimeoutMillis: config?.connectionTimeoutMillis ?? ms });
+    }
+  };
+}
+
+/** The first connection, before anything runs on it: a database that does not answer says so plainly. */
+async function connectOnce(pool: import("pg").Pool, location: string, ms: number | undefined): Promise<void> {
+  try {
+    (await pool.connect()).release();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    const said = err instanceof Error ? err.message : String(err);
+    if (ms !== undefined && /timeout/i.test(said)) {
+      throw Object.assign(new Error(`no answer within ${ms / 1000} s of connecting (DATABASE_URL's connect_timeout, default 10 s): is a PostgreSQL server listening at ${location}?`, { cause: err }), { code: "ETIMEDOUT" });
+    }
+    throw err;
+  }
+}
+
+/**
  * Where a DATABASE_URL's store is, for messages: the SQLite file, or PostgreSQL's host and database —
  * never the URL itself, which may carry a password.
  */
 export function storeLocation(url: string | undefined): string {
-  const u = url ?? DEFAULT_DATABASE_FILE;
-  if (!isPostgresUrl(u)) return sqliteFile(u);
-  try {
-    const parsed = new URL(u);
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
-    return "PostgreSQL";
-  }
+  return databaseLocation(url);
 }
 
 /** The file a SQLite DATABASE_URL names (`./x.db`, `sqlite:x.db`, `file:///abs/x.db`), absolute. */
 export function sqliteFile(url: string): string {
-  return resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
+  const t = parseDatabaseUrl(url);
+  if (t.dialect !== "sqlite") throw new Error("not a SQLite DATABASE_URL");
+  return t.file;
 }
 
-/** Whether DATABASE_URL names PostgreSQL (anything else is a SQLite file). */
+/** Whether DATABASE_URL names PostgreSQL (anything else is a SQLite file, or refused). */
 export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
+  return /^postgres(ql)?:\/\//i.test(url);
 }
