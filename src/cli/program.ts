@@ -48,6 +48,8 @@ export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStre
     .option("--debug", "print stacks and which env files were loaded (also DEBUG=ayida*)")
     .option("--env-file <path>", "load this env file instead of .env.local and .env (with npx: npx -- ayida-jobs …)")
     .exitOverride()
+    // Every command's --help lists --json, --quiet, --env-file … too: they apply to each of them.
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),

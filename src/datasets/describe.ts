@@ -1,6 +1,6 @@
 /**
  * What can be synced, described from the declarations: the one source for `ayida-jobs datasets`,
- * its --json, the batch routes' list and the README's dataset table (kept equal by a test).
+ * its --json, the batch routes' list and docs/datasets.md's table (kept equal by a test).
  * Convocatorias keeps its own pipeline (listing → details → documents) but is listed like the rest.
  */
 import { CONVOCATORIAS_FLOOR } from "../contracts/rules.js";
@@ -76,7 +76,7 @@ export function describeDatasets(): DatasetDescription[] {
   return [CONVOCATORIAS_DESCRIPTION, ...DATASETS.map(describeDataset)];
 }
 
-/** The README's table (between its `datasets:begin` / `datasets:end` markers). */
+/** docs/datasets.md's table (between its `datasets:begin` / `datasets:end` markers). */
 export function datasetsMarkdownTable(): string {
   const rows = describeDatasets().map((d) =>
     [

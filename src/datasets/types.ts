@@ -1,7 +1,7 @@
 /**
  * What a BDNS dataset is, as data. One declaration per dataset (src/datasets/<name>.ts); everything
  * else — the event contract, the CLI's `sync <name>`, `datasets`, the batch route, the Inngest
- * function, the counters, the README's table — is generated from these declarations by one engine.
+ * function, the counters, docs/datasets.md's table — is generated from these declarations by one engine.
  *
  * Declarations are pure: no I/O, no SDK, no database. Their schemas are zod/mini, like the contracts,
  * so the CLI can list and validate datasets without loading anything heavy.
@@ -98,7 +98,7 @@ export interface DatasetDeclaration {
   name: string;
   /** As the seed's list of pending jobs names it. */
   title: string;
-  /** One line for `datasets` and the README. */
+  /** One line for `datasets` and docs/datasets.md. */
   summary: string;
   /** `full`: every sync fetches everything and replaces it; `windowed`: by registration date. */
   strategy: "full" | "windowed";
@@ -106,7 +106,7 @@ export interface DatasetDeclaration {
   floor?: string;
   /** Windowed: days per piece (≤ 7: BDNS fails intermittently on longer ranges). */
   pieceDays?: number;
-  /** Rough size, for operators and the README. */
+  /** Rough size, for operators and docs/datasets.md. */
   volume: string;
   feeds: readonly Feed<any>[];
   details?: DetailsDeclaration;

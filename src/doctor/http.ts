@@ -22,17 +22,8 @@ export async function exchange(url: string, init: { method?: string; headers?: R
   return { status: res.status, text, json, headers: res.headers };
 }
 
-/** Why a request got no answer: refused, no such host, timed out, cut off. */
-export function unreachable(err: unknown): string {
-  const root = err instanceof TypeError && err.cause ? err.cause : err;
-  const code = (root as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ECONNREFUSED") return "connection refused: nothing listens there";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "no such host";
-  if (code === "ECONNRESET") return "the connection was reset";
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "the host is unreachable";
-  if (root instanceof Error && (root.name === "AbortError" || root.name === "TimeoutError")) return "no answer in time";
-  return root instanceof Error ? root.message : String(root);
-}
+/** Why a request got no answer (one wording for doctor and the BDNS client). */
+export { whyUnreachable as unreachable } from "../net/unreachable.js";
 
 /** An answer's error text, short: the JSON's error/message, or the start of the body. */
 export function answerText(a: Answer): string {

@@ -142,6 +142,16 @@ describe("every error shape BDNS uses (bdns-samples/error-responses.examples.jso
     await bdns.close();
     const e = await failure(new BdnsClient({ baseUrl: url, spacer: new StartSpacer(1000), backoffMs: 1 }).getConvocatoria("1"));
     expect([e.failure, e.transient]).toEqual(["NETWORK", true]);
+    expect(e.message).toBe("/convocatorias: BDNS unreachable (connection refused: nothing listens there)");
+  });
+
+  it("says why BDNS is unreachable: no such host, or TLS refused (an https URL at a plain http server)", async () => {
+    const unknownHost = await failure(new BdnsClient({ baseUrl: "http://bdns.invalid/api", spacer: new StartSpacer(1000), backoffMs: 1, maxAttempts: 1 }).getConvocatoria("1"));
+    expect([unknownHost.failure, unknownHost.message]).toEqual(["NETWORK", "/convocatorias: BDNS unreachable (no such host)"]);
+    bdns = await startFakeBdns({ dataset: makeDataset(1) });
+    const tls = await failure(new BdnsClient({ baseUrl: bdns.url.replace("http:", "https:"), spacer: new StartSpacer(1000), backoffMs: 1, maxAttempts: 1 }).getConvocatoria("900000"));
+    expect(tls.failure).toBe("NETWORK");
+    expect(tls.message).toBe("/convocatorias: BDNS unreachable (TLS: wrong version number)");
   });
 
   it("an unknown document → UNKNOWN_DOCUMENT (400 naming the documento)", async () => {

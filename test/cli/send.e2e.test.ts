@@ -436,6 +436,14 @@ describe("help, version, color", () => {
     }
   });
 
+  it("every command's --help shows the global options too (--json, --quiet, --env-file …)", async () => {
+    for (const command of ["datasets", "runs", "status", "doctor", "serve", "detail"]) {
+      const help = (await runCli([command, "--help"])).stdout;
+      expect(help, command).toContain("Global Options:");
+      for (const flag of ["--json", "-q, --quiet", "--no-color", "--env-file <path>"]) expect(help, `${command} ${flag}`).toContain(flag);
+    }
+  });
+
   it.each(["--version", "-v", "-V"])("%s prints the package version", async (flag) => {
     const r = await runCli([flag]);
     expect(r.code).toBe(0);

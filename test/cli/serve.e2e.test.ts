@@ -120,6 +120,11 @@ describe("ayida-jobs serve", () => {
     expect(r.stdout).toMatch(/--grace <seconds>/);
   });
 
+  it("--help lists every route serve answers, the generated dataset routes and sync-all included", async () => {
+    const r = await runCli(["serve", "--help"]);
+    for (const route of ["/api/inngest", "/api/batch/sync-convocatorias", "/api/batch/sync-convocatoria-individual", "/api/batch/sync-<dataset>", "/api/batch/sync-all", "/api/runs", "/health", "/metrics"]) expect(r.stdout).toContain(route);
+  });
+
   it("dev mode on every interface warns that /api/inngest then runs unsigned requests from the network", async () => {
     const s = await startServe(["--port", "0", "--host", "0.0.0.0"], { INNGEST_DEV: "1" });
     s.child.kill("SIGTERM");

@@ -297,7 +297,7 @@ describe("BDNS", () => {
 
   it("down (a closed port): fail; 429: warn (the budget); maintenance: warn; hanging: the time limit", async () => {
     const closed = `http://127.0.0.1:${await freePort()}/bdnstrans/api`;
-    expect((await check(["bdns"], { INNGEST_DEV: "1", BDNS_API_URL: closed })).bdns).toMatchObject({ status: "fail", details: { failure: "NETWORK" }, fix: expect.stringContaining("BDNS_API_URL") });
+    expect((await check(["bdns"], { INNGEST_DEV: "1", BDNS_API_URL: closed })).bdns).toMatchObject({ status: "fail", message: expect.stringContaining("unreachable (connection refused: nothing listens there)"), details: { failure: "NETWORK" }, fix: expect.stringContaining("BDNS_API_URL") });
     bdns.fault((p) => p === "/finalidades", ...Array(3).fill({ status: 429, body: "", headers: { "retry-after": "0" } }));
     expect((await check(["bdns"], { INNGEST_DEV: "1", BDNS_API_URL: bdns.url })).bdns).toMatchObject({ status: "warn", details: { failure: "RATE_LIMITED" } });
     bdns.fault((p) => p === "/finalidades", ...Array(3).fill("maintenance-200"));

@@ -3,6 +3,7 @@
  * process-wide spacer; transient failures get a few quick retries here (a BDNS hiccup costs seconds
  * instead of Inngest's minutes-long backoff), then surface as a BdnsError the functions act on.
  */
+import { whyUnreachable } from "../../net/unreachable.js";
 import type { Readable } from "node:stream";
 import pkg from "../../../package.json" with { type: "json" };
 import { setTimeout as sleep } from "node:timers/promises";
@@ -233,7 +234,7 @@ function networkError(path: string, cause: unknown, timeoutMs: number): BdnsErro
   if (cause instanceof TypeError && cause.message === "terminated") return new BdnsError("TRUNCATED", `${path}: the answer was cut off`, { path, cause: cause.cause });
   const root = cause instanceof TypeError && cause.cause instanceof Error ? cause.cause : cause; // "fetch failed" wraps the reason
   const timedOut = root instanceof Error && root.name === "TimeoutError";
-  return new BdnsError(timedOut ? "TIMEOUT" : "NETWORK", `${path}: ${timedOut ? `no answer within ${timeoutMs} ms` : "BDNS unreachable"}`, { path, cause: root });
+  return new BdnsError(timedOut ? "TIMEOUT" : "NETWORK", `${path}: ${timedOut ? `no answer within ${timeoutMs} ms` : `BDNS unreachable (${whyUnreachable(root)})`}`, { path, cause: root });
 }
 
 function retryAfter(res: Response): { retryAfterMs?: number } {

@@ -1,5 +1,5 @@
 /**
- * The tables: a contract the portal reads (documented in the README). Same columns on SQLite and
+ * The tables: a contract the portal reads (documented in docs/functions-and-storage.md). Same columns on SQLite and
  * PostgreSQL: dates and times are ISO 8601 text, flags are 0/1 integers, so one query path serves both.
  */
 import type { Generated } from "kysely";

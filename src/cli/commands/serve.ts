@@ -20,6 +20,8 @@ Routes:
   GET|PUT|POST /api/inngest                 the Inngest SDK's endpoint (introspection, sync, execution)
   POST /api/batch/sync-convocatorias        body {"from","to","full","runId"} all optional; needs Authorization: Bearer $CRON_SECRET
   POST /api/batch/sync-convocatoria-individual  body {"bdns":"123456","runId"?}; same auth
+  POST /api/batch/sync-<dataset>            one per dataset of \`ayida-jobs datasets\` (sync-organos, …); body {"from","to","full","runId"}; same auth
+  POST /api/batch/sync-all                  every dataset under one runId; same body; same auth
   GET  /api/runs[/:runId]                   runs as \`ayida-jobs runs|status --json\` show them; same auth
   GET  /health                              {"ok","mode","functions"}
   GET  /metrics                             Prometheus text format; needs Authorization: Bearer $METRICS_TOKEN when that is set
