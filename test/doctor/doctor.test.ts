@@ -464,4 +464,17 @@ describe("ayida-jobs doctor (the command)", () => {
     expect((await runCli(["doctor", "--timeout", "0"])).code).toBe(2);
     expect((await runCli(["doctor", "--url", "localhost:3000"])).code).toBe(2);
   });
+
+  it("a --url that is not a URL (a port past 65535, an unclosed [) is a usage error naming it, not three checks failing as bugs", async () => {
+    for (const url of ["http://127.0.0.1:99999", "http://[::1", "http://[::1]:3000x", "https://ops:pw-for-doctor-123@host:70000/"]) {
+      for (const json of [false, true]) {
+        const r = await runCli(["doctor", "--url", url, ...(json ? ["--json"] : [])], { env: { INNGEST_DEV: "1" } });
+        expect(r.code, `${url}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/^error: --url: .* must be an http\(s\) URL/m);
+        expect(r.stdout + r.stderr).not.toContain("this is a bug");
+        expect(r.stdout + r.stderr).not.toContain("pw-for-doctor-123");
+        if (json) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, command: "doctor", error: { code: "USAGE" } });
+      }
+    }
+  });
 });
