@@ -19,6 +19,7 @@ import type { Env } from "../config/env.js";
 import { DEFAULT_DATABASE_FILE, parseDatabaseUrl, type DatabaseTarget } from "../config/database-url.js";
 import { request, readAll } from "../net/request.js";
 import { RunSourceError } from "./errors.js";
+import { classifyStoreOpenError, type StoreOpenError } from "../adapters/store/errors.js";
 import type { RunState, RunSummary } from "./state.js";
 
 export interface RunList {
@@ -81,7 +82,7 @@ async function storeSource(target: DatabaseTarget, named: string): Promise<RunSo
   try {
     store = await Store.open(url, { migrate: false, connectTimeoutMs: READ_TIMEOUT_MS });
   } catch (err) {
-    throw new RunSourceError(`cannot open the store at ${where}: ${message(err)}`, "unavailable", "check DATABASE_URL and that the database is up");
+    throw unusable(err, where) ?? new RunSourceError(`cannot open the store at ${where}: ${message(err)}`, "unavailable", "check DATABASE_URL and that the database is up");
   }
   const q = new RunQueries(store.db);
   try {
@@ -92,13 +93,13 @@ async function storeSource(target: DatabaseTarget, named: string): Promise<RunSo
     if (/no such table|does not exist|no such column|column .* does not exist/i.test(msg)) {
       throw new ConfigError(`the store at ${where} has no run tables, or older ones (${msg})`, "DATABASE_URL", "is it the store `serve` writes to? `ayida-jobs serve --check` creates and migrates it");
     }
-    throw new RunSourceError(`cannot read the store at ${where}: ${msg}`, "unavailable", "check DATABASE_URL and that the database is up");
+    throw unusable(err, where) ?? new RunSourceError(`cannot read the store at ${where}: ${msg}`, "unavailable", "check DATABASE_URL and that the database is up");
   }
   const read = async <T>(what: () => Promise<T>): Promise<T> => {
     try {
       return await what();
     } catch (err) {
-      throw new RunSourceError(`cannot read the store at ${where}: ${message(err)}`, "unavailable", "check that the database is up");
+      throw unusable(err, where) ?? new RunSourceError(`cannot read the store at ${where}: ${message(err)}`, "unavailable", "check that the database is up");
     }
   };
   return {
@@ -184,6 +185,16 @@ function serverSource(base: string, secret: string | undefined): RunSource {
     },
     close: async () => {},
   };
+}
+
+/**
+ * A store that is there but cannot be used (not a SQLite file, corrupt, a refused login): the same
+ * configuration error (78) `serve` gives for it, so that CI does not retry what retrying cannot fix.
+ * A database that is down stays unavailable (69).
+ */
+function unusable(err: unknown, where: string): StoreOpenError | undefined {
+  const e = classifyStoreOpenError(err, where);
+  return e?.reason === "config" ? e : undefined;
 }
 
 function message(err: unknown): string {

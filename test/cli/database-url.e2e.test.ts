@@ -2,13 +2,16 @@
  * DATABASE_URL as the commands that read it see it, as real processes: a value that is not a store
  * ayida-jobs can use is refused (78, naming the variable and the rule) by `serve`, `runs` and `doctor`
  * alike; nothing is ever created named after it; its password is never printed, whatever its shape.
+ * A store that is there but corrupt is configuration too (78) for every command that opens it.
  */
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, openSync, readdirSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { Store } from "../../src/adapters/store/store.js";
 import { runCli } from "../support/cli.js";
+import { startFakeEventApi } from "../support/event-api.js";
 
 const PASSWORD = "S3cr3t-pass-9";
 
@@ -96,5 +99,33 @@ describe("sqlite: and file: URLs", () => {
     expect(JSON.parse(abs.stdout).store).toBe(join(dir, "abs.db"));
     expect(readdirSync(dir)).toContain("abs.db");
     expect(abs.left.filter((p) => !p.startsWith("data"))).toEqual([]);
+  });
+});
+
+describe("a store that is corrupt", () => {
+  it("is one exit code, 78 (configuration: retrying cannot help), from serve, runs, status and --wait, which sends nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ayida-corrupt-"));
+    const junk = join(dir, "junk.db");
+    writeFileSync(junk, "this is not a database, it is text long enough to be read as a header by SQLite...........");
+    // A real store whose schema page is overwritten after the header: SQLite opens it, then finds it malformed.
+    const malformed = join(dir, "malformed.db");
+    await (await Store.open(malformed)).close();
+    const fd = openSync(malformed, "r+");
+    writeSync(fd, Buffer.alloc(3000, 0x5a), 0, 3000, 100);
+    closeSync(fd);
+    const api = await startFakeEventApi();
+    try {
+      for (const file of [junk, malformed]) {
+        for (const args of [["serve", "--check", "--json"], ["runs", "--json"], ["status", "r1", "--json"], ["status", "r1", "--watch", "--json"], ["detail", "1", "--wait", "--json"]]) {
+          const r = await runCli(args, { env: { INNGEST_DEV: api.url, DATABASE_URL: file } });
+          expect(r.code, `${file} ${args.join(" ")}: ${r.stderr}`).toBe(78);
+          expect(JSON.parse(r.stdout), args.join(" ")).toMatchObject({ ok: false, error: { code: "CONFIG", message: expect.stringContaining(file), hint: expect.stringContaining("DATABASE_URL") } });
+          expect(r.stderr).not.toContain("internal error");
+        }
+      }
+      expect(api.requests).toHaveLength(0);
+    } finally {
+      await api.close();
+    }
   });
 });
