@@ -131,6 +131,12 @@ describe.each(["sqlite", "postgres"] as const)("on the store directly (%s)", (di
     const unknown = await runCli(["retry", "nobody"], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("knows nothing of run nobody");
+    // Nothing was sent, so there is no new run to name: the document says which run was asked for.
+    const unknownJson = await runCli(["retry", "nobody", "--json"], { env });
+    expect(unknownJson.code).toBe(2);
+    const doc = errorResultSchema.parse(JSON.parse(unknownJson.stdout));
+    expect(doc).toMatchObject({ ok: false, command: "retry", retryOf: "nobody", error: { code: "RUN_NOT_FOUND" } });
+    expect(doc).not.toHaveProperty("runId");
     expect((await runCli(["retry", "n1", "--run-id", "n1"], { env })).stderr).toContain("must not be the run it retries");
   });
 
