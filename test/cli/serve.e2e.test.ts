@@ -112,6 +112,12 @@ describe("ayida-jobs serve", () => {
     }
   });
 
+  it("warns about a SCHEDULE_ variable that names no dataset, naming the closest; it schedules nothing", async () => {
+    const r = await runCli(["serve", "--check"], { env: { INNGEST_DEV: "1", SCHEDULE_CONVOCATORIA: "0 3 * * *" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("warning: SCHEDULE_CONVOCATORIA matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_CONVOCATORIAS?)");
+  });
+
   it("--help shows no empty defaults and says what the options default to", async () => {
     const r = await runCli(["serve", "--help"]);
     expect(r.code).toBe(0);

@@ -53,9 +53,9 @@ afterAll(async () => {
 
 /** Run some checks (by id) with this environment, as the command does. */
 async function check(ids: string[], env: Record<string, string>, o: { server?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Record<string, CheckReport>> {
-  const { env: parsed, problems } = parseEnvLeniently(env);
+  const { env: parsed, problems, unknown } = parseEnvLeniently(env);
   const server = o.server ? { url: o.server, from: "--url" as const } : { url: `http://127.0.0.1:${await freePort()}`, from: "default" as const };
-  const reports = await runDoctor({ env: parsed, problems, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: CHECKS.filter((c) => ids.includes(c.id)) });
+  const reports = await runDoctor({ env: parsed, problems, unknown, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: CHECKS.filter((c) => ids.includes(c.id)) });
   return Object.fromEntries(reports.map((r) => [r.id, r]));
 }
 
@@ -110,6 +110,21 @@ describe("schedules", () => {
     const bad = await check(["configuration", "schedules"], { INNGEST_DEV: "1", SCHEDULE_MINIMIS: "0 25 * * *" });
     expect(bad.schedules).toMatchObject({ status: "fail", message: 'SCHEDULE_MINIMIS: hour "25" is outside 0–23' });
     expect(bad.configuration!.status).toBe("ok"); // reported once, where it belongs
+  });
+
+  it("a SCHEDULE_ variable that names no dataset (a misspelling serve ignores) warns, naming the closest one", async () => {
+    const stray = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_CONVOCATORIA: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_ORGANOS: "0 4 * * *" })).schedules!;
+    expect(stray).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/^SCHEDULE_CONVOCATORIA matches no dataset, so nothing is scheduled by it \(did you mean SCHEDULE_CONVOCATORIAS\?\); 1 scheduled on serve: organos/),
+      fix: expect.stringContaining("rename SCHEDULE_CONVOCATORIA to SCHEDULE_CONVOCATORIAS"),
+      details: { unknown: ["SCHEDULE_CONVOCATORIA"] },
+    });
+    const two = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_PLANES_ESTRATEGICO: "0 3 * * *", SCHEDULE_AYUDAS_DE_ESTADO: "0 3 * * *" })).schedules!;
+    expect(two.status).toBe("warn");
+    expect(two.message).toContain("SCHEDULE_PLANES_ESTRATEGICO matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_PLANES_ESTRATEGICOS?)");
+    expect(two.message).toContain("SCHEDULE_AYUDAS_DE_ESTADO matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_AYUDAS_ESTADO?)");
+    expect(two.message).toContain("off: no SCHEDULE_<DATASET> is set");
   });
 
   it("a schedule that can never fire (31 February) warns, naming its variable", async () => {

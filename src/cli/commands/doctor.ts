@@ -35,7 +35,7 @@ Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
       if (o.timeout !== undefined && !(/^\d+(\.\d+)?$/.test(o.timeout) && Number(o.timeout) > 0 && Number(o.timeout) <= 60)) throw new UsageError(`--timeout: ${JSON.stringify(o.timeout)} must be seconds, above 0 and at most 60`);
       const { runDoctor, parseEnvLeniently } = await import("../../doctor/index.js");
       const { secretValues, urlPasswords } = await import("../../config/env.js");
-      const { env, problems } = parseEnvLeniently(process.env);
+      const { env, problems, unknown } = parseEnvLeniently(process.env);
       ctx.out.setSecrets([...secretValues(env), ...urlPasswords(o.url), ...problems.map((p) => process.env[p.key] ?? "")]);
       if (o.url !== undefined && !isHttpUrl(o.url)) throw new UsageError(`--url: ${JSON.stringify(o.url)} must be an http(s) URL with a host and a port from 1 to 65535, e.g. http://127.0.0.1:3000`);
       const server = o.url ? { url: o.url, from: "--url" as const } : env.AYIDA_SERVER_URL ? { url: env.AYIDA_SERVER_URL, from: "AYIDA_SERVER_URL" as const } : { url: `http://127.0.0.1:${env.PORT ?? 3000}`, from: "default" as const };
@@ -43,7 +43,7 @@ Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
       const t0 = performance.now();
       const { out } = ctx;
       if (!out.opts.json) out.info(`ayida-jobs doctor: checking (serve at ${server.url}${server.from === "default" ? ", the default; set AYIDA_SERVER_URL or --url for a deployment" : ""})…`);
-      const checks = await runDoctor({ env, problems, server, cwd: ctx.cwd, timeoutMs });
+      const checks = await runDoctor({ env, problems, unknown, server, cwd: ctx.cwd, timeoutMs });
       const durationMs = Math.round(performance.now() - t0);
       const count = (s: string) => checks.filter((c) => c.status === s).length;
       const summary = { ok: count("ok"), warn: count("warn"), fail: count("fail"), skip: count("skip") };
