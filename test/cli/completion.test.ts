@@ -58,6 +58,12 @@ describe("bash", () => {
     expect(offer("ayida-jobs", "sync", "--from", "")).toEqual([]); // a value, not a dataset
   });
 
+  it("offers the dataset names as the value of runs --dataset (not all: a run of all touches each)", () => {
+    expect(offer("ayida-jobs", "runs", "--dataset", "")).toEqual([...SYNCABLE_DATASETS]);
+    expect(offer("ayida-jobs", "runs", "--limit", "5", "--dataset", "con")).toEqual(["convocatorias", "concesiones"]);
+    expect(offer("ayida-jobs", "runs", "--dataset", "organos", "")).toEqual([]); // runs takes no argument
+  });
+
   it("completes file names after --env-file and --file", () => {
     writeFileSync(join(dir, ".env.production"), "INNGEST_DEV=1\n");
     expect(offer("ayida-jobs", "--env-file", ".env.p")).toEqual([".env.production"]);
@@ -91,6 +97,8 @@ describe("zsh", () => {
     expect(offer("ayida-jobs", "--json", "sync", "--to", "2026-01-01", "")).toEqual(DATASETS);
     expect(offer("ayida-jobs", "sync", "--")).toEqual(expect.arrayContaining(["--from", "--to", "--full", "--json"]));
     expect(offer("ayida-jobs", "--env-file", "")).toEqual(["<files>"]);
+    expect(offer("ayida-jobs", "runs", "--dataset", "")).toEqual([...SYNCABLE_DATASETS]);
+    expect(offer("ayida-jobs", "--json", "runs", "--limit", "5", "--dataset", "")).toEqual([...SYNCABLE_DATASETS]);
   });
 });
 
@@ -113,6 +121,8 @@ describe("fish", () => {
     expect(offer("ayida-jobs sync --f")).toEqual(expect.arrayContaining(["--from", "--full"]));
     expect(offer("ayida-jobs doctor --")).toEqual(expect.arrayContaining(["--url", "--timeout", "--json"]));
     expect(offer("ayida-jobs completion ").sort()).toEqual(["bash", "fish", "zsh"]);
+    expect(offer("ayida-jobs runs --dataset ").sort()).toEqual([...SYNCABLE_DATASETS].sort());
+    expect(offer("ayida-jobs runs --dataset con").sort()).toEqual(["concesiones", "convocatorias"]);
   });
 });
 
