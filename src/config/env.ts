@@ -10,6 +10,13 @@ import { parseSchedules, SCHEDULE_VARIABLES } from "./schedules.js";
 import { parseDatabaseUrl, urlPasswords } from "./database-url.js";
 
 const optionalText = z.optional(z.string());
+/**
+ * The secrets this deployment chooses (Inngest's keys come from Inngest): at least 16 characters.
+ * A short one is guessable, and scrubbing it from output would eat ordinary words (a CRON_SECRET of
+ * "wrong" turned every "wrong" into "***"), so it is refused at start-up instead.
+ */
+export const MIN_SECRET_LENGTH = 16;
+const optionalSecret = z.optional(z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32): a short secret is guessable`)));
 const optionalUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }));
 const optionalNumber = (rule: string, ...checks: Parameters<ReturnType<typeof z.coerce.number>["check"]>) =>
   z.optional(z.coerce.number(rule).check(...checks));
@@ -23,9 +30,9 @@ export const envSchema = z.object({
   INNGEST_EVENT_API_BASE_URL: optionalUrl,
   INNGEST_API_BASE_URL: optionalUrl,
   INNGEST_ENV: optionalText,
-  CRON_SECRET: optionalText,
+  CRON_SECRET: optionalSecret,
   /** serve's /metrics: when set, scrapers must send it as a Bearer token. */
-  METRICS_TOKEN: optionalText,
+  METRICS_TOKEN: optionalSecret,
   PORT: optionalNumber("must be a port number 0–65535", z.int("must be a port number 0–65535"), z.gte(0, "must be a port number 0–65535"), z.lte(65535, "must be a port number 0–65535")),
   HOST: optionalText,
   /** The store (config/database-url.ts): a SQLite path, sqlite:/file:, or postgres(ql)://. */
@@ -116,12 +123,17 @@ export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { na
  * the raw environment too: the CLI scrubs before it knows the environment is valid.
  */
 export function secretValues(env: Partial<Record<(typeof SECRET_KEYS)[number] | "DATABASE_URL" | "AYIDA_SERVER_URL", string | undefined>>): string[] {
-  const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v): v is string => Boolean(v));
+  const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v, i): v is string => Boolean(v) && !refusedAsShort(SECRET_KEYS[i]!, v));
   values.push(...urlPasswords(env.DATABASE_URL), ...urlPasswords(env.AYIDA_SERVER_URL));
   return values.filter((v) => v.length >= 4);
 }
 
 export { urlPasswords };
+
+/** A secret the deployment chose (CRON_SECRET, METRICS_TOKEN) under the minimum: refused, never used, so never scrubbed (that would only eat words). */
+export function refusedAsShort(key: string, value: string | undefined): boolean {
+  return (key === "CRON_SECRET" || key === "METRICS_TOKEN") && value !== undefined && value.length < MIN_SECRET_LENGTH;
+}
 
 /**
  * Load env files into process.env; real environment variables always win.

@@ -112,6 +112,19 @@ describe("ayida-jobs serve", () => {
     }
   });
 
+  it("refuses a CRON_SECRET or METRICS_TOKEN shorter than 16 characters at start (78), for every command, without scrubbing ordinary words", async () => {
+    for (const [key, value] of [["CRON_SECRET", "must"], ["CRON_SECRET", "wrong"], ["METRICS_TOKEN", "a-token-of-15ch"]] as const) {
+      for (const args of [["serve", "--check"], ["sync", "convocatorias", "--dry-run"]]) {
+        const r = await runCli(args, { env: { INNGEST_DEV: "1", [key]: value } });
+        expect(r.code, `${key}=${value} ${args.join(" ")}: ${r.stderr}`).toBe(78);
+        // The rule, legible: a short secret would have been scrubbed out of it ("CRON_SECRET: *** be at least…").
+        expect(r.stderr).toContain(`error: ${key}: must be at least 16 characters`);
+        expect(r.stderr).not.toContain("***");
+      }
+    }
+    expect((await runCli(["serve", "--check"], { env: { INNGEST_DEV: "1", CRON_SECRET: "0123456789abcdef" } })).code).toBe(0);
+  });
+
   it("warns about a SCHEDULE_ variable that names no dataset, naming the closest; it schedules nothing", async () => {
     const r = await runCli(["serve", "--check"], { env: { INNGEST_DEV: "1", SCHEDULE_CONVOCATORIA: "0 3 * * *" } });
     expect(r.code, r.stderr).toBe(0);

@@ -102,6 +102,16 @@ describe("configuration", () => {
   });
 });
 
+describe("short secrets", () => {
+  it("a CRON_SECRET or METRICS_TOKEN under 16 characters fails the configuration check, legibly (not scrubbed into ***)", async () => {
+    const r = await runCli(["doctor", "--json", "--timeout", "2"], { env: { INNGEST_DEV: "1", CRON_SECRET: "must", METRICS_TOKEN: "short", BDNS_API_URL: bdns.url } });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.checks.find((c: CheckReport) => c.id === "configuration")).toMatchObject({ status: "fail", message: expect.stringMatching(/^CRON_SECRET: must be at least 16 characters.*\(and 1 more: METRICS_TOKEN\)$/), details: { invalid: ["CRON_SECRET", "METRICS_TOKEN"] } });
+    expect(r.stdout).not.toContain("***");
+  });
+});
+
 describe("schedules", () => {
   it("off by default; listed with their next tick when set; a bad one fails naming its variable", async () => {
     expect((await check(["schedules"], { INNGEST_DEV: "1" })).schedules).toMatchObject({ status: "ok", message: expect.stringMatching(/^off: no SCHEDULE_<DATASET> is set/) });
