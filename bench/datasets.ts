@@ -21,7 +21,7 @@ import { InngestTestEngine, mockCtx } from "@inngest/test";
 import pino from "pino";
 import { BdnsClient } from "../src/adapters/bdns/client.js";
 import { DEFAULT_RATE_PER_SECOND, StartSpacer } from "../src/adapters/bdns/limiter.js";
-import { DocumentStore } from "../src/adapters/store/documents.js";
+import { FolderDocumentStore } from "../src/adapters/store/documents.js";
 import { Store } from "../src/adapters/store/store.js";
 import { createInngestClient } from "../src/config/client.js";
 import { parseEnv } from "../src/config/env.js";
@@ -69,7 +69,7 @@ async function reference(dir: string): Promise<boolean> {
   const deps: JobDeps = {
     bdns: new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(DEFAULT_RATE_PER_SECOND), maxAttempts: 1 }),
     store: async () => store,
-    documents: new DocumentStore(join(dir, "documents")),
+    documents: new FolderDocumentStore(join(dir, "documents")),
     logger,
     pageSize: 10_000,
   };

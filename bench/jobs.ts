@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BdnsClient } from "../src/adapters/bdns/client.js";
 import { StartSpacer } from "../src/adapters/bdns/limiter.js";
-import { DocumentStore } from "../src/adapters/store/documents.js";
+import { FolderDocumentStore } from "../src/adapters/store/documents.js";
 import { Store } from "../src/adapters/store/store.js";
 import { makeDataset, startFakeBdns } from "../test/support/bdns-server.js";
 import { report } from "./measure.js";
@@ -74,7 +74,7 @@ export async function serveFakeBdns(kind: string): Promise<void> {
   process.stdin.on("end", () => void bdns.close());
 }
 
-async function startChildBdns(kind: string): Promise<{ url: string; ids: string[]; stats(): Promise<{ requests: number; tooMany: number; minGapMs: number; medianGapMs: number }>; stop(): void }> {
+export async function startChildBdns(kind: string): Promise<{ url: string; ids: string[]; stats(): Promise<{ requests: number; tooMany: number; minGapMs: number; medianGapMs: number }>; stop(): void }> {
   const child = spawn(process.execPath, [process.argv[1]!, "--serve-fake-bdns", kind], { stdio: ["pipe", "pipe", "inherit"] });
   const [url, ids] = (await new Promise<string>((r) => child.stdout.once("data", (d) => r(String(d))))).trim().split(" ");
   return {
@@ -87,7 +87,7 @@ async function startChildBdns(kind: string): Promise<{ url: string; ids: string[
 
 async function bigDocument(dir: string): Promise<boolean> {
   const child = await startChildBdns("big-document");
-  const docs = new DocumentStore(join(dir, "documents"));
+  const docs = new FolderDocumentStore(join(dir, "documents"));
   const client = new BdnsClient({ baseUrl: child.url, spacer: new StartSpacer(1000) });
   try {
     global.gc?.();

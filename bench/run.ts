@@ -1,6 +1,7 @@
 /**
  * `npm run bench [section…]`: the speed and memory targets of the issues, measured against
- * baselines taken in the same run. Sections: cli, jobs, server, datasets, budget, engine (the pipeline
+ * baselines taken in the same run. Sections: cli, jobs, server, datasets, budget, documents (a 200 MB
+ * document into the folder and into S3), engine (the pipeline
  * on the real Inngest Dev Server: it needs the Dev Server binary, as the engine suite does). Exit 1 when
  * a target is missed.
  */
@@ -9,10 +10,11 @@ import { benchCli } from "./cli.js";
 import { benchBudget, budgetWorker, serveBudgetBdns } from "./budget.js";
 import { benchEngine } from "./engine.js";
 import { benchJobs, serveFakeBdns } from "./jobs.js";
+import { benchDocuments, serveFakeS3, storeBigDocument } from "./documents.js";
 import { benchServer } from "./server.js";
 import { benchDatasets, serveFakeDatasets } from "./datasets.js";
 
-const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets(), budget: () => benchBudget(), engine: () => benchEngine() };
+const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets(), budget: () => benchBudget(), engine: () => benchEngine(), documents: () => benchDocuments() };
 
 async function main(wanted: string[]): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
@@ -29,6 +31,8 @@ async function main(wanted: string[]): Promise<void> {
 // The bench re-runs itself as a child to serve a fake BDNS from another process (see jobs.ts), and as
 // serve-like workers sharing one budget (budget.ts).
 if (process.argv[2] === "--serve-fake-bdns") await serveFakeBdns(process.argv[3] ?? "");
+else if (process.argv[2] === "--serve-fake-s3") await serveFakeS3(process.argv[3] ?? "");
+else if (process.argv[2] === "--store-big-document") await storeBigDocument(process.argv[3] ?? "{}");
 else if (process.argv[2] === "--serve-fake-datasets") await serveFakeDatasets(process.argv[3] ?? "");
 else if (process.argv[2] === "--budget-bdns") await serveBudgetBdns();
 else if (process.argv[2] === "--budget-worker") await budgetWorker(process.argv[3] ?? "{}");

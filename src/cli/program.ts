@@ -84,12 +84,11 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
     ctx.out.setSecrets(secretValues(process.env));
     ctx.out.configure(outputOptions(g, process.env));
     const files = await loadEnvFiles({ envFile: g.envFile, cwd: ctx.cwd });
-    ctx.out.setSecrets(secretValues(process.env));
+    ctx.out.setSecrets(secretValues(process.env)); // the env files' too
     ctx.out.configure(outputOptions(g, process.env));
     ctx.out.debug(`env files loaded: ${files.length ? files.join(", ") : "none"}`);
     if (action.name() === "doctor" || action.name() === "completion") return; // doctor reports a bad configuration as a check; completion needs none
     ctx.env = parseEnv(process.env);
-    ctx.out.setSecrets(secretValues(ctx.env));
   });
 
   registerSync(program, ctx);

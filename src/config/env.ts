@@ -21,6 +21,9 @@ const optionalUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an 
 const optionalNumber = (rule: string, ...checks: Parameters<ReturnType<typeof z.coerce.number>["check"]>) =>
   z.optional(z.coerce.number(rule).check(...checks));
 
+/** `s3://bucket` or `s3://bucket/some/prefix`: bucket names as S3 allows them, prefix segments as tokens. */
+const DOCUMENTS_URL_RULE = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])((?:\/(?!\.+(?:\/|$))[A-Za-z0-9._-]+)*)\/?$/;
+
 export const envSchema = z.object({
   INNGEST_DEV: optionalText,
   INNGEST_EVENT_KEY: optionalText,
@@ -40,6 +43,10 @@ export const envSchema = z.object({
   /** The deployment's `serve` (e.g. https://jobs.example.com): `runs`/`status`/`retry`/`--wait` read runs from it, `doctor` checks it. */
   AYIDA_SERVER_URL: optionalUrl,
   DOCUMENTS_DIR: optionalText,
+  /** Documents in S3-compatible object storage instead of DOCUMENTS_DIR (it wins when both are set). */
+  DOCUMENTS_URL: z.optional(z.string().check(z.regex(DOCUMENTS_URL_RULE, "must be s3://bucket or s3://bucket/prefix (a bucket name of 3–63 lowercase letters, digits, dots and hyphens; prefix segments of letters, digits, '.', '_' and '-')"))),
+  /** true: path-style bucket URLs (endpoint/bucket/key), as MinIO and other self-hosted S3s often need. */
+  AWS_S3_FORCE_PATH_STYLE: z.optional(z.enum(["true", "false", "1", "0"], "must be true or false")),
   BDNS_API_URL: optionalUrl,
   // Below 10, not at it: BDNS refuses an 11th start within any second, and starts that leave in time
   // still reach it with the network's jitter; the default 9.5 keeps starts ≥ 100 ms apart with every eleven spanning ≥ 1,047 ms.
@@ -54,6 +61,19 @@ export const envSchema = z.object({
   ...(Object.fromEntries(SCHEDULE_VARIABLES.map((s) => [s.variable, optionalText])) as Record<`SCHEDULE_${string}`, typeof optionalText>),
 });
 export type Env = z.infer<typeof envSchema>;
+
+export type DocumentsTarget = { kind: "folder"; dir: string | undefined; ignored?: undefined } | { kind: "s3"; bucket: string; prefix: string; pathStyle: boolean; url: string; ignored?: "DOCUMENTS_DIR" };
+
+/** Where documents go: DOCUMENTS_URL (an S3 bucket) when set — it wins over DOCUMENTS_DIR — else the folder. */
+export function documentsTarget(env: Pick<Env, "DOCUMENTS_DIR" | "DOCUMENTS_URL" | "AWS_S3_FORCE_PATH_STYLE">): DocumentsTarget {
+  if (!env.DOCUMENTS_URL) return { kind: "folder", dir: env.DOCUMENTS_DIR };
+  const m = DOCUMENTS_URL_RULE.exec(env.DOCUMENTS_URL);
+  if (!m) throw new ConfigError("DOCUMENTS_URL: must be s3://bucket or s3://bucket/prefix", "DOCUMENTS_URL", "fix DOCUMENTS_URL in the environment or the env file");
+  const bucket = m[1]!;
+  const prefix = (m[2] ?? "").replace(/^\//, "");
+  const pathStyle = env.AWS_S3_FORCE_PATH_STYLE === "true" || env.AWS_S3_FORCE_PATH_STYLE === "1";
+  return { kind: "s3", bucket, prefix, pathStyle, url: `s3://${bucket}${prefix ? `/${prefix}` : ""}`, ...(env.DOCUMENTS_DIR && { ignored: "DOCUMENTS_DIR" as const }) };
+}
 
 /** Keys whose values are secrets: never printed, and scrubbed from any text we print. */
 export const SECRET_KEYS = ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "CRON_SECRET", "METRICS_TOKEN"] as const;
@@ -117,13 +137,17 @@ export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { na
   return undefined;
 }
 
+/** Secrets the AWS SDK reads from the environment itself (the bucket store's credentials). */
+export const AWS_SECRET_KEYS = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+
 /**
- * Values that must never appear in output: the secrets, and the password inside DATABASE_URL and
- * AYIDA_SERVER_URL (basic auth in front of a deployment's serve), whatever shape those are in. Takes
- * the raw environment too: the CLI scrubs before it knows the environment is valid.
+ * Values that must never appear in output: the secrets (ours, and the AWS SDK's), and the password
+ * inside DATABASE_URL and AYIDA_SERVER_URL (basic auth in front of a deployment's serve), whatever
+ * shape those are in. Takes the raw environment too: the CLI scrubs before it knows it is valid.
  */
-export function secretValues(env: Partial<Record<(typeof SECRET_KEYS)[number] | "DATABASE_URL" | "AYIDA_SERVER_URL", string | undefined>>): string[] {
-  const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v, i): v is string => Boolean(v) && !refusedAsShort(SECRET_KEYS[i]!, v));
+export function secretValues(env: Partial<Record<(typeof SECRET_KEYS)[number] | (typeof AWS_SECRET_KEYS)[number] | "DATABASE_URL" | "AYIDA_SERVER_URL", string | undefined>>): string[] {
+  const keys = [...SECRET_KEYS, ...AWS_SECRET_KEYS];
+  const values: string[] = keys.map((k) => env[k]).filter((v, i): v is string => Boolean(v) && !refusedAsShort(keys[i]!, v));
   values.push(...urlPasswords(env.DATABASE_URL), ...urlPasswords(env.AYIDA_SERVER_URL));
   return values.filter((v) => v.length >= 4);
 }

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { open, statfs, stat, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
+import { documentsTarget } from "../config/env.js";
 import type { Check } from "./types.js";
 
 const MiB = 1024 * 1024;
@@ -112,9 +113,11 @@ function migrated(details: { dialect: string; location: string }, applied: strin
 
 export const documentsCheck: Check = {
   id: "documents",
-  title: "documents folder",
-  timeoutFix: "the documents folder did not answer in time: a hung network filesystem?",
+  title: "documents",
+  timeoutFix: "the documents folder or bucket did not answer in time: a hung network filesystem, or an unreachable AWS_ENDPOINT_URL?",
   async run(ctx) {
+    const target = documentsTarget(ctx.env);
+    if (target.kind === "s3") return (await import("./bucket.js")).checkBucket(ctx, target);
     const dir = resolve(ctx.cwd, ctx.env.DOCUMENTS_DIR ?? "./data/documents");
     const existing = await nearestExisting(dir);
     const details: Record<string, unknown> = { path: dir, exists: existing.path === dir };

@@ -6,9 +6,10 @@ import { SharedBudget } from "../adapters/bdns/budget.js";
 import { BdnsClient } from "../adapters/bdns/client.js";
 import { DEFAULT_RATE_PER_SECOND, StartSpacer, type BudgetObserver } from "../adapters/bdns/limiter.js";
 import { openBudgetStore } from "../adapters/store/budget.js";
-import { DocumentStore } from "../adapters/store/documents.js";
+import type { DocumentStore } from "../adapters/store/document-store.js";
+import { openDocumentStore } from "../adapters/store/open-documents.js";
 import { Store } from "../adapters/store/store.js";
-import { retryBackoffMs, type Env } from "../config/env.js";
+import { documentsTarget, retryBackoffMs, type Env } from "../config/env.js";
 import type { Logger } from "../config/logger.js";
 
 export interface JobDeps {
@@ -50,7 +51,7 @@ export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetOb
       spacer,
     }),
     store,
-    documents: new DocumentStore(env.DOCUMENTS_DIR),
+    documents: openDocumentStore(documentsTarget(env)),
     logger,
     pageSize: 10_000,
     retryBackoffMs: retryBackoffMs(env),

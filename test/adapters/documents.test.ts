@@ -1,17 +1,16 @@
-/** The document store on a real temp directory. */
-import { createHash } from "node:crypto";
+/** What only the folder store does, on a real temp directory (the contract both stores keep: document-store.contract.test.ts). */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DocumentStore, SizeMismatchError } from "../../src/adapters/store/documents.js";
+import { FolderDocumentStore, SizeMismatchError } from "../../src/adapters/store/documents.js";
 
 let root: string;
-let docs: DocumentStore;
+let docs: FolderDocumentStore;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "ayida-docs-"));
-  docs = new DocumentStore(root);
+  docs = new FolderDocumentStore(root);
 });
 
 function chunks(buf: Buffer, size = 1000): Readable {
@@ -20,38 +19,7 @@ function chunks(buf: Buffer, size = 1000): Readable {
   })());
 }
 
-describe("DocumentStore", () => {
-  it("stores byte-identical with the right sha256 and size", async () => {
-    const body = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251));
-    const stored = await docs.store("123/1-a.pdf", chunks(body), body.length);
-    expect(stored).toEqual({ path: "123/1-a.pdf", sha256: createHash("sha256").update(body).digest("hex"), size: 50_000 });
-    expect(readFileSync(join(root, "123", "1-a.pdf")).equals(body)).toBe(true);
-    expect(await docs.inspect("123/1-a.pdf")).toEqual({ sha256: stored.sha256, size: 50_000 });
-    expect(await docs.inspect("123/missing")).toBeUndefined();
-  });
-
-  it("a short body throws and leaves no file, not even a temporary one", async () => {
-    await expect(docs.store("123/2-b.pdf", chunks(Buffer.alloc(100)), 101)).rejects.toBeInstanceOf(SizeMismatchError);
-    expect(readdirSync(join(root, "123"))).toEqual([]);
-  });
-
-  it("a stream that breaks mid-transfer leaves no file", async () => {
-    const broken = new Readable({ read() {} });
-    broken.push(Buffer.alloc(10));
-    setTimeout(() => broken.destroy(new Error("socket hang up")), 5);
-    await expect(docs.store("123/3-c.pdf", broken, 20)).rejects.toThrow("socket hang up");
-    expect(readdirSync(join(root, "123"))).toEqual([]);
-  });
-
-  it("a body that breaks before the folder exists rejects instead of crashing the process", async () => {
-    // The socket can reset while the store is still creating the folder: nobody is reading the body
-    // yet, so without a listener its 'error' would be an uncaught exception in the worker.
-    const broken = new Readable({ read() {} });
-    process.nextTick(() => broken.destroy(new Error("socket reset early")));
-    await expect(docs.store("456/deep/4-d.pdf", broken, 20)).rejects.toThrow("socket reset early");
-    expect(readdirSync(join(root, "456", "deep"))).toEqual([]);
-  });
-
+describe("FolderDocumentStore", () => {
   it("sweeps the temporary files a killed worker left for the same document, but not a live writer's", async () => {
     mkdirSync(join(root, "123"));
     const stale = join(root, "123", "6-e.pdf.part-dead01");
@@ -107,24 +75,7 @@ describe("DocumentStore", () => {
     expect(readFileSync(join(root, "123", "9-h.pdf")).equals(body)).toBe(true);
   });
 
-  it("replaces a previous version atomically", async () => {
-    await docs.store("9/5-x", chunks(Buffer.from("old")), 3);
-    await docs.store("9/5-x", chunks(Buffer.from("newer")), 5);
-    expect(readFileSync(join(root, "9", "5-x"), "utf8")).toBe("newer");
-  });
-
-  it.each([
-    ["Resolució convocatoria línia 3.pdf", "123/77-Resolucio_convocatoria_linia_3.pdf"],
-    ["../../etc/passwd", "123/77-passwd"],
-    ["..\\..\\win.ini", "123/77-win.ini"],
-    [".hidden", "123/77-hidden"],
-    [null, "123/77"],
-    ["a".repeat(300) + ".pdf", `123/77-${"a".repeat(100)}`],
-  ])("names %j → %s", (name, expected) => expect(docs.relativePath("123", "77", name)).toBe(expected));
-
-  it("refuses folder and file names that could escape", () => {
-    expect(() => docs.relativePath("../1", "77", "x")).toThrow(/invalid BDNS code/);
-    expect(() => docs.relativePath("1", "a/b", "x")).toThrow(/invalid document id/);
+  it("refuses a path that escapes the folder", () => {
     expect(() => docs.absolute("../outside")).toThrow(/escapes/);
   });
 });

@@ -25,6 +25,7 @@ import { makeDatasetsFixture } from "../support/bdns-datasets.js";
 import { runCli } from "../support/cli.js";
 import { startFakeInngest, startSilentServer, type FakeInngest, type GqlApp } from "../support/inngest-api.js";
 import { freePort } from "../support/ports.js";
+import { startFakeS3, type FakeS3 } from "../support/s3-server.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 const SECRET = "cron-secret-for-doctor-0123456789";
@@ -409,6 +410,52 @@ describe("documents folder", () => {
     expect((await check(["documents"], { DOCUMENTS_DIR: join(file, "docs") })).documents).toMatchObject({ status: "fail", message: expect.stringContaining(`${file} is a file`) });
     const sys = (await check(["documents"], { DOCUMENTS_DIR: "/sys" })).documents!;
     expect(sys).toMatchObject({ status: "fail", message: expect.stringMatching(/^\/sys is not writable \((EACCES|EPERM|EROFS)\)/), fix: expect.stringContaining("DOCUMENTS_DIR") });
+  });
+});
+
+describe("documents bucket (DOCUMENTS_URL)", () => {
+  let s3: FakeS3;
+  const AWS_SECRET = "bucket-secret-do-not-print/0123456789";
+  beforeAll(async () => {
+    s3 = await startFakeS3({ buckets: ["ayida-docs"], credentials: [{ accessKeyId: "AKIADOCTOR", secretAccessKey: AWS_SECRET }, { accessKeyId: "AKIAREADONLY", secretAccessKey: AWS_SECRET }], readOnly: ["AKIAREADONLY"] });
+  });
+  afterAll(() => s3?.close());
+
+  /** `doctor --json` as an operator runs it (the AWS SDK reads the real environment), its documents report. */
+  const doctor = async (env: Record<string, string>) => {
+    const aws = { AWS_ENDPOINT_URL: s3.url, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: "AKIADOCTOR", AWS_SECRET_ACCESS_KEY: AWS_SECRET, AWS_S3_FORCE_PATH_STYLE: "true", AWS_EC2_METADATA_DISABLED: "true", DOCUMENTS_URL: "s3://ayida-docs/bdns", INNGEST_DEV: "1", BDNS_API_URL: bdns.url };
+    const r = await runCli(["doctor", "--json", "--timeout", "10"], { env: Object.fromEntries(Object.entries({ ...aws, ...env }).filter(([, v]) => v !== "")) });
+    expect(r.stdout + r.stderr).not.toContain(AWS_SECRET);
+    expect(r.stdout + r.stderr).not.toContain("AKIADOCTOR");
+    return (JSON.parse(r.stdout) as { checks: CheckReport[] }).checks.find((c) => c.id === "documents")!;
+  };
+
+  it("writes and deletes a probe object, and says which bucket, endpoint, region and addressing — never the credentials", async () => {
+    const before = s3.requests().length;
+    const [ok, both] = await Promise.all([doctor({}), doctor({ DOCUMENTS_DIR: join(dir, "ignored") })]);
+    expect(ok).toMatchObject({ status: "ok", message: `s3://ayida-docs/bdns at ${s3.url}, region ${s3.region}, path-style: a probe object written and deleted`, details: { bucket: "ayida-docs", prefix: "bdns", endpoint: s3.url, region: s3.region } });
+    expect(both).toMatchObject({ status: "warn", message: expect.stringContaining("DOCUMENTS_DIR is set too and ignored") });
+    const probes = s3.requests().slice(before).filter((r) => r.key.startsWith("bdns/.ayida-doctor-"));
+    expect(probes.map((r) => `${r.op} ${r.status}`).sort()).toEqual(["DeleteObject 204", "DeleteObject 204", "PutObject 200", "PutObject 200"]);
+    expect(s3.keys("ayida-docs")).toEqual([]);
+  });
+
+  it("fails naming the cause: no bucket, refused credentials, a read-only key, the wrong region, no region, nothing listening", async () => {
+    const [noBucket, badSecret, readOnly, wrongRegion, noRegion, down] = await Promise.all([
+      doctor({ DOCUMENTS_URL: "s3://no-such-bucket" }),
+      doctor({ AWS_SECRET_ACCESS_KEY: "wrong-secret-value" }),
+      doctor({ AWS_ACCESS_KEY_ID: "AKIAREADONLY" }),
+      doctor({ AWS_REGION: "us-west-1" }),
+      doctor({ AWS_REGION: "" }),
+      doctor({ AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` }),
+    ]);
+    expect(noBucket).toMatchObject({ status: "fail", message: expect.stringContaining("s3://no-such-bucket at"), fix: expect.stringContaining("create the bucket") });
+    expect(noBucket.message).toContain("the bucket does not exist");
+    expect(badSecret).toMatchObject({ status: "fail", message: expect.stringContaining("refused the credentials (SignatureDoesNotMatch)"), fix: expect.stringContaining("AWS_SECRET_ACCESS_KEY") });
+    expect(readOnly).toMatchObject({ status: "fail", message: expect.stringContaining("refused (AccessDenied)"), fix: expect.stringContaining("s3:PutObject") });
+    expect(wrongRegion).toMatchObject({ status: "fail", message: expect.stringContaining("wrong region"), fix: expect.stringContaining("AWS_REGION") });
+    expect(noRegion).toMatchObject({ status: "fail", message: "s3://ayida-docs/bdns: no region configured", fix: expect.stringContaining("AWS_REGION") });
+    expect(down).toMatchObject({ status: "fail", message: expect.stringContaining("cannot reach the endpoint (ECONNREFUSED)") });
   });
 });
 

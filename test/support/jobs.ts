@@ -6,7 +6,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { BdnsClient } from "../../src/adapters/bdns/client.js";
 import { StartSpacer } from "../../src/adapters/bdns/limiter.js";
-import { DocumentStore } from "../../src/adapters/store/documents.js";
+import type { DocumentStore } from "../../src/adapters/store/document-store.js";
+import { FolderDocumentStore } from "../../src/adapters/store/documents.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { createInngestClient } from "../../src/config/client.js";
 import { parseEnv } from "../../src/config/env.js";
@@ -38,7 +39,7 @@ export interface JobsHarness {
 
 export async function startJobsHarness(
   dataset: FakeConvocatoria[],
-  o: { pageSize?: number; minGapMs?: number; rate?: number; datasets?: DatasetsFixture; databaseUrl?: string } = {},
+  o: { pageSize?: number; minGapMs?: number; rate?: number; datasets?: DatasetsFixture; databaseUrl?: string; documents?: DocumentStore } = {},
 ): Promise<JobsHarness> {
   const bdns = await startFakeBdns({ dataset, ...(o.minGapMs && { minGapMs: o.minGapMs }), ...(o.datasets && { datasets: o.datasets }) });
   const events = await startFakeEventApi();
@@ -49,7 +50,7 @@ export async function startJobsHarness(
   const deps: JobDeps = {
     bdns: new BdnsClient({ baseUrl: bdns.url, spacer: new StartSpacer(o.rate ?? 500), backoffMs: 10, timeoutMs: 2000 }),
     store: async () => store,
-    documents: new DocumentStore(join(dir, "documents")),
+    documents: o.documents ?? new FolderDocumentStore(join(dir, "documents")),
     logger,
     pageSize: o.pageSize ?? 10_000,
   };

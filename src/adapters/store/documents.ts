@@ -2,7 +2,7 @@
  * Documents on disk under DOCUMENTS_DIR: one folder per BDNS code, written so that a crash or a short
  * body never leaves a partial file where a complete one is expected. The body is streamed through a
  * sha256 hash into a temporary file, fsynced, checked against the size BDNS announced, then renamed.
- * A document never sits whole in memory.
+ * A document never sits whole in memory. (The other DocumentStore: s3-documents.ts.)
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -11,60 +11,32 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { recordDocumentStored } from "../../metrics/index.js";
+import { beforeReading, documentName, documentNameIn, SizeMismatchError, type DocumentStore, type StoredDocument } from "./document-store.js";
+
+export { SizeMismatchError, type DocumentStore, type StoredDocument } from "./document-store.js";
 
 export const DEFAULT_DOCUMENTS_DIR = "./data/documents";
 
 /** A temporary file nobody has written to for this long belongs to a worker that died. */
 const STALE_PART_MS = 10 * 60_000;
 
-export interface StoredDocument {
-  /** Relative to the documents directory, with forward slashes. */
-  path: string;
-  sha256: string;
-  size: number;
-}
-
-/** The body's size is not the one BDNS announced: a truncated or padded transfer. */
-export class SizeMismatchError extends Error {
-  override readonly name = "SizeMismatchError";
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super(`document body is ${actual} bytes, BDNS announced ${expected}`);
-  }
-}
-
-export class DocumentStore {
+export class FolderDocumentStore implements DocumentStore {
   readonly root: string;
 
   constructor(root: string = DEFAULT_DOCUMENTS_DIR) {
     this.root = resolve(root);
   }
 
-  /**
-   * `<bdns>/<documentId>-<readable name>`: the id makes it unique (BDNS document ids are global), the
-   * name keeps it recognisable; only safe characters survive, so it can never leave its folder.
-   */
-  relativePath(bdns: string, documentId: string, originalName: string | null): string {
-    if (!/^\d{1,10}$/.test(bdns)) throw new Error(`invalid BDNS code for a folder: ${JSON.stringify(bdns)}`);
-    return this.relativePathIn([bdns], documentId, originalName);
+  get location(): string {
+    return this.root;
   }
 
-  /**
-   * `<folder>/…/<documentId>-<readable name>` for documents that are not a convocatoria's (a plan's:
-   * `planes-estrategicos/<idPES>/…`). Folder names are tokens; nothing can climb out.
-   */
+  relativePath(bdns: string, documentId: string, originalName: string | null): string {
+    return documentName(bdns, documentId, originalName);
+  }
+
   relativePathIn(folders: readonly string[], documentId: string, originalName: string | null): string {
-    for (const f of folders) if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(f)) throw new Error(`invalid folder name: ${JSON.stringify(f)}`);
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(documentId)) throw new Error(`invalid document id for a file name: ${JSON.stringify(documentId)}`);
-    const readable = basename((originalName ?? "").replace(/\\/g, "/"))
-      .normalize("NFKD")
-      .replace(/[\u0300-\u036f]/g, "") // "Resolució" → "Resolucio"
-      .replace(/[^A-Za-z0-9._-]+/g, "_")
-      .replace(/^[._]+/, "")
-      .slice(0, 100);
-    return `${folders.join("/")}/${documentId}${readable ? `-${readable}` : ""}`;
+    return documentNameIn(folders, documentId, originalName);
   }
 
   absolute(relPath: string): string {
@@ -76,17 +48,7 @@ export class DocumentStore {
   /** Stream `body` into place. Throws SizeMismatchError (leaving nothing behind) on a short or long body. */
   async store(relPath: string, body: Readable, expectedSize: number | null | undefined): Promise<StoredDocument> {
     const target = this.absolute(relPath);
-    // Until `pipeline` owns the body, nobody listens to it: a socket that resets while the folder is
-    // being created would be an uncaught exception. Hold its first error and rethrow it here instead.
-    let early: unknown;
-    const holdEarly = (err: unknown) => (early ??= err);
-    body.on("error", holdEarly);
-    try {
-      await mkdir(resolve(target, ".."), { recursive: true });
-    } finally {
-      body.off("error", holdEarly);
-    }
-    if (early !== undefined) throw early;
+    await beforeReading(body, async () => void (await mkdir(resolve(target, ".."), { recursive: true })));
     await this.sweepStaleParts(target);
     const temp = `${target}.part-${randomBytes(6).toString("hex")}`;
     const hash = createHash("sha256");
@@ -135,6 +97,7 @@ export class DocumentStore {
 
   /** The sha256 and size of a stored file, or undefined if it is not there. Streams; never buffers. */
   async inspect(relPath: string): Promise<{ sha256: string; size: number } | undefined> {
+    if (recordedElsewhere(relPath)) return undefined;
     const abs = this.absolute(relPath);
     try {
       const { size } = await stat(abs);
@@ -146,5 +109,18 @@ export class DocumentStore {
       throw err;
     }
   }
+
+  async stat(relPath: string): Promise<{ size: number; modifiedAt: Date } | undefined> {
+    if (recordedElsewhere(relPath)) return undefined;
+    try {
+      const info = await stat(this.absolute(relPath));
+      return info.isFile() ? { size: info.size, modifiedAt: info.mtime } : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
 }
 
+/** A path another kind of store recorded (`s3://bucket/key`): not in this folder. */
+const recordedElsewhere = (path: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(path);

@@ -37,7 +37,7 @@ Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
       const { secretValues, urlPasswords, refusedAsShort } = await import("../../config/env.js");
       const { env, problems, unknown } = parseEnvLeniently(process.env);
       // An invalid value may still be a secret: scrubbed, unless it is one refused for being short.
-      ctx.out.setSecrets([...secretValues(env), ...urlPasswords(o.url), ...problems.filter((p) => !refusedAsShort(p.key, process.env[p.key])).map((p) => process.env[p.key] ?? "")]);
+      ctx.out.setSecrets([...secretValues(process.env), ...urlPasswords(o.url), ...problems.filter((p) => !refusedAsShort(p.key, process.env[p.key])).map((p) => process.env[p.key] ?? "")]);
       if (o.url !== undefined && !isHttpUrl(o.url)) throw new UsageError(`--url: ${JSON.stringify(o.url)} must be an http(s) URL with a host and a port from 1 to 65535, e.g. http://127.0.0.1:3000`);
       const server = o.url ? { url: o.url, from: "--url" as const } : env.AYIDA_SERVER_URL ? { url: env.AYIDA_SERVER_URL, from: "AYIDA_SERVER_URL" as const } : { url: `http://127.0.0.1:${env.PORT ?? 3000}`, from: "default" as const };
       const timeoutMs = Math.round(Number(o.timeout ?? DEFAULT_TIMEOUT_S) * 1000);

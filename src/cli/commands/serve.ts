@@ -33,7 +33,7 @@ Examples:
 
 Environment:
   INNGEST_DEV, INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY (both required in cloud mode), INNGEST_BASE_URL,
-  CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL, METRICS_TOKEN,
+  CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR or DOCUMENTS_URL (+ AWS_*), BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL, METRICS_TOKEN,
   SCHEDULE_<DATASET> (off when unset; e.g. SCHEDULE_CONVOCATORIAS="TZ=Europe/Madrid 0 3 * * *")
 
 Exit codes: 0 --check ok, 69 the store's database is down, 78 configuration (a missing key, a port in use, a DATABASE_URL that names no usable store), 130/143 stopped by SIGINT/SIGTERM.`,
