@@ -109,8 +109,10 @@ export function createInngestService(opts: ServiceOptions = {}) {
     /**
      * `<dataset>/sync.requested` for any dataset `ayida-jobs datasets` lists (`organos`, `concesiones`…),
      * or one event per dataset under one runId with `"all"`. `from`/`to` apply to windowed datasets.
+     * `allowRemoval`: mark removed what BDNS no longer lists even when its answer is empty or shrank
+     * past what one answer may remove (an operator vouching that the shrink is real).
      */
-    async triggerDatasetSync(dataset: string, o: { from?: string; to?: string; full?: boolean; runId?: string } = {}) {
+    async triggerDatasetSync(dataset: string, o: { from?: string; to?: string; full?: boolean; allowRemoval?: boolean; runId?: string } = {}) {
       const ctx = newRunContext({ runId: o.runId });
       return trigger(buildSyncRequests({ ...o, dataset }, ctx), ctx.runId);
     },

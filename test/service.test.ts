@@ -37,6 +37,14 @@ describe("InngestService", () => {
     expect(api.events()[1]!.data).toEqual({ runId: expect.any(String), timestamp: ISO });
   });
 
+  it("triggerDatasetSync takes allowRemoval: the event carries it, and its id says so", async () => {
+    const service = createInngestService({ env: parseEnv({ INNGEST_DEV: api.url }) });
+    await service.triggerDatasetSync("regiones", { allowRemoval: true, runId: "lib-force" });
+    expect(api.events()[0]).toMatchObject({ name: "regiones/sync.requested", data: { runId: "lib-force", allowRemoval: true }, id: "regiones/sync.requested?allowRemoval=true&runId=lib-force" });
+    await expect(service.triggerDatasetSync("convocatorias", { allowRemoval: true })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(api.events()).toHaveLength(1);
+  });
+
   it("codes travel in their canonical form whatever the caller wrote: 000123 is 123", async () => {
     const service = createInngestService({ env: parseEnv({ INNGEST_DEV: api.url }) });
     await service.triggerConvocatoriaDetails(["000123", "123"], { runId: "canon" });

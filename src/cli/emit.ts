@@ -31,7 +31,7 @@ export function describeTarget(env: Env): Target {
 /** The business key of an event, for the result line: `bdns=123456`, `from=… to=…`. */
 export function businessKey(e: SendableEvent): string {
   const d = e.data as Record<string, unknown>;
-  const parts = ["bdns", "documentId", "from", "to", "full"].filter((k) => d[k] !== undefined).map((k) => `${k}=${String(d[k])}`);
+  const parts = ["bdns", "documentId", "from", "to", "full", "allowRemoval"].filter((k) => d[k] !== undefined).map((k) => `${k}=${String(d[k])}`);
   return parts.length ? parts.join(" ") : "window=default";
 }
 

@@ -20,6 +20,8 @@ const counters = z.object({
   removed: z.number(),
   failed: z.number(),
   documentsStored: z.number(),
+  /** Rows a completed fetch no longer returned but did not mark removed (the removal rule held them back). */
+  removalsHeld: z.number(),
 });
 const nullableText = z.nullable(z.string());
 const datasetState = z.object({
@@ -51,6 +53,8 @@ export const runSummarySchema = z.object({
   asOf: z.string(),
   datasets: z.array(datasetState),
   totals: z.object({ pieces: z.object({ total: z.number(), done: z.number() }), counters, items: itemCounts }),
+  /** What an operator should know though nothing failed (removals held back, and how to force them). */
+  warnings: z.array(z.string()),
 });
 
 /** A run whole (`status`, `--wait`, GET /api/runs/:runId): also what failed for good and what is failing now. */
@@ -61,6 +65,8 @@ export const runStateSchema = z.extend(runSummarySchema, {
   failingOmitted: z.number(),
   failures: z.array(z.object({ dataset: z.string(), kind: z.string(), item: z.string(), bdns: nullableText, documentId: nullableText, failure: nullableText, reason: nullableText, at: z.string() })),
   failuresOmitted: z.number(),
+  /** Scopes whose removal was held back: the unit, rows not marked removed, of how many, why. */
+  heldRemovals: z.array(z.object({ dataset: z.string(), unit: z.string(), rows: z.number(), of: z.number(), reason: z.string(), message: z.string(), at: z.string() })),
   /** --wait only: what it sent that no function has picked up yet. */
   awaiting: z.optional(z.array(z.object({ dataset: z.string(), kind: z.enum(["sync", "piece", "detail", "document"]), expected: z.number(), seen: z.number() }))),
 });

@@ -101,8 +101,14 @@ export function statusLines(s: RunState): string[] {
     const it = d.items;
     lines.push(`    ${n(it.total)} item${it.total === 1 ? "" : "s"}${kindsText(d)}: queued ${n(it.queued)} · stored ${n(it.stored)} · unchanged ${n(it.unchanged)} · ${failingText(d.failing)} · failed ${n(it.failed)}`);
     const c = d.counters;
-    const stored = [`new ${n(c.new)}`, `changed ${n(c.changed)}`, `unchanged ${n(c.unchanged)}`, ...(c.removed ? [`removed ${n(c.removed)}`] : []), ...(c.documentsStored ? [`documents stored ${n(c.documentsStored)}`] : [])];
-    if (c.new + c.changed + c.unchanged + c.removed + c.documentsStored > 0) lines.push(`    records: ${stored.join(" · ")}`);
+    const stored = [`new ${n(c.new)}`, `changed ${n(c.changed)}`, `unchanged ${n(c.unchanged)}`, ...(c.removed ? [`removed ${n(c.removed)}`] : []), ...(c.removalsHeld ? [`removal held back ${n(c.removalsHeld)}`] : []), ...(c.documentsStored ? [`documents stored ${n(c.documentsStored)}`] : [])];
+    if (c.new + c.changed + c.unchanged + c.removed + c.removalsHeld + c.documentsStored > 0) lines.push(`    records: ${stored.join(" · ")}`);
+  }
+  if (s.heldRemovals?.length) {
+    lines.push(`removal held back (${n(s.totals.counters.removalsHeld)} rows not marked removed):`);
+    for (const h of s.heldRemovals) lines.push(`  ${h.dataset} ${h.unit}: ${n(h.rows)} of ${n(h.of)} rows (${h.reason}): ${h.message}`);
+    const datasets = [...new Set(s.heldRemovals.map((h) => h.dataset))];
+    lines.push(`  if BDNS really dropped them: ${datasets.map((d) => `ayida-jobs sync ${d} --allow-removal`).join("; ")}`);
   }
   const waiting = awaitingText(s.awaiting);
   if (waiting) lines.push(`  ${waiting}`);
@@ -200,6 +206,7 @@ function briefCounts(r: RunSummary): string {
   const parts = [`rows ${n(rowsOf(r.totals.counters))}`, `items ${n(it.stored + it.unchanged + it.failed)}/${n(it.total)}`];
   if (it.failing) parts.push(failingText(runFailing(r)));
   parts.push(`failed ${n(it.failed)}`);
+  if (r.totals.counters.removalsHeld) parts.push(`removal held back ${n(r.totals.counters.removalsHeld)}`);
   return parts.join(" · ");
 }
 

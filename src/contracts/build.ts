@@ -36,6 +36,8 @@ export interface SyncInput {
   from?: string | undefined;
   to?: string | undefined;
   full?: boolean | undefined;
+  /** Datasets: mark removed even what an empty or sharply shrunken answer no longer holds (not convocatorias, whose listing removes nothing). */
+  allowRemoval?: boolean | undefined;
 }
 
 /** convocatorias/sync.requested (`dataset`, if given, must be convocatorias: see buildSyncRequests). */
@@ -66,6 +68,9 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   if (!all && windowed.length === 0 && (input.from || input.to)) {
     issues.push({ field: input.from ? "from" : "to", value: input.from ?? input.to, rule: `does not apply: ${name} is not windowed (every sync fetches all of it)` });
   }
+  if (name === "convocatorias" && input.allowRemoval) {
+    issues.push({ field: "allowRemoval", value: true, rule: "does not apply: a convocatorias sync never marks anything removed" });
+  }
   // With `all`, the earliest floor bounds the window, and each dataset starts at its own floor.
   const floor = windowed.map(floorOf).sort()[0] ?? CONVOCATORIAS_FLOOR;
   const today = todayUtc(now);
@@ -83,7 +88,7 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   return targets.map((t) => {
     const window = windowed.includes(t) ? { ...(input.from && { from: input.from }), ...(input.to && { to: input.to }) } : {};
     const data = { ...ctx, ...window, ...(input.full && { full: true }) };
-    return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", data);
+    return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", { ...data, ...(input.allowRemoval && { allowRemoval: true }) });
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * The datasets' events, generated from their declarations (src/datasets): per dataset
- *   <name>/sync.requested         { runId, timestamp, full?, from?, to? }   what users and routes send
- *   <name>/sync.piece.requested   { runId, timestamp, full?, feed, sweep?, from?, to? }   the fan-out of a sync (internal)
+ *   <name>/sync.requested         { runId, timestamp, full?, allowRemoval?, from?, to? }   what users and routes send
+ *   <name>/sync.piece.requested   { runId, timestamp, full?, allowRemoval?, feed, sweep?, from?, to? }   the fan-out of a sync (internal)
  * and, for a dataset with per-row details (planes estratégicos),
  *   <name>/detail.requested       { id, runId, timestamp }
  *   <name>/document.requested     { id, documentId, runId, timestamp }
@@ -18,11 +18,17 @@ const flag = z.optional(z.boolean("must be true or false"));
 const fromNotAfterTo = z.refine<{ from?: string | undefined; to?: string | undefined }>((d) => !d.from || !d.to || d.from <= d.to, { message: "must not be after to", path: ["from"] });
 /** `ayida-jobs retry`: the run whose failures this re-requests (recorded as sync_runs.retry_of; not in the id). */
 const retryOf = z.optional(runId);
+/**
+ * An operator vouches that BDNS really shrank: mark removed what the answer no longer holds even when
+ * it is empty, incomplete or shrank past what one answer may remove (functions/datasets/removal.ts).
+ * A business key: a forced sync is other work than a normal one under the same runId.
+ */
+const allowRemoval = flag;
 const token = (rule: string) => z.string(rule).check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, rule));
 
-export const datasetSyncData = z.object({ runId, timestamp, full: flag, from: z.optional(isoDate), to: z.optional(isoDate), retryOf }).check(fromNotAfterTo);
+export const datasetSyncData = z.object({ runId, timestamp, full: flag, allowRemoval, from: z.optional(isoDate), to: z.optional(isoDate), retryOf }).check(fromNotAfterTo);
 export const datasetPieceData = z
-  .object({ runId, timestamp, full: flag, feed: token("must be a feed id"), sweep: z.optional(token("must be a sweep value")), from: z.optional(isoDate), to: z.optional(isoDate), retryOf })
+  .object({ runId, timestamp, full: flag, allowRemoval, feed: token("must be a feed id"), sweep: z.optional(token("must be a sweep value")), from: z.optional(isoDate), to: z.optional(isoDate), retryOf })
   .check(fromNotAfterTo);
 export const datasetDetailData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), runId, timestamp, retryOf });
 export const datasetDocumentData = z.object({ id: token("must be an id: letters, digits, '.', '_' or '-'"), documentId, runId, timestamp, retryOf });
@@ -38,8 +44,8 @@ export const DATASET_EVENT_SCHEMAS = { sync: datasetSyncData, piece: datasetPiec
 
 /** Each kind's business keys, declared once: with the runId they make the event id. */
 export const DATASET_EVENT_KEYS: Record<DatasetEventKind, readonly string[]> = {
-  sync: ["from", "to", "full"],
-  piece: ["feed", "sweep", "from", "to", "full"],
+  sync: ["from", "to", "full", "allowRemoval"],
+  piece: ["feed", "sweep", "from", "to", "full", "allowRemoval"],
   detail: ["id"],
   document: ["id", "documentId"],
 };

@@ -3,6 +3,7 @@
  * Each rule is a zod schema whose message completes the sentence "<field>: <value> …".
  */
 import * as z from "zod/mini";
+import { canonicalCode } from "../datasets/noise.js";
 
 /**
  * BDNS codes are positive numbers written without leading zeros (`123456`). That written form is the
@@ -30,9 +31,7 @@ export const timestamp = text(TIMESTAMP_RULE).check(
 
 /** A code as given (digits, maybe zero-padded) → its canonical form, or undefined if it is not a code. */
 export function canonicalBdnsCode(raw: string): string | undefined {
-  if (!/^\d+$/.test(raw)) return undefined;
-  const code = raw.replace(/^0+/, "");
-  return /^[1-9]\d{0,9}$/.test(code) ? code : undefined;
+  return typeof raw === "string" ? canonicalCode(raw) : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@
  * `fechaRegFin` exclusive — the engine asks for the day after the last), and the beneficiary as BDNS
  * writes it, "NIF NAME", whose name it re-spells for the same person between passes.
  */
-import { nameOf, nifOf, toDate, toFlag, toInt, toNumber, toText } from "./noise.js";
+import { nameOf, nifOf, toBdnsCode, toDate, toFlag, toInt, toNumber, toText } from "./noise.js";
 import type { Column, Feed } from "./types.js";
 
 export const REGISTRATION_WINDOW: Feed["window"] = { fromParam: "fechaRegInicio", toParam: "fechaRegFin", toExclusive: true };
@@ -24,7 +24,7 @@ export function awardColumns<R extends Record<string, unknown>>(): Record<string
   return {
     cod_concesion: { type: "text", value: (r) => toText(r.codConcesion) },
     id_convocatoria: { type: "bigint", value: (r) => toInt(r.idConvocatoria), index: true },
-    numero_convocatoria: { type: "text", value: (r) => toText(r.numeroConvocatoria) },
+    numero_convocatoria: { type: "text", value: (r) => toBdnsCode(r.numeroConvocatoria) },
     convocatoria: { type: "text", value: (r) => toText(r.convocatoria) },
     nivel1: { type: "text", value: (r) => toText(r.nivel1) },
     nivel2: { type: "text", value: (r) => toText(r.nivel2) },

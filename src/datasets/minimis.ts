@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import { beneficiaryColumns, REGISTRATION_WINDOW, withoutNameNoise } from "./awards.js";
-import { CNAE_LIST_SEPARATOR, sortedList, toDate, toInt, toNumber, toText } from "./noise.js";
+import { CNAE_LIST_SEPARATOR, sortedList, toBdnsCode, toDate, toInt, toNumber, toText } from "./noise.js";
 import type { DatasetDeclaration } from "./types.js";
 
 const row = z.looseObject({ idConcesion: z.number(), beneficiario: z.optional(z.nullable(z.string())) });
@@ -37,7 +37,7 @@ export const minimis: DatasetDeclaration = {
           id_concesion: { type: "bigint", value: (r: Row) => r.idConcesion },
           codigo_concesion: { type: "text", value: (r: Row) => toText(r.codigoConcesion) },
           id_convocatoria: { type: "bigint", value: (r: Row) => toInt(r.idConvocatoria), index: true },
-          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria) },
+          numero_convocatoria: { type: "text", value: (r: Row) => toBdnsCode(r.numeroConvocatoria) },
           id_persona: { type: "bigint", value: (r: Row) => toInt(r.idPersona), index: true },
           ...beneficiaryColumns<Row>(),
           convocante: { type: "text", value: (r: Row) => toText(r.convocante) },

@@ -3,6 +3,24 @@
  * dataset declarations use in their `normalise` and their columns.
  */
 
+/**
+ * A BDNS code however it is written (`0900000`, `900000`, the number 900000) → its canonical form, the
+ * one the store keys on (`900000`); undefined for what is not one (not digits, more than 10 of them, or
+ * zero). The one definition: the contracts' builders, the BDNS response schemas and the dataset columns
+ * that reference a convocatoria all use it.
+ */
+export function canonicalCode(raw: unknown): string | undefined {
+  const s = typeof raw === "number" ? (Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : "") : typeof raw === "string" ? raw : "";
+  if (!/^\d+$/.test(s)) return undefined;
+  const code = s.replace(/^0+/, "");
+  return /^[1-9]\d{0,9}$/.test(code) ? code : undefined;
+}
+
+/** A reference to a convocatoria in a dataset row: its canonical code, or what BDNS wrote when it is not a code. */
+export function toBdnsCode(value: unknown): string | null {
+  return canonicalCode(value) ?? toText(value);
+}
+
 /** "B00000000 EMPRESA SL" / "B00000011 - EMPRESA SL" / "***1234** NOMBRE" → the NIF, the first token. */
 export function nifOf(beneficiario: unknown): string | null {
   if (typeof beneficiario !== "string") return null;

@@ -8,7 +8,7 @@
  */
 import * as z from "zod/mini";
 import { canonicalHash } from "./canonical.js";
-import { nameOf, nifOf, toDate, toNumber, toText } from "./noise.js";
+import { nameOf, nifOf, toBdnsCode, toDate, toNumber, toText } from "./noise.js";
 import type { DatasetDeclaration } from "./types.js";
 
 const row = z.looseObject({ numeroConvocatoria: z.optional(z.nullable(z.union([z.string(), z.number()]))), sancionado: z.optional(z.nullable(z.string())) });
@@ -17,7 +17,7 @@ type Row = z.infer<typeof row> & Record<string, unknown>;
 /** The fields that identify a sanction, as the key hashes them. */
 export function sancionIdentity(r: Row) {
   return {
-    numeroConvocatoria: toText(r.numeroConvocatoria),
+    numeroConvocatoria: toBdnsCode(r.numeroConvocatoria),
     sancionado: nifOf(r.sancionado),
     fechaSancion: toDate(r.fechaSancion),
     fechaConcesion: toDate(r.fechaConcesion),
@@ -49,7 +49,7 @@ export const sanciones: DatasetDeclaration = {
         key: ["sancion_key"],
         columns: {
           sancion_key: { type: "text", value: (r: Row) => sancionKey(r) },
-          numero_convocatoria: { type: "text", value: (r: Row) => toText(r.numeroConvocatoria), index: true },
+          numero_convocatoria: { type: "text", value: (r: Row) => toBdnsCode(r.numeroConvocatoria), index: true },
           convocatoria: { type: "text", value: (r: Row) => toText(r.convocatoria) },
           nivel1: { type: "text", value: (r: Row) => toText(r.nivel1) },
           nivel2: { type: "text", value: (r: Row) => toText(r.nivel2) },

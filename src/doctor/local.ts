@@ -1,8 +1,8 @@
 /**
  * The seed's "Jobs fallan": BDNS reachable (one cheap request through the same client and limiter the
  * functions use, pacing itself: the shared budget would open the store), the store reachable and migrated, the documents folder writable with room left.
- * None of them changes anything: the store is opened read-only and not migrated, the folder gets a
- * probe file that is removed at once.
+ * None of them changes anything: the store is not migrated, and its write check is a row written in a
+ * transaction that is rolled back; the folder gets a probe file that is removed at once.
  */
 import { existsSync } from "node:fs";
 import { open, statfs, stat, unlink } from "node:fs/promises";
@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { documentsTarget } from "../config/env.js";
 import type { Check } from "./types.js";
+import { WRITE_CHECK_SQL, sqliteRoom, writeFailure } from "../adapters/store/writable.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -70,7 +71,14 @@ export const storeCheck: Check = {
       try {
         const exists = await client.query("select to_regclass('kysely_migration') as t");
         const applied = exists.rows[0]?.t ? (await client.query<{ name: string }>("select name from kysely_migration")).rows.map((r) => r.name) : [];
-        return migrated({ dialect: "postgres", location }, applied, Object.keys(migrations("postgres")));
+        return await writable(migrated({ dialect: "postgres", location }, applied, Object.keys(migrations("postgres"))), location, async () => {
+          await client.query("BEGIN");
+          try {
+            await client.query(WRITE_CHECK_SQL);
+          } finally {
+            await client.query("ROLLBACK").catch(() => {});
+          }
+        });
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
         await client.end().catch(() => {});
@@ -89,7 +97,20 @@ export const storeCheck: Check = {
       db = new SQLite(file, { readonly: true, fileMustExist: true, timeout: Math.min(2000, ctx.timeoutMs) });
       const hasTable = db.prepare("select name from sqlite_master where type = 'table' and name = 'kysely_migration'").get();
       const applied = hasTable ? (db.prepare("select name from kysely_migration").all() as Array<{ name: string }>).map((r) => r.name) : [];
-      return migrated(details, applied, Object.keys(migrations("sqlite")));
+      const result = migrated(details, applied, Object.keys(migrations("sqlite")));
+      db.close();
+      // The write check needs a connection that may write: SQLite opens one read-only by itself when
+      // the file is not writable to this user, and the write then says so.
+      db = new SQLite(file, { fileMustExist: true, timeout: Math.min(2000, ctx.timeoutMs) });
+      const rw = db;
+      return await writable(result, file, async () => {
+        rw.exec("BEGIN");
+        try {
+          rw.exec(WRITE_CHECK_SQL);
+        } finally {
+          if (rw.inTransaction) rw.exec("ROLLBACK");
+        }
+      }, file);
     } catch (err) {
       return { status: "fail", message: `cannot read the SQLite database at ${file}: ${(err as Error).message}`, fix: "check that DATABASE_URL is the database serve uses and that this user can read it", details };
     } finally {
@@ -97,6 +118,25 @@ export const storeCheck: Check = {
     }
   },
 };
+
+/**
+ * A store check that passed so far, and the store's answer to a write (rolled back) and, SQLite, the
+ * room left on its disk: a store that opens and reads but cannot take writes fails here.
+ */
+async function writable<R extends { status: "ok" | "warn" | "fail"; message: string; fix?: string; details: Record<string, unknown> }>(result: R, location: string, write: () => Promise<void>, sqliteFileOf?: string): Promise<R | { status: "fail"; message: string; fix: string; details: Record<string, unknown> }> {
+  if (result.status === "fail") return result;
+  let failed;
+  try {
+    await write();
+  } catch (err) {
+    failed = writeFailure(err, location); // undefined: busy (another process writes), so writable
+  }
+  const room = sqliteFileOf ? await sqliteRoom(sqliteFileOf) : undefined;
+  failed ??= room?.error;
+  const details = { ...result.details, writable: !failed, ...(room && { freeBytes: room.freeBytes }) };
+  if (failed) return { status: "fail", message: failed.message, fix: failed.hint, details };
+  return { ...result, message: `${result.message}; writable${room ? ` (${Math.round(room.freeBytes / MiB).toLocaleString("en-US")} MiB free)` : ""}`, details };
+}
 
 function migrated(details: { dialect: string; location: string }, applied: string[], known: string[]) {
   const missing = known.filter((m) => !applied.includes(m));

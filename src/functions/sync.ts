@@ -95,9 +95,11 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
       const store = await deps.store();
       return mapJobErrors(deps, { runId, item, ...tries }, async () => {
         const res = await deps.bdns.for({ kind: "page", run: runId }).searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
+        // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
+        for (const refused of res.refused) await store.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
         const { withoutDetail } = await store.upsertListing(res.content, runId);
         await store.count(runId, "listed", res.content.length);
-        log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, withoutDetail: withoutDetail.length }, "listing page stored");
+        log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
         return { totalPages: res.totalPages, rows: res.content.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
       });
     });

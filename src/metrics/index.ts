@@ -11,6 +11,7 @@
  *   setBudgetFallback(active)                      the shared BDNS budget is unreachable: the in-process fallback rate is in force
  *   recordRows(dataset, outcome, n)                rows a sync wrote: new / changed / unchanged / removed / refused
  *   recordRowCounts(dataset, { new, changed, … })  the same for a page's counts at once
+ *   recordRemovalsHeld(dataset, reason, n)         rows a completed fetch no longer returned but did not mark removed (empty / incomplete / shrink)
  *   recordDocumentStored(bytes)                    one document written to the document store
  *   recordFunctionRun(fn, outcome)                 an Inngest function run ended (succeeded / failed) or will be retried
  *   recordEventsSent(n, outcome?)                  events handed to the Inngest event API (accepted / failed)
@@ -27,6 +28,9 @@ export const BDNS_OUTCOMES = ["ok", "empty", "rate_limited", "server_error", "ma
 export type BdnsOutcome = (typeof BDNS_OUTCOMES)[number];
 export const ROW_OUTCOMES = ["new", "changed", "unchanged", "removed", "refused"] as const;
 export type RowOutcome = (typeof ROW_OUTCOMES)[number];
+/** Why a removal was held back (functions/datasets/removal.ts). */
+export const HOLD_REASONS = ["empty", "incomplete", "shrink"] as const;
+export type HoldReasonLabel = (typeof HOLD_REASONS)[number];
 export const RUN_OUTCOMES = ["succeeded", "failed", "retrying"] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 export const SEND_OUTCOMES = ["accepted", "failed"] as const;
@@ -38,6 +42,7 @@ export interface MetricsSink {
   limiterWait(seconds: number): void;
   budgetFallback(active: boolean): void;
   rows(dataset: string, outcome: RowOutcome, n: number): void;
+  removalsHeld(dataset: string, reason: HoldReasonLabel, n: number): void;
   documentStored(bytes: number): void;
   functionRun(fn: string, outcome: RunOutcome): void;
   eventsSent(n: number, outcome: SendOutcome): void;
@@ -104,6 +109,10 @@ export function recordRows(dataset: string, outcome: RowOutcome, n = 1): void {
 /** Several outcomes at once (a page's counts); other keys of `counts` are ignored. */
 export function recordRowCounts(dataset: string, counts: Partial<Record<RowOutcome, number>> & Record<string, unknown>): void {
   for (const outcome of ROW_OUTCOMES) recordRows(dataset, outcome, Number(counts[outcome] ?? 0));
+}
+
+export function recordRemovalsHeld(dataset: string, reason: string, n: number): void {
+  if (sink && finite(n) && n > 0) sink.removalsHeld(datasetLabel(dataset), oneOf(HOLD_REASONS, reason), n);
 }
 
 export function recordDocumentStored(bytes: number): void {

@@ -24,6 +24,7 @@ export function createPromRegistry(): MetricsRegistry {
   const limiterWait = new client.Histogram({ name: "ayida_bdns_limiter_wait_seconds", help: "How long a BDNS request waited for its turn under the request budget.", buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
   const budgetFallback = new client.Gauge({ name: "ayida_bdns_budget_fallback", help: "1 while the shared BDNS request budget is unreachable and the conservative in-process rate is in force.", registers });
   const rows = new client.Counter({ name: "ayida_rows_total", help: "Rows a sync wrote, by dataset and outcome (new, changed, unchanged, removed, refused).", labelNames: ["dataset", "outcome"], registers });
+  const removalsHeld = new client.Counter({ name: "ayida_removals_held_total", help: "Rows a completed fetch no longer returned but did not mark removed: the answer was empty, incomplete, or shrank more than one answer may remove (sync --allow-removal forces it), by dataset and reason.", labelNames: ["dataset", "reason"], registers });
   const documents = new client.Counter({ name: "ayida_documents_stored_total", help: "Documents written to the document store.", registers });
   const bytes = new client.Counter({ name: "ayida_document_bytes_stored_total", help: "Bytes of the documents written to the document store.", registers });
   const runs = new client.Counter({ name: "ayida_function_runs_total", help: "Inngest function runs that ended (succeeded, failed for good) or failed an attempt that Inngest retries (retrying), by function.", labelNames: ["function", "outcome"], registers });
@@ -41,6 +42,7 @@ export function createPromRegistry(): MetricsRegistry {
     limiterWait: (seconds) => limiterWait.observe(seconds),
     budgetFallback: (active) => budgetFallback.set(active ? 1 : 0),
     rows: (dataset, outcome, n) => rows.inc({ dataset, outcome }, n),
+    removalsHeld: (dataset, reason, n) => removalsHeld.inc({ dataset, reason }, n),
     documentStored(n) {
       documents.inc();
       bytes.inc(n);

@@ -110,8 +110,9 @@ export function planRetry(run: Pick<RunState, "failures" | "datasets">, ctx: Run
           break;
         }
         if (convocatorias) {
-          const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(f.item);
-          if (!m || f.kind !== "piece") {
+          // A listing record refused (`from..to page n #i`) is re-read by its piece, as a dataset's is by its unit.
+          const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec((f.kind === "record" ? unitOfRecord(f.item) : f.item) ?? "");
+          if (!m) {
             skip(f, "not a piece of a convocatorias window (from..to)");
             break;
           }

@@ -45,6 +45,8 @@ export interface Counters {
   removed: number;
   failed: number;
   documentsStored: number;
+  /** Rows a completed fetch no longer returned but did not mark removed (the removal rule held them back). */
+  removalsHeld: number;
 }
 
 export interface DatasetState {
@@ -83,6 +85,19 @@ export interface RunSummary {
   asOf: string;
   datasets: DatasetState[];
   totals: { pieces: { total: number; done: number }; counters: Counters; items: ItemCounts };
+  /** What an operator should know though nothing failed: removals held back, and how to force them. */
+  warnings: string[];
+}
+
+/** A scope whose removal the run held back: which unit, how many rows, of how many, and why. */
+export interface HeldRemoval {
+  dataset: string;
+  unit: string;
+  rows: number;
+  of: number;
+  reason: string;
+  message: string;
+  at: string;
 }
 
 export interface FailingItem {
@@ -124,6 +139,8 @@ export interface RunState extends RunSummary {
   /** Items failed for good; at most the limit asked for. */
   failures: FailedItem[];
   failuresOmitted: number;
+  /** Scopes whose removal was held back (the removal rule), each with its reason. */
+  heldRemovals: HeldRemoval[];
   /** Only from `--wait`: what it sent that no function has picked up yet. */
   awaiting?: Awaiting[];
 }
@@ -142,9 +159,11 @@ async function readRunStateNow(q: RunQueries, runId: string, o: { failures?: num
   const summary = summarize(runId, rows, groups, retries.map((r) => r.run_id), o.now ?? new Date());
   const failuresLimit = o.failures ?? DEFAULT_LIST_LIMIT;
   const failingLimit = o.failing ?? DEFAULT_LIST_LIMIT;
-  const [failed, failing] = await Promise.all([
+  const [failed, failing, held] = await Promise.all([
     summary.totals.items.failed > 0 ? q.items(runId, "failed", failuresLimit) : Promise.resolve([]),
     summary.totals.items.failing > 0 ? q.items(runId, "failing", failingLimit) : Promise.resolve([]),
+    // Asked only when the counter says so: a store from before the table (migration 0006) has none.
+    summary.totals.counters.removalsHeld > 0 ? q.removalHolds(runId) : Promise.resolve([]),
   ]);
   return {
     ...summary,
@@ -152,6 +171,7 @@ async function readRunStateNow(q: RunQueries, runId: string, o: { failures?: num
     failingOmitted: Math.max(0, summary.totals.items.failing - failing.length),
     failures: failed.map(failedItem),
     failuresOmitted: Math.max(0, summary.totals.items.failed - failed.length),
+    heldRemovals: held.map((h) => ({ dataset: h.dataset, unit: h.unit, rows: Number(h.held), of: Number(h.live), reason: h.reason, message: h.message, at: h.at })),
   };
 }
 
@@ -188,7 +208,7 @@ export function summarize(runId: string, rows: readonly RunRow[], groups: readon
   const pieces = { total: sum(datasets.map((d) => d.pieces.total)), done: sum(datasets.map((d) => d.pieces.done)) };
   const startedAt = earliest([...rows.map((r) => r.started_at)]);
   if (datasets.length === 0) {
-    return { runId, state: "pending", done: false, retryOf: null, retries: [...retries], startedAt: null, finishedAt: null, durationMs: null, asOf, datasets, totals: { pieces, counters, items } };
+    return { runId, state: "pending", done: false, retryOf: null, retries: [...retries], startedAt: null, finishedAt: null, durationMs: null, asOf, datasets, totals: { pieces, counters, items }, warnings: [] };
   }
   const done = datasets.every((d) => d.done);
   const failed = datasets.some((d) => d.state === "failed");
@@ -207,7 +227,18 @@ export function summarize(runId: string, rows: readonly RunRow[], groups: readon
     asOf,
     datasets,
     totals: { pieces, counters, items },
+    warnings: warningsOf(datasets),
   };
+}
+
+/** One line per dataset whose removals were held back: how many rows, why in general, how to force it. */
+function warningsOf(datasets: readonly DatasetState[]): string[] {
+  return datasets
+    .filter((d) => d.counters.removalsHeld > 0)
+    .map((d) => {
+      const rows = d.counters.removalsHeld;
+      return `${d.dataset}: ${rows.toLocaleString("en-US")} row${rows === 1 ? "" : "s"} not marked removed: BDNS's answer was empty, incomplete or shrank by more than one answer may remove; if BDNS really dropped them, \`ayida-jobs sync ${d.dataset} --allow-removal\` marks them`;
+    });
 }
 
 function datasetState(row: RunRow | undefined, groups: readonly ItemGroup[], dataset: string): DatasetState {
@@ -242,6 +273,7 @@ function datasetState(row: RunRow | undefined, groups: readonly ItemGroup[], dat
       removed: Number(row?.removed ?? 0),
       failed: Number(row?.failed ?? 0),
       documentsStored: Number(row?.documents_stored ?? 0),
+      removalsHeld: Number(row?.removals_held ?? 0),
     },
     items,
     itemsByKind,
@@ -329,7 +361,7 @@ function sumItems(list: readonly ItemCounts[]): ItemCounts {
 }
 
 function sumCounters(list: readonly Counters[]): Counters {
-  const c: Counters = { listed: 0, fetched: 0, queued: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, documentsStored: 0 };
+  const c: Counters = { listed: 0, fetched: 0, queued: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, documentsStored: 0, removalsHeld: 0 };
   for (const x of list) for (const k of Object.keys(c) as Array<keyof Counters>) c[k] += x[k];
   return c;
 }

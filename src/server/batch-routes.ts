@@ -21,12 +21,16 @@ interface Route {
 
 const str = (v: unknown) => v as string | undefined;
 
-/** A route that syncs one dataset (or all): a window only where the dataset is windowed. */
+/**
+ * A route that syncs one dataset (or all): a window only where the dataset is windowed, and
+ * `allowRemoval` only where a sync can mark rows removed (not convocatorias).
+ */
 function syncRoute(dataset: string, windowed: boolean): Route {
+  const removes = dataset !== "convocatorias";
   return {
     required: {},
-    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", runId: "string" },
-    trigger: (service, b) => service.triggerDatasetSync(dataset, defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, runId: str(b.runId) })),
+    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", ...(removes && { allowRemoval: "boolean" }), runId: "string" },
+    trigger: (service, b) => service.triggerDatasetSync(dataset, defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, allowRemoval: b.allowRemoval as boolean | undefined, runId: str(b.runId) })),
   };
 }
 

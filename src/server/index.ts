@@ -18,6 +18,7 @@ import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
+import { checkWritable } from "../adapters/store/writable.js";
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -25,6 +26,8 @@ export interface RunningServer {
   mode: "dev" | "cloud";
   functionIds: string[];
   storeLocation: string;
+  /** `serve --check`: the store takes a write (rolled back) and, SQLite, has room; throws a StoreOpenError otherwise. */
+  checkStoreWritable(): Promise<void>;
   /** Stop accepting, let in-flight requests finish (at most `graceMs`), close the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -80,6 +83,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     mode,
     functionIds: functions.map((f) => f.id(client.id)),
     storeLocation: store.location,
+    checkStoreWritable: () => checkWritable(store),
     async close(graceMs = 10_000) {
       const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       servers.forEach((s) => s.closeIdleConnections());

@@ -20,7 +20,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SharedBudget, toleranceMs } from "../../src/adapters/bdns/budget.js";
 import { StartSpacer } from "../../src/adapters/bdns/limiter.js";
-import { openBudgetStore } from "../../src/adapters/store/budget.js";
+import { openBudgetStore, type SlotStore } from "../../src/adapters/store/budget.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { makeDataset, startFakeBdns } from "../support/bdns-server.js";
 import { startChild } from "../support/children.js";
@@ -106,6 +106,50 @@ describe("a slot of the shared budget, on a store close by (SQLite)", () => {
       const gaps = slots.slice(1).map((s, i) => s!.at - slots[i]!.at);
       for (const g of gaps) expect(g).toBeGreaterThanOrEqual(interval - 1.5); // the clock offset only narrows: a gap is never longer than a slot
       for (const g of gaps) expect(g).toBeLessThan(interval + 0.5);
+    } finally {
+      await budget.close();
+    }
+  });
+});
+
+describe("a slot of the shared budget, on a store that answers after a few ms (a PostgreSQL across a network)", () => {
+  it("is never early and never lets a start come later than the budget allows, whatever the clocks' offset within the round trip", async () => {
+    const rate = 9.5;
+    const interval = 1000 / rate;
+    const real = openBudgetStore(join(mkdtempSync(join(tmpdir(), "ayida-slow-slot-")), "ayida.db"));
+    const answered: Array<{ slotMs: number; lengthMs: number }> = [];
+    // The real store, read at once (its "now" is the budget clock when the reservation is made), with
+    // the answer arriving 4 ms later: the budget cannot know the offset between the clocks better than that.
+    const slow: SlotStore = {
+      dialect: real.dialect,
+      location: real.location,
+      connect: () => real.connect(),
+      async reserve(lengthMs, leadMs) {
+        const r = await real.reserve(lengthMs, leadMs);
+        answered.push({ slotMs: r.slotMs, lengthMs });
+        await new Promise((done) => setTimeout(done, 4));
+        return r;
+      },
+      retake: (end, length, lead) => real.retake(end, length, lead),
+      reset: () => real.reset(),
+      close: () => real.close(),
+    };
+    const budget = new SharedBudget(async () => slow, { ratePerSecond: rate });
+    try {
+      for (let i = 0; i < 8; i++) {
+        const slot = await budget.next();
+        expect(slot, `slot ${i}`).toBeDefined();
+        // The budget's clock is CLOCK_MONOTONIC; performance.now() is it minus this process's start. Read
+        // in that order a pair can only underestimate the offset (by a pause between the reads): the best
+        // of a few is exact to microseconds, and errs on the side the tight check below can afford.
+        const offset = Math.max(...Array.from({ length: 5 }, () => Number(process.hrtime.bigint()) / 1e6 - performance.now()));
+        const { slotMs, lengthMs } = answered.at(-1)!;
+        expect(slot!.at + offset, `slot ${i} starts early`).toBeGreaterThanOrEqual(slotMs - 0.1);
+        // The next holder may start at slotMs + lengthMs: a start at `latest` must leave it 1/rate − tolerance.
+        expect(slot!.latest + offset, `slot ${i} may start too late`).toBeLessThanOrEqual(slotMs + (lengthMs - interval) + toleranceMs(interval) + 0.1);
+        // Once the round trip is known, the slot is lengthened so that the window stays open (≥ 1 ms).
+        if (i > 0) expect(slot!.latest - slot!.at, `slot ${i}'s window`).toBeGreaterThanOrEqual(1 - 1e-6);
+      }
     } finally {
       await budget.close();
     }

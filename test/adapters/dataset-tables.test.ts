@@ -47,6 +47,18 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 2, new: 2, changed: 0, unchanged: 0 });
   });
 
+  it("a page is stored whole or not at all: a row that fails past the first 100-row statement leaves no row and no counter moved", async () => {
+    const page = rowsOf(Array.from({ length: 150 }, (_, i) => ({ id: i + 1, descripcion: `R${i + 1}` })));
+    page[120]!.values[2] = null; // its id: a key column, NOT NULL — the store refuses it
+    await expect(table().writePage(page, { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) })).rejects.toThrow(/null|NOT NULL/i);
+    expect(await rows()).toEqual([]);
+    expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 0, new: 0, changed: 0, unchanged: 0 });
+    // The same page without the bad row is stored whole, and counted once.
+    await table().writePage(page.filter((_, i) => i !== 120), { runId: "r1", dataset: "catalogos", now: t(2), since: t(0) });
+    expect(await rows()).toHaveLength(149);
+    expect(await store.getRun("r1", "catalogos")).toMatchObject({ fetched: 149, new: 149 });
+  });
+
   it("a second pass with only noise (order, trailing spaces, key order) changes nothing; a real change is one change", async () => {
     await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }]), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
     const second = await table().writePage(rowsOf([{ descripcion: "B ", id: 2 }, { id: 1, descripcion: " A" }]), { runId: "r2", dataset: "catalogos", now: t(11), since: t(10) });
@@ -71,7 +83,7 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     await table().writePage(rowsOf([{ id: 1, descripcion: "A" }], "M"), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
     // ámbito C again, without id 2; ámbito M not fetched this time
     await table().writePage(rowsOf([{ id: 1, descripcion: "A" }], "C"), { runId: "r2", dataset: "catalogos", now: t(11), since: t(10) });
-    const removed = await table().markRemoved({ equals: { catalogo: "reglamentos", ambito: "C" } }, { runId: "r2", dataset: "catalogos", now: t(12), since: t(10) });
+    const { removed } = await table().markRemoved({ equals: { catalogo: "reglamentos", ambito: "C" } }, { runId: "r2", dataset: "catalogos", unit: "reglamentos:C", now: t(12), since: t(10) });
     expect(removed).toBe(1);
     const all = await rows();
     expect(all.map((r) => [r.ambito, r.id, r.removed_at])).toEqual([["C", 1, null], ["M", 1, null], ["C", 2, t(12)]]);
@@ -79,6 +91,21 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     const back = await table().writePage(rowsOf([{ id: 2, descripcion: "B" }], "C"), { runId: "r3", dataset: "catalogos", now: t(21), since: t(20) });
     expect(back).toMatchObject({ changed: 1 });
     expect((await rows()).find((r) => r.id === 2 && r.ambito === "C")).toMatchObject({ removed_at: null, last_changed_at: t(21) });
+  });
+
+  it("a removal held back marks nothing, and is recorded and counted once per run and unit (a retried step counts nothing twice)", async () => {
+    await table().writePage(rowsOf([{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }, { id: 3, descripcion: "C" }]), { runId: "r1", dataset: "catalogos", now: t(1), since: t(0) });
+    const seen: Array<{ live: number; missing: number }> = [];
+    const hold = (c: { live: number; missing: number }) => (seen.push(c), { remove: false as const, reason: "empty", message: "BDNS answered empty" });
+    const o = { runId: "r2", dataset: "catalogos", unit: "reglamentos:C", now: t(12), since: t(10) };
+    const scope = { equals: { catalogo: "reglamentos", ambito: "C" } };
+    expect(await table().markRemoved(scope, o, hold)).toEqual({ removed: 0, held: 3, hold: { remove: false, reason: "empty", message: "BDNS answered empty" } });
+    expect(await table().markRemoved(scope, o, hold)).toMatchObject({ removed: 0, held: 3 });
+    expect(seen).toEqual([{ live: 3, missing: 3 }, { live: 3, missing: 3 }]);
+    expect((await rows()).map((r) => r.removed_at)).toEqual([null, null, null]);
+    expect(await store.getRun("r2", "catalogos")).toMatchObject({ removed: 0, removals_held: 3 });
+    const holds = await store.db.selectFrom("removal_holds").selectAll().execute();
+    expect(holds.map((h) => [h.run_id, h.dataset, h.unit, Number(h.held), Number(h.live), h.reason, h.message, h.at])).toEqual([["r2", "catalogos", "reglamentos:C", 3, 3, "empty", "BDNS answered empty", t(12)]]);
   });
 
   it("keysWithNull finds the rows still missing a column (details not fetched yet)", async () => {

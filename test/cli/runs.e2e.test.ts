@@ -369,3 +369,38 @@ describe("through serve: GET /api/runs and /api/runs/:runId", () => {
     }
   });
 });
+
+describe.each(["sqlite", "postgres"] as const)("a run that held back removals (%s)", (dialect) => {
+  it("runs and status say what was not marked removed and how to force it, in text and JSON", async () => {
+    const { catalogos } = await import("../../src/datasets/catalogos.js");
+    const { readAnswer } = await import("../../src/functions/datasets/rows.js");
+    const finalidades = catalogos.feeds.find((f) => f.id === "finalidades")!;
+    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-held-")), "ayida.db") : await pgServer.createDatabase();
+    const store = await Store.open(url);
+    try {
+      const list = [{ id: 1, descripcion: "A" }, { id: 2, descripcion: "B" }];
+      await store.ensureRun("k1", "sync", {}, "catalogos", T(0));
+      await store.tables.of(finalidades.table).writePage(readAnswer(finalidades, list, { feed: "finalidades" }, "/finalidades").rows, { runId: "k1", dataset: "catalogos", now: T(0, 1), since: T(0) });
+      await store.ensureRun("k2", "sync", {}, "catalogos", T(5));
+      await store.setPieces("k2", 1, "catalogos");
+      await store.tables.of(finalidades.table).markRemoved({ equals: { catalogo: "finalidades", ambito: "" } }, { runId: "k2", dataset: "catalogos", unit: "finalidades", now: T(5, 2), since: T(5) }, () => ({ remove: false, reason: "empty", message: "BDNS answered empty where 2 rows were listed" }));
+      await store.itemDone("k2", { dataset: "catalogos", kind: "piece", key: "finalidades" }, "stored", T(5, 2));
+      await store.completePiece("k2", "catalogos", T(5, 2));
+    } finally {
+      await store.close();
+    }
+    const env = { INNGEST_DEV: api.url, DATABASE_URL: url };
+    const runs = await runCli(["runs"], { env });
+    expect(runs.code, runs.stderr).toBe(0);
+    expect(runs.stdout).toMatch(/^k2 .* succeeded +rows 0 · items 1\/1 · failed 0 · removal held back 2$/m);
+    expect(runs.stderr).toContain("run k2: catalogos: 2 rows not marked removed: BDNS's answer was empty, incomplete or shrank by more than one answer may remove; if BDNS really dropped them, `ayida-jobs sync catalogos --allow-removal` marks them");
+    const j = runsResultSchema.parse(JSON.parse((await runCli(["runs", "--json"], { env })).stdout));
+    expect(j.runs.find((r) => r.runId === "k2")).toMatchObject({ state: "succeeded", totals: { counters: { removalsHeld: 2 } }, warnings: [expect.stringContaining("--allow-removal")] });
+    const status = await runCli(["status", "k2"], { env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain("records: new 0 · changed 0 · unchanged 0 · removal held back 2");
+    expect(status.stdout).toContain("  catalogos finalidades: 2 of 2 rows (empty): BDNS answered empty where 2 rows were listed");
+    const s = statusResultSchema.parse(JSON.parse((await runCli(["status", "k2", "--json"], { env })).stdout));
+    expect(s.run.heldRemovals).toEqual([{ dataset: "catalogos", unit: "finalidades", rows: 2, of: 2, reason: "empty", message: "BDNS answered empty where 2 rows were listed", at: T(5, 2) }]);
+  });
+});

@@ -79,6 +79,13 @@ describe("sending", () => {
     ]);
   });
 
+  it("sync --allow-removal: the flag travels in the event and its id (a forced sync is not deduplicated against a normal one)", async () => {
+    const r = await runCli(["sync", "catalogos", "--allow-removal", "--run-id", "force"], { env: dev });
+    expect(r.code).toBe(0);
+    expect(api.events()).toEqual([expect.objectContaining({ name: "catalogos/sync.requested", data: { runId: "force", timestamp: expect.stringMatching(ISO), allowRemoval: true }, id: "catalogos/sync.requested?allowRemoval=true&runId=force" })]);
+    expect(r.stdout).toMatch(/allowRemoval=true/);
+  });
+
   it("document: the storage event", async () => {
     const r = await runCli(["document", "123456", "doc-789", "--json"], { env: dev });
     expect(r.code).toBe(0);
@@ -127,6 +134,7 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     [["document", "123", "../../etc"], /documentId: "..\/..\/etc" must be a document id/],
     [["sync", "subvenciones"], /dataset: "subvenciones" is not a dataset that can be synced; valid: convocatorias, catalogos, .*, or all/],
     [["sync", "organos", "--from", "2026-11-01"], /from: "2026-11-01" does not apply: organos is not windowed/],
+    [["sync", "convocatorias", "--allow-removal"], /allowRemoval: true does not apply: a convocatorias sync never marks anything removed/],
     [["sync", "convocatorias", "--from", "2026-02-30"], /from: "2026-02-30" must be a real calendar date/],
     [["sync", "convocatorias", "--from", "2026-11-07", "--to", "2026-11-01"], /from: "2026-11-07" must not be after to \(2026-11-01\)/],
     [["sync", "convocatorias", "--to", "2999-01-01"], /to: "2999-01-01" must not be in the future/],

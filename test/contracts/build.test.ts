@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, buildSyncRequests, newRunContext } from "../../src/contracts/build.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { DATASETS } from "../../src/datasets/index.js";
+import { datasetPayload } from "../../src/contracts/dataset-events.js";
 import { InvalidInputError } from "../../src/contracts/errors.js";
 import { detailRequested, storageRequested, syncRequested, toSdkEvent } from "../../src/contracts/events.js";
 import { EVENT, SCHEMA_BY_EVENT } from "../../src/contracts/schemas.js";
@@ -135,7 +136,22 @@ describe("the datasets' sync requests, from their declarations", () => {
     expect(events.find((e) => e.name === "organos/sync.requested")!.id).toBe("organos/sync.requested?full=true&runId=run-1");
   });
 
+  it("allowRemoval (--allow-removal) is a business key: a forced sync is not deduplicated against a normal one; all carries it to every dataset but convocatorias", () => {
+    const normal = buildSyncRequests({ dataset: "catalogos" }, ctx, now)[0]!;
+    const forced = buildSyncRequests({ dataset: "catalogos", allowRemoval: true }, ctx, now)[0]!;
+    expect(forced.data).toEqual({ ...ctx, allowRemoval: true });
+    expect(forced.id).toBe("catalogos/sync.requested?allowRemoval=true&runId=run-1");
+    expect(forced.id).not.toBe(normal.id);
+    expect(normal.id).toBe("catalogos/sync.requested?runId=run-1"); // the ids of what was sent before stay as they were
+    const all = buildSyncRequests({ dataset: "all", allowRemoval: true }, ctx, now);
+    expect(all.filter((e) => e.data.allowRemoval === true).map((e) => e.name)).toEqual(DATASETS.map((d) => `${d.name}/sync.requested`));
+    expect(all[0]).toMatchObject({ name: "convocatorias/sync.requested", data: ctx });
+    const piece = datasetPayload(DATASETS.find((d) => d.name === "catalogos")!, "piece", { ...ctx, feed: "finalidades", allowRemoval: true });
+    expect(piece.id).toBe("catalogos/sync.piece.requested?feed=finalidades&allowRemoval=true&runId=run-1");
+  });
+
   it.each([
+    [{ dataset: "convocatorias", allowRemoval: true }, "allowRemoval", /does not apply: a convocatorias sync never marks anything removed/],
     [{ dataset: "organos", from: "2026-11-01" }, "from", /does not apply: organos is not windowed/],
     [{ dataset: "sanciones", to: "2026-11-01" }, "to", /does not apply/],
     [{ dataset: "concesiones", from: "2019-12-31" }, "from", /must not be before 2020-01-01, when concesiones's data begins/],

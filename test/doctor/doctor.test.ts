@@ -23,6 +23,7 @@ import { startServer, type RunningServer } from "../../src/server/index.js";
 import { makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
 import { makeDatasetsFixture } from "../support/bdns-datasets.js";
 import { runCli } from "../support/cli.js";
+import { onFullDisk } from "../support/broken-store.js";
 import { startFakeInngest, startSilentServer, type FakeInngest, type GqlApp } from "../support/inngest-api.js";
 import { freePort } from "../support/ports.js";
 import { startFakeS3, type FakeS3 } from "../support/s3-server.js";
@@ -383,7 +384,7 @@ describe("store", () => {
     it("migrated → ok; a migration missing → fail; a closed port → fail without the password", async () => {
       const url = await pg.createDatabase();
       await (await openDatabase(url)).db.destroy();
-      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied$`)) });
+      expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied; writable$`)) });
       const old = await pg.createDatabase();
       await (await openDatabase(old, { upTo: "0001_initial" })).db.destroy();
       expect((await check(["store"], { DATABASE_URL: old })).store).toMatchObject({ status: "fail", details: { missing: MIGRATIONS.slice(1) } });
@@ -402,6 +403,19 @@ describe("documents folder", () => {
     expect(r).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^${docs} writable, [\\d.]+ (GiB|MiB) free$`)), details: { freeBytes: expect.any(Number) } });
     expect((r.details!.freeBytes as number) > 0).toBe(true);
     expect((await check(["documents"], { DOCUMENTS_DIR: join(dir, "later", "docs") })).documents).toMatchObject({ status: "ok", message: expect.stringContaining("does not exist yet; serve creates it") });
+  });
+
+  it("room: under 100 MiB free fails (some documents are 200 MB), under 1 GiB warns — on a real small disk", async () => {
+    for (const [sizeMiB, status, says] of [
+      [64, "fail", "too little for documents"],
+      [300, "warn", "less than 1 GiB left"],
+    ] as const) {
+      const docs = mkdtempSync(join(tmpdir(), "ayida-doctor-docs-"));
+      const r = await runCli(["doctor", "--json", "--timeout", "2"], { env: { INNGEST_DEV: "1", DOCUMENTS_DIR: docs, BDNS_API_URL: "http://127.0.0.1:9/api" }, wrap: onFullDisk(docs, { sizeMiB }) });
+      const check = (JSON.parse(r.stdout) as { checks: CheckReport[] }).checks.find((c) => c.id === "documents")!;
+      expect(check, `${sizeMiB} MiB`).toMatchObject({ status, message: expect.stringContaining(says) });
+      expect(check.details!.freeBytes as number).toBeLessThanOrEqual(sizeMiB * 1024 * 1024);
+    }
   });
 
   it("fails where even root cannot write: a path under a file, and /sys", async () => {

@@ -39,7 +39,7 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
   });
   afterEach(() => h.close());
 
-  const sync = (dataset: string, runId: string, window: { from?: string; to?: string } = {}) => h.runAll({ name: `${dataset}/sync.requested`, data: { runId, timestamp: TS, ...window } });
+  const sync = (dataset: string, runId: string, window: { from?: string; to?: string; allowRemoval?: boolean } = {}) => h.runAll({ name: `${dataset}/sync.requested`, data: { runId, timestamp: TS, ...window } });
   const errors = (runs: Awaited<ReturnType<typeof sync>>) => runs.filter((r) => r.error).map((r) => `${r.name} ${JSON.stringify(r.data)}: ${String(r.error)}`);
   const ids = async (table: string, key: string, where = "removed_at IS NULL") => (await sql.raw<{ k: number }>(`SELECT ${key} AS k FROM ${table} WHERE ${where} ORDER BY ${key}`).execute(h.store.db)).rows.map((r) => Number(r.k));
 
@@ -85,6 +85,27 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
     expect(after).not.toEqual(before); // what BDNS sent this time is what is kept
   });
 
+  it.each([
+    ["concesiones", "concesiones", "id", (fx: DatasetsFixture) => fx.concesiones],
+    ["ayudas-estado", "ayudas_estado", "id_concesion", (fx: DatasetsFixture) => fx.ayudasEstado],
+    ["minimis", "minimis", "id_concesion", (fx: DatasetsFixture) => fx.minimis],
+  ] as const)("%s: a corrected NIF is a change (who received it is content): changed 1, last_changed_at moves, the new NIF stored", async (dataset, table, key, source) => {
+    const window = { from: "2026-09-07", to: "2026-09-07" };
+    await sync(dataset, "nif1", window);
+    const src = source(fx) as unknown as RowSource<{ beneficiario: string }>;
+    const { start } = src.range("2026-09-07", "2026-09-08");
+    const before = src.rowAt(start)!;
+    const id = Number((await sql.raw<{ k: number }>(`SELECT ${key} AS k FROM ${table} ORDER BY ${key} LIMIT 1`).execute(h.store.db)).rows[0]!.k);
+    const name = before.beneficiario.replace(/^\S+\s+(-\s+)?/, "");
+    src.patch(start, { beneficiario: `B99999999 ${name}` });
+    await sync(dataset, "nif2", window);
+    expect(await h.store.getRun("nif2", dataset)).toMatchObject({ new: 0, changed: 1 });
+    const row = (await sql.raw<{ nif: string; last_changed_at: string; first_seen_at: string; last_seen_at: string }>(`SELECT nif, last_changed_at, first_seen_at, last_seen_at FROM ${table} WHERE ${key} = ${id}`).execute(h.store.db)).rows[0]!;
+    expect(row.nif).toBe("B99999999");
+    expect(row.last_changed_at).toBe(row.last_seen_at);
+    expect(row.last_changed_at > row.first_seen_at).toBe(true);
+  });
+
   it("a row that offset paging repeats across pages is stored once and counted once", async () => {
     fx.concesiones.repeatAcrossPages = true;
     await sync("concesiones", "p1", { from: "2026-09-07", to: "2026-09-13" });
@@ -103,6 +124,18 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
     await sync("concesiones", "x2", { from: "2026-09-08", to: "2026-09-14" });
     expect(await ids("concesiones", "id", "removed_at IS NOT NULL")).toEqual([goneId]);
     expect(await h.store.getRun("x2", "concesiones")).toMatchObject({ removed: 1 });
+  });
+
+  it("a two-piece window synced twice: nothing removed, changed or held back; a forced one-day pass marks nothing outside its day", async () => {
+    const window = { from: "2026-09-02", to: "2026-09-15" };
+    await sync("concesiones", "t1", window);
+    const all = await ids("concesiones", "id");
+    await sync("concesiones", "t2", window);
+    expect(await h.store.getRun("t2", "concesiones")).toMatchObject({ pieces: 2, new: 0, changed: 0, unchanged: all.length, removed: 0, removals_held: 0 });
+    // One day, forced: its own rows are all still there, so nothing of it goes; its neighbours are not its to mark.
+    expect(errors(await sync("concesiones", "t3", { from: "2026-09-08", to: "2026-09-08", allowRemoval: true }))).toEqual([]);
+    expect(await ids("concesiones", "id", "removed_at IS NOT NULL")).toEqual([]);
+    expect(await h.store.getRun("t3", "concesiones")).toMatchObject({ removed: 0, removals_held: 0 });
   });
 
   it("a piece that dies half-way keeps the pages it stored; run again, it stores them with 0 new and completes the rest", async () => {

@@ -67,6 +67,19 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
     expect(await h.store.getItem("r2", { dataset: "catalogos", kind: "piece", key: "reglamentos:M" })).toMatchObject({ state: "failing", failure: "SERVER" });
   });
 
+  it("catálogos: a record the schema refuses is recorded, and its unit removes nothing: the row it may be still exists", async () => {
+    await sync("catalogos", "rf1");
+    const entry = fx.catalogs.finalidades.find((e) => e.id === 12)!;
+    (entry as { descripcion: unknown }).descripcion = 42; // not text: refused, and so not seen
+    const runs = await sync("catalogos", "rf2");
+    expect(errors(runs)).toEqual([]);
+    const all = await rows("catalogos", "catalogo, ambito, id");
+    expect(all.filter((r) => r.removed_at !== null)).toEqual([]);
+    expect(all.find((r) => r.catalogo === "finalidades" && Number(r.id) === 12)).toMatchObject({ removed_at: null, descripcion: "AGRICULTURA, PESCA Y ALIMENTACIÓN" });
+    expect(await h.store.getFailures("rf2", "catalogos")).toEqual([expect.objectContaining({ kind: "record", item: "finalidades page 0 #1", failure: "BROKEN_RECORD", reason: expect.stringContaining("/finalidades record #1: descripcion") })]);
+    expect(await run("rf2", "catalogos")).toMatchObject({ removed: 0, failed: 1 });
+  });
+
   it("regiones: one row per node with parent and level; children in another order next time change nothing", async () => {
     expect(errors(await sync("regiones", "g1"))).toEqual([]);
     const nodes = await rows("regiones", "id");
@@ -119,6 +132,20 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
     const before = countRequests(h.bdns.requests, "/planesestrategicos");
     await sync("planes-estrategicos", "p2");
     expect(countRequests(h.bdns.requests, "/planesestrategicos") - before).toBe(broken.length);
+  });
+
+  it("planes estratégicos --full: every plan's detail is fetched again, the ones already stored too", async () => {
+    await sync("planes-estrategicos", "pf1");
+    const stored = (await rows("planes_estrategicos", "id")).filter((p) => p.detail_hash !== null);
+    expect(stored.length).toBeGreaterThan(0);
+    const before = countRequests(h.bdns.requests, "/planesestrategicos");
+    const runs = await sync("planes-estrategicos", "pf2", { full: true });
+    expect(runs.filter((r) => r.name === "planes-estrategicos/sync.piece.requested" || r.name === "planes-estrategicos/sync.requested").every((r) => !r.error)).toBe(true);
+    expect(countRequests(h.bdns.requests, "/planesestrategicos") - before).toBe(9);
+    const details = runs.filter((r) => r.name === "planes-estrategicos/detail.requested").map((r) => Number(r.data.id)).sort((a, b) => a - b);
+    expect(details).toEqual((await rows("planes_estrategicos", "id")).map((p) => Number(p.id)));
+    const items = await h.store.db.selectFrom("run_items").select(["item", "state"]).where("run_id", "=", "pf2").where("kind", "=", "detail").execute();
+    expect(items.filter((i) => stored.some((p) => String(p.id) === i.item)).map((i) => i.state)).toEqual(stored.map(() => expect.stringMatching(/^(stored|unchanged)$/)));
   });
 
   it("planes estratégicos: a stored document is recorded, counted and closed together: a failure between them leaves none of the three", async () => {

@@ -108,7 +108,7 @@ afterAll(async () => {
 describe("GET /metrics", () => {
   it("answers Prometheus' text format that promtool accepts, with every metric declared before any job ran", async () => {
     const text = await scrape();
-    for (const name of ["ayida_bdns_requests_total", "ayida_bdns_request_duration_seconds", "ayida_bdns_limiter_wait_seconds", "ayida_bdns_budget_fallback", "ayida_rows_total", "ayida_documents_stored_total", "ayida_document_bytes_stored_total", "ayida_function_runs_total", "ayida_events_sent_total"]) {
+    for (const name of ["ayida_bdns_requests_total", "ayida_bdns_request_duration_seconds", "ayida_bdns_limiter_wait_seconds", "ayida_bdns_budget_fallback", "ayida_rows_total", "ayida_removals_held_total", "ayida_documents_stored_total", "ayida_document_bytes_stored_total", "ayida_function_runs_total", "ayida_events_sent_total"]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(text).toContain("ayida_process_cpu_seconds_total"); // the process' own (prom-client's defaults)
@@ -156,12 +156,25 @@ describe("GET /metrics", () => {
     expect(promtool(after).status).toBe(0);
   });
 
+  it("a removal held back is counted by dataset and reason: regiones answered `200 []` after a good sync", async () => {
+    expect([200, 206]).toContain(await execute("sync-regiones", "regiones/sync.requested", { runId: "held-1", timestamp: "2026-11-28T10:00:00.000Z" }, "held-1"));
+    const before = await scrape();
+    bdns.fault((p) => p === "/regiones", { status: 200, body: [] });
+    expect([200, 206]).toContain(await execute("sync-regiones", "regiones/sync.requested", { runId: "held-2", timestamp: "2026-11-28T10:00:00.000Z" }, "held-2"));
+    const after = await scrape();
+    const held = value(after, "ayida_removals_held_total", { dataset: "regiones", reason: "empty" }) - value(before, "ayida_removals_held_total", { dataset: "regiones", reason: "empty" });
+    expect(held).toBeGreaterThan(40); // every node of the tree
+    expect(value(after, "ayida_rows_total", { dataset: "regiones", outcome: "removed" })).toBe(value(before, "ayida_rows_total", { dataset: "regiones", outcome: "removed" }));
+    expect(promtool(after).status).toBe(0);
+  });
+
   it("label sets stay bounded: no BDNS code, document id or runId ever becomes a label value", async () => {
     for (let i = 0; i < 3; i++) await execute("process-convocatoria-detail", "convocatorias/detail.requested", { bdns: String(900000 + i), runId: `bounded-run-${i}`, timestamp: "2026-11-28T10:00:00.000Z" }, `bounded-${i}`);
     // Recorded directly with what a careless caller might pass: each is bounded.
     metrics.recordBdnsRequest("/convocatorias/900002", "ok", 0.1);
     metrics.recordBdnsRequest("/convocatorias?numConv=900002", "ok", 0.1);
     metrics.recordRows("bounded-run-1", "new", 1);
+    metrics.recordRemovalsHeld("regiones", "because bounded-run-2 said so", 1);
     metrics.recordFunctionRun("ayida-portal-process-convocatoria-detail", "succeeded");
     metrics.recordFunctionRun("Detail 900002 of bounded-run-1", "failed");
     const text = await scrape();
@@ -171,6 +184,7 @@ describe("GET /metrics", () => {
       outcome: (v) => [...metrics.BDNS_OUTCOMES, ...metrics.ROW_OUTCOMES, ...metrics.RUN_OUTCOMES, ...metrics.SEND_OUTCOMES].includes(v as never),
       dataset: (v) => v === "other" || v === "convocatorias" || /^[a-z]+(-[a-z]+)*$/.test(v),
       function: (v) => v === "other" || /^[a-z]+(-[a-z]+)*$/.test(v),
+      reason: (v) => v === "other" || metrics.HOLD_REASONS.includes(v as never),
       le: () => true,
     };
     for (const s of ours) {

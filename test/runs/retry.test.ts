@@ -66,6 +66,13 @@ describe("the retry plan", () => {
     expect(plan.items.filter((i) => i.id === plan.events[1]!.id).map((i) => i.kind)).toEqual(["piece", "record"]);
   });
 
+  it("a convocatorias listing record refused (a code that can never be valid) re-requests its piece, once for its piece", () => {
+    const plan = planRetry({ datasets: [], failures: [failed("convocatorias", "record", "2026-11-21..2026-11-27 page 0 #2"), failed("convocatorias", "record", "2026-11-21..2026-11-27 page 3 #0"), failed("convocatorias", "piece", "2026-11-21..2026-11-27")] }, ctx);
+    expect(plan.skipped).toEqual([]);
+    expect(plan.events.map((e) => e.id)).toEqual(["convocatorias/sync.piece.requested?from=2026-11-21&to=2026-11-27&runId=r1.retry"]);
+    expect(plan.items.map((i) => i.kind)).toEqual(["piece", "record", "record"]);
+  });
+
   it("a failed sync request is re-sent over the run's window, and its dataset's pieces are left to it", () => {
     const plan = planRetry(
       {

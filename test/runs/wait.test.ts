@@ -13,7 +13,7 @@ const NOW = new Date("2026-11-28T03:00:00.000Z");
 const row = (over: Record<string, unknown> = {}) =>
   ({ run_id: "r", dataset: "convocatorias", kind: "detail", window_from: null, window_to: null, started_at: NOW.toISOString(), finished_at: null, status: "running", retry_of: null, pieces: 0, pieces_done: 0, listed: 0, queued: 0, fetched: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, documents_stored: 0, ...over }) as never;
 const group = (state: string, n = 1) => ({ run_id: "r", dataset: "convocatorias", kind: "detail", state, n, max_attempt: null, max_attempts: null, next_attempt_at: null, last_update: NOW.toISOString() }) as never;
-const full = (s: ReturnType<typeof summarize>): RunState => ({ ...s, failing: [], failingOmitted: 0, failures: [], failuresOmitted: 0 });
+const full = (s: ReturnType<typeof summarize>): RunState => ({ ...s, failing: [], failingOmitted: 0, failures: [], failuresOmitted: 0, heldRemovals: [] });
 const PENDING = full(summarize("r", [], [], [], NOW));
 const RUNNING = full(summarize("r", [row()], [group("queued")], [], NOW));
 const DONE = full(summarize("r", [row()], [group("stored")], [], NOW));

@@ -91,6 +91,8 @@ describe("dev mode", () => {
     { name: "no header", auth: null, status: 401 },
     { name: "a wrong secret", auth: "Bearer nope", status: 401 },
     { name: "a secret with extra characters", auth: `Bearer ${SECRET}x`, status: 401 },
+    { name: "the secret's first character", auth: `Bearer ${SECRET.slice(0, 1)}`, status: 401 },
+    { name: "the secret but its last character", auth: `Bearer ${SECRET.slice(0, -1)}`, status: 401 },
     { name: "Basic auth", auth: `Basic ${SECRET}`, status: 401 },
     { name: "the right secret", auth: `Bearer ${SECRET}`, status: 202 },
   ])("batch route with $name → $status", async ({ auth, status }) => {
@@ -151,7 +153,19 @@ describe("dev mode", () => {
     expect(sent.find((e) => e.name === "regiones/sync.requested")!.data).not.toHaveProperty("from");
   });
 
+  it("a dataset's route and sync-all take allowRemoval, carried in the event (and its id); convocatorias' does not", async () => {
+    expect((await post("/api/batch/sync-catalogos", { runId: "force-1", allowRemoval: true })).status).toBe(202);
+    expect(events.events()[0]).toMatchObject({ name: "catalogos/sync.requested", data: { runId: "force-1", allowRemoval: true }, id: "catalogos/sync.requested?allowRemoval=true&runId=force-1" });
+    events.requests.length = 0;
+    expect((await post("/api/batch/sync-all", { runId: "force-all", allowRemoval: true })).status).toBe(202);
+    const sent = events.events();
+    expect(sent.filter((e) => e.data.allowRemoval === true)).toHaveLength(DATASETS.length);
+    expect(sent.find((e) => e.name === "convocatorias/sync.requested")!.data).not.toHaveProperty("allowRemoval");
+  });
+
   it.each<{ path: string; body?: unknown; raw?: string; status: number; message: RegExp }>([
+    { path: "/api/batch/sync-convocatorias", body: { allowRemoval: true }, status: 400, message: /body.allowRemoval: is not a known field; known: from, to, full, runId/ },
+    { path: "/api/batch/sync-catalogos", body: { allowRemoval: "yes" }, status: 400, message: /allowRemoval: "yes" must be true or false/ },
     { path: "/api/batch/sync-convocatoria-individual", raw: "{bad json", status: 400, message: /body: is not valid JSON/ },
     { path: "/api/batch/sync-convocatoria-individual", body: {}, status: 400, message: /bdns: is required/ },
     { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "12x" }, status: 400, message: /bdns: "12x" must be a BDNS code/ },
@@ -161,7 +175,7 @@ describe("dev mode", () => {
     { path: "/api/batch/sync-convocatorias", body: { full: "yes" }, status: 400, message: /full: "yes" must be true or false/ },
     { path: "/api/batch/sync-convocatorias", body: { runId: "--dry-run" }, status: 400, message: /runId: "--dry-run" must be a run id/ },
     { path: "/api/batch/sync-subvenciones", body: {}, status: 400, message: /dataset: "subvenciones" is not a dataset that can be synced; valid: convocatorias, catalogos, .*, or all/ },
-    { path: "/api/batch/sync-organos", body: { from: "2026-11-01" }, status: 400, message: /body.from: is not a known field; known: full, runId/ },
+    { path: "/api/batch/sync-organos", body: { from: "2026-11-01" }, status: 400, message: /body.from: is not a known field; known: full, allowRemoval, runId/ },
     { path: "/api/batch/sync-concesiones", body: { from: "2019-01-01" }, status: 400, message: /from: "2019-01-01" must not be before 2020-01-01/ },
     { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "1", runId: 7 }, status: 400, message: /runId: 7 must be a string/ },
     { path: "/api/batch/sync-convocatorias", body: { from: "2026-02-30" }, status: 400, message: /from: "2026-02-30" must be a real calendar date/ },

@@ -16,10 +16,12 @@ export interface CliRun {
  * Hermetic environment: only PATH and what the test gives, byte-stable output (FORCE_COLOR=0, CI=1),
  * and a fresh empty working directory, so no .env.local or .env is read but the test's own.
  */
-export function runCli(args: string[], o: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(args: string[], o: { env?: Record<string, string>; stdin?: string; cwd?: string; wrap?: readonly string[] } = {}): Promise<CliRun> {
   const cwd = o.cwd ?? mkdtempSync(join(tmpdir(), "ayida-cli-"));
+  // `wrap`: a command the CLI runs under (e.g. `unshare -m sh -c '…; exec "$@"'`), given the CLI's own argv.
+  const [command, ...argv] = [...(o.wrap ?? []), process.execPath, "--", BIN, ...args];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--", BIN, ...args], {
+    const child = spawn(command!, argv, {
       cwd,
       env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", ...o.env },
       stdio: ["pipe", "pipe", "pipe"],

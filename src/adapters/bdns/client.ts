@@ -13,7 +13,7 @@ import { readAll, request } from "../../net/request.js";
 import { BdnsError, type BdnsFailure } from "./errors.js";
 import { sharedSpacer, type StartSpacer, type Work, type WorkKind } from "./limiter.js";
 import { observeBdnsRequest, type BdnsRequestTimer } from "../../metrics/index.js";
-import { detailSchema, errorBodySchema, searchPageSchema, type ConvocatoriaDetail, type SearchPage } from "./schemas.js";
+import { detailSchema, errorBodySchema, searchPageSchema, searchRowSchema, type ConvocatoriaDetail, type SearchPage, type SearchRow } from "./schemas.js";
 
 export const DEFAULT_BDNS_API_URL = "https://www.infosubvenciones.es/bdnstrans/api";
 
@@ -99,12 +99,26 @@ export class BdnsClient {
     return this.retrying(() => this.getJson(path, params, o.page ? "page" : "api", "page"));
   }
 
-  /** One page of `/convocatorias/busqueda` by reception date, in a stable order. */
+  /**
+   * One page of `/convocatorias/busqueda` by reception date, in a stable order. A page that is not a
+   * page is a broken answer; a row that is not a listing row (a code that can never be valid, `0`) is
+   * refused on its own, with where and why, and the rest of the page is read.
+   */
   async searchConvocatorias(p: SearchParams): Promise<SearchPage> {
+    const path = "/convocatorias/busqueda";
     const params = { fechaDesde: toBdnsDate(p.from), fechaHasta: toBdnsDate(p.to), page: String(p.page), pageSize: String(p.pageSize), order: "numeroConvocatoria", direccion: "asc" };
-    const body = await this.fetchJson("/convocatorias/busqueda", params, { page: true });
-    if (body === undefined) return { content: [], totalPages: 0, totalElements: 0, last: true }; // 204
-    return this.parse(searchPageSchema, body, "/convocatorias/busqueda");
+    const body = await this.fetchJson(path, params, { page: true });
+    if (body === undefined) return { content: [], refused: [], totalPages: 0, totalElements: 0 }; // 204
+    const page = this.parse(searchPageSchema, body, path);
+    const content: SearchRow[] = [];
+    const refused: SearchPage["refused"] = [];
+    page.content.forEach((raw, i) => {
+      const row = searchRowSchema.safeParse(raw);
+      if (row.success) return void content.push(row.data);
+      const issue = row.error.issues[0];
+      refused.push({ at: `#${i}`, reason: `${path} record #${i}: ${issue?.path.join(".") || "(the record)"}: ${issue?.message ?? "refused"}` });
+    });
+    return { content, refused, totalPages: page.totalPages, totalElements: page.totalElements };
   }
 
   /** The detail of one convocatoria by its BDNS code. */

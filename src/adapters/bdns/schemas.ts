@@ -5,6 +5,7 @@
  * zod/mini, like the contracts: one flavour of zod in the bundle keeps the CLI's start-up small.
  */
 import * as z from "zod/mini";
+import { canonicalCode } from "../../datasets/noise.js";
 
 /** `""` and missing → null, then the schema (or null). */
 function nullish<T extends z.ZodMiniType>(t: T) {
@@ -19,8 +20,20 @@ const num = nullish(z.number());
 const bool = nullish(z.boolean());
 /** `2026-09-14` or `2024-10-14T15:57:09+02:00` → the calendar date as written, `YYYY-MM-DD`. */
 const date = nullish(z.pipe(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}/, "a date")), z.transform((s: string) => s.slice(0, 10))));
-/** A BDNS code, sometimes sent as a number. */
-const code = z.pipe(z.transform((v: unknown) => (typeof v === "number" ? String(v) : v)), z.string().check(z.regex(/^\d{1,10}$/, "a BDNS code")));
+/**
+ * A BDNS code, sometimes sent as a number, sometimes with leading zeros: read in its canonical form
+ * (`0900000` is 900000, the convocatoria the store keys on). One that can never be valid (`0`, letters)
+ * is refused, naming what it was.
+ */
+export const BDNS_CODE_ISSUE = "must be a BDNS code: 1–10 digits, not 0";
+const code = z.pipe(
+  z.transform((v: unknown, ctx) => {
+    const c = canonicalCode(v);
+    if (c === undefined) ctx.issues.push({ code: "custom", message: `${BDNS_CODE_ISSUE} (${JSON.stringify(v)})`, input: v });
+    return c ?? "";
+  }),
+  z.string(),
+);
 const described = z.looseObject({ descripcion: text });
 
 export const searchRowSchema = z.pipe(
@@ -41,14 +54,28 @@ export const searchRowSchema = z.pipe(
 );
 export type SearchRow = z.infer<typeof searchRowSchema>;
 
+/** The page around the rows; each row is read on its own (searchRowSchema), so one bad row never sinks its page. */
 export const searchPageSchema = z.looseObject({
-  content: z.array(searchRowSchema),
+  content: z.array(z.unknown()),
   totalPages: z.int(),
   totalElements: z.int(),
   number: z.optional(z.int()),
   last: z.optional(z.boolean()),
 });
-export type SearchPage = z.infer<typeof searchPageSchema>;
+
+/** A listing row the schema refused: where in the page, and why (the first offending field). */
+export interface RefusedRow {
+  at: string;
+  reason: string;
+}
+
+/** One page of the listing: the rows read, and the rows refused (broken records, recorded by the caller). */
+export interface SearchPage {
+  content: SearchRow[];
+  refused: RefusedRow[];
+  totalPages: number;
+  totalElements: number;
+}
 
 export const documentMetaSchema = z.looseObject({
   id: z.int(),

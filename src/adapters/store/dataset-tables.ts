@@ -50,6 +50,16 @@ export interface RemovalScope {
   dateRange?: { column: string; from: string; to: string };
 }
 
+/** Whether a completed fetch's absences may be marked removed (see functions/datasets/removal.ts). */
+export type RemovalDecision = { remove: true } | { remove: false; reason: string; message: string };
+
+/** What marking did: rows marked removed, or rows held back (not marked) and why. */
+export interface RemovalOutcome {
+  removed: number;
+  held: number;
+  hold?: { reason: string; message: string };
+}
+
 export const STANDARD_COLUMNS = ["raw_json", "content_hash", "first_seen_at", "last_seen_at", "last_changed_at", "removed_at", "last_run_id"] as const;
 
 export class DatasetTables {
@@ -98,22 +108,38 @@ export abstract class TableWriter {
   abstract writePage(rows: readonly PreparedRow[], o: PageWrite): Promise<PageCounts>;
 
   /**
-   * Mark removed what the completed fetch of `scope` did not return (not seen since it began);
-   * counted in the run's `removed`. Returns how many.
+   * Mark removed what the completed fetch of `scope` did not return (not seen since it began), counted
+   * in the run's `removed` — if `decide`, shown how many rows the scope holds and how many of them
+   * would go, agrees. When it does not, nothing is marked: the rows are counted in the run's
+   * `removals_held` and the scope is recorded in removal_holds with the reason, once per run and unit
+   * (a retried step counts nothing twice). One transaction: the counts it decides on are the ones it
+   * acts on.
    */
-  async markRemoved(scope: RemovalScope, o: PageWrite): Promise<number> {
+  async markRemoved(scope: RemovalScope, o: PageWrite & { unit: string }, decide: (c: { live: number; missing: number }) => RemovalDecision = () => ({ remove: true })): Promise<RemovalOutcome> {
     const t = sql.table(this.name);
-    const conditions = [sql`removed_at IS NULL`, sql`last_seen_at < ${o.since}`];
+    const conditions = [sql`removed_at IS NULL`];
     for (const [column, value] of Object.entries(scope.equals)) conditions.push(value === null ? sql`${sql.ref(column)} IS NULL` : sql`${sql.ref(column)} = ${value}`);
     if (scope.dateRange) {
       const c = sql.ref(scope.dateRange.column);
       conditions.push(sql`${c} >= ${scope.dateRange.from}`, sql`${c} <= ${scope.dateRange.to}`);
     }
+    const inScope = sql.join(conditions, sql` AND `);
     return this.db.transaction().execute(async (tx) => {
-      const r = await sql`UPDATE ${t} SET removed_at = ${o.now} WHERE ${sql.join(conditions, sql` AND `)}`.execute(tx);
+      const counted = await sql<{ live: number | string; missing: number | string | null }>`SELECT COUNT(*) AS live, SUM(CASE WHEN last_seen_at < ${o.since} THEN 1 ELSE 0 END) AS missing FROM ${t} WHERE ${inScope}`.execute(tx);
+      const live = Number(counted.rows[0]?.live ?? 0);
+      const missing = Number(counted.rows[0]?.missing ?? 0);
+      if (missing === 0) return { removed: 0, held: 0 };
+      const decision = decide({ live, missing });
+      if (!decision.remove) {
+        const hold = { run_id: o.runId, dataset: o.dataset, unit: o.unit, held: missing, live, reason: decision.reason, message: decision.message, at: o.now };
+        const inserted = await tx.insertInto("removal_holds").values(hold).onConflict((oc) => oc.columns(["run_id", "dataset", "unit"]).doNothing()).executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await sql`UPDATE sync_runs SET removals_held = removals_held + ${missing} WHERE run_id = ${o.runId} AND dataset = ${o.dataset}`.execute(tx);
+        return { removed: 0, held: missing, hold: decision };
+      }
+      const r = await sql`UPDATE ${t} SET removed_at = ${o.now} WHERE ${inScope} AND last_seen_at < ${o.since}`.execute(tx);
       const removed = Number(r.numAffectedRows ?? 0);
       if (removed > 0) await sql`UPDATE sync_runs SET removed = removed + ${removed} WHERE run_id = ${o.runId} AND dataset = ${o.dataset}`.execute(tx);
-      return removed;
+      return { removed, held: 0 };
     });
   }
 

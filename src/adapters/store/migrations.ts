@@ -259,6 +259,45 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`INSERT INTO bdns_budget (id, next_at) VALUES ('bdns', 0)`.execute(db);
       },
     },
+    // The copy never shrinks on one answer (functions/datasets/removal.ts): rows a completed fetch no
+    // longer returned but did not mark removed, counted per run and dataset, and each scope held back
+    // with its reason, for `status` to name.
+    "0006_removal_holds": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable("sync_runs").addColumn("removals_held", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable("removal_holds")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("dataset", "text", (c) => c.notNull())
+          .addColumn("unit", "text", (c) => c.notNull())
+          .addColumn("held", "integer", (c) => c.notNull())
+          .addColumn("live", "integer", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("message", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("removal_holds_pk", ["run_id", "dataset", "unit"])
+          .execute();
+      },
+    },
+    // One canonical form for every BDNS code (datasets/noise.ts canonicalCode): listing rows once stored
+    // "0900000" beside "900000" as a second convocatoria. Fold them: of the spellings of one code the
+    // shortest (the canonical one, when it is there) is kept, the others go, and what is left is written
+    // canonically; a code of zeros only was never a convocatoria. The documents and the sanctions that
+    // name a convocatoria follow. (The award tables are left to their next sync, which writes the
+    // canonical code: a scan of tens of millions of rows at start-up would cost more than it fixes.)
+    "0007_canonical_codes": {
+      async up(db: Kysely<unknown>) {
+        const digits = (c: RawBuilder<unknown>) => (dialect === "postgres" ? sql`${c} ~ '^[0-9]+$'` : sql`(${c} <> '' AND ${c} NOT GLOB '*[^0-9]*')`);
+        const bdns = sql.ref("bdns");
+        await sql`DELETE FROM convocatorias WHERE ${digits(bdns)} AND ltrim(bdns, '0') = ''`.execute(db);
+        await sql`DELETE FROM convocatorias WHERE ${digits(bdns)} AND bdns LIKE '0%' AND EXISTS (
+          SELECT 1 FROM convocatorias k WHERE ${digits(sql.ref("k.bdns"))} AND ltrim(k.bdns, '0') = ltrim(convocatorias.bdns, '0') AND length(k.bdns) < length(convocatorias.bdns))`.execute(db);
+        await sql`UPDATE convocatorias SET bdns = ltrim(bdns, '0') WHERE ${digits(bdns)} AND bdns LIKE '0%'`.execute(db);
+        await sql`UPDATE documentos SET bdns = ltrim(bdns, '0') WHERE ${digits(bdns)} AND bdns LIKE '0%' AND ltrim(bdns, '0') <> ''`.execute(db);
+        const ref = sql.ref("numero_convocatoria");
+        await sql`UPDATE sanciones SET numero_convocatoria = ltrim(numero_convocatoria, '0') WHERE ${digits(ref)} AND numero_convocatoria LIKE '0%' AND ltrim(numero_convocatoria, '0') <> ''`.execute(db);
+      },
+    },
   };
 }
 

@@ -110,6 +110,11 @@ export class RunQueries {
     return (await q.limit(limit).execute()).map((r) => ({ ...r, attempt: Number(r.attempt), max_attempts: nullableNumber(r.max_attempts) })) as ItemRow[];
   }
 
+  /** The scopes whose removal this run held back, by dataset and unit. */
+  async removalHolds(runId: string) {
+    return this.db.selectFrom("removal_holds").selectAll().where("run_id", "=", runId).orderBy("dataset").orderBy("unit").execute();
+  }
+
   /** The newest runs (by when their first row started), optionally only those with a row for `dataset`. */
   async recentRunIds(o: { limit: number; dataset?: string | undefined }): Promise<string[]> {
     let q = this.db.selectFrom("sync_runs").select((eb) => ["run_id", eb.fn.min("started_at").as("started")]);

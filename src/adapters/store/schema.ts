@@ -79,6 +79,23 @@ export interface SyncRunsTable {
   removed: Generated<number>;
   failed: Generated<number>;
   documents_stored: Generated<number>;
+  /** Rows a completed fetch no longer returned but did not mark removed (removal_holds says why). */
+  removals_held: Generated<number>;
+}
+
+/**
+ * A scope whose removal a run held back (functions/datasets/removal.ts): the unit that fetched it, how
+ * many rows it did not mark removed, of how many, and why (empty, incomplete, shrink).
+ */
+export interface RemovalHoldsTable {
+  run_id: string;
+  dataset: string;
+  unit: string;
+  held: number;
+  live: number;
+  reason: string;
+  message: string;
+  at: string;
 }
 
 /** A view over run_items: the items that failed for good. */
@@ -130,4 +147,5 @@ export interface Database {
   sync_runs: SyncRunsTable;
   sync_failures: SyncFailuresTable;
   run_items: RunItemsTable;
+  removal_holds: RemovalHoldsTable;
 }

@@ -42,5 +42,7 @@ Examples:
       if (out.opts.json) return out.json({ ok: true, command: "runs", runs });
       if (runs.length === 0) return out.info(`no runs${o.dataset ? ` of ${o.dataset}` : ""} yet in the ${source.where}`);
       for (const line of runsLines(runs, out.columns("stdout"), SYNCABLE_DATASETS.length)) out.result(line);
+      // `warnings` is absent from a server older than the field: nothing to say then.
+      for (const r of runs) for (const w of r.warnings ?? []) out.warn(`run ${r.runId}: ${w}`);
     });
 }

@@ -12,7 +12,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option("-p, --port <port>", "port to listen on (env: PORT; default 3000)")
     .option("--host <host>", "address to listen on; 0.0.0.0 for every interface (env: HOST; default 127.0.0.1)")
     .option("--grace <seconds>", `on SIGINT/SIGTERM, how long requests in flight may finish before they are answered 503 (default ${DEFAULT_GRACE_S})`)
-    .option("--check", "check the configuration, open the store, list the functions, and exit")
+    .option("--check", "check the configuration, open the store and try a write (rolled back), list the functions, and exit")
     .addHelpText(
       "after",
       `
@@ -36,7 +36,7 @@ Environment:
   CRON_SECRET, PORT, HOST, DATABASE_URL, DOCUMENTS_DIR or DOCUMENTS_URL (+ AWS_*), BDNS_API_URL, BDNS_RATE_LIMIT, LOG_LEVEL, METRICS_TOKEN,
   SCHEDULE_<DATASET> (off when unset; e.g. SCHEDULE_CONVOCATORIAS="TZ=Europe/Madrid 0 3 * * *")
 
-Exit codes: 0 --check ok, 69 the store's database is down, 78 configuration (a missing key, a port in use, a DATABASE_URL that names no usable store), 130/143 stopped by SIGINT/SIGTERM.`,
+Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 78 configuration (a missing key, a port in use, a DATABASE_URL that names no usable store, a store this user cannot write), 130/143 stopped by SIGINT/SIGTERM.`,
     )
     .action(async (o: { port?: string; host?: string; grace?: string; check?: boolean }) => {
       ctx.state.command = "serve";
@@ -56,7 +56,13 @@ Exit codes: 0 --check ok, 69 the store's database is down, 78 configuration (a m
       const info = { ok: true, command: "serve", url: server.urls[0], urls: server.urls, mode: server.mode, functions: server.functionIds, store: server.storeLocation };
 
       if (o.check) {
-        await server.close(0);
+        // Opening and reading prove nothing: a file this user may not write, a read-only database or
+        // a full disk pass both, and then every function fails. Try a write (rolled back).
+        try {
+          await server.checkStoreWritable();
+        } finally {
+          await server.close(0);
+        }
         if (out.opts.json) return out.json({ ...info, check: true });
         out.result(`configuration ok (${server.mode} mode); store at ${server.storeLocation}`);
         for (const id of server.functionIds) out.result(`function ${id}`);

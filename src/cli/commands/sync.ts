@@ -11,7 +11,8 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .argument("<dataset>", "a dataset `ayida-jobs datasets` lists (convocatorias, organos, concesiones, …), or all")
     .option("--from <YYYY-MM-DD>", "windowed datasets: first day of the window, inclusive, not before the dataset's floor (default: 7 days ending yesterday)")
     .option("--to <YYYY-MM-DD>", "windowed datasets: last day of the window, inclusive (default: yesterday)")
-    .option("--full", "convocatorias and planes-estrategicos: re-fetch every listed record's detail, not only new ones or those without a stored detail");
+    .option("--full", "convocatorias and planes-estrategicos: re-fetch every listed record's detail, not only new ones or those without a stored detail")
+    .option("--allow-removal", "mark removed what BDNS no longer lists even when its answer is empty, incomplete or shrank by more than 10 % (held back otherwise; not convocatorias)");
   addSendOptions(command, "event")
     .addHelpText(
       "after",
@@ -21,6 +22,9 @@ fetched whole and replaced. The window is shown (stderr) as the sync function re
 number of pieces of at most 7 days a long one fans out to; --dry-run shows it without sending. Each
 windowed dataset has a floor (the year its data begins in BDNS): earlier dates are refused.
 "all" sends one event per dataset, under one runId.
+A sync never marks rows removed on an empty or incomplete answer, nor more than 10 % of a scope at
+once: it holds them back and says so (status, runs). If BDNS really dropped them, --allow-removal
+marks them.
 
 Examples:
   $ ayida-jobs sync convocatorias
@@ -29,14 +33,15 @@ Examples:
   $ ayida-jobs sync convocatorias --wait --wait-timeout 2h --json   # exit 0 / 1 / 124 by how the run ends
   $ ayida-jobs sync concesiones --from 2022-01-01 --run-id backfill-2022 --dry-run
   $ ayida-jobs sync all --dry-run --json | jq '.events[].name'
+  $ ayida-jobs sync catalogos --allow-removal       # BDNS really emptied a catalog
 ${SEND_ENV_HELP}`,
     )
-    .action(async (dataset: string, o: SendCommandOptions & { from?: string; to?: string; full?: boolean }) => {
+    .action(async (dataset: string, o: SendCommandOptions & { from?: string; to?: string; full?: boolean; allowRemoval?: boolean }) => {
       ctx.state.command = "sync";
       const { build, emit } = await loadSendPath();
       const run = build.newRunContext({ runId: o.runId });
       ctx.state.runId = run.runId;
-      const events = build.buildSyncRequests({ dataset, from: o.from, to: o.to, full: o.full }, run);
+      const events = build.buildSyncRequests({ dataset, from: o.from, to: o.to, full: o.full, allowRemoval: o.allowRemoval }, run);
       const { datasetOfEvent } = await import("../../contracts/dataset-events.js");
       const windowed = events.some((e) => e.name === "convocatorias/sync.requested" || datasetOfEvent(e.name)?.dataset.strategy === "windowed");
       await emit(ctx, "sync", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o, ...(windowed && { window: await summarizeWindow(o, run.timestamp) }) });

@@ -9,8 +9,9 @@
  *
  * A unit: one step per page (or per request) that fetches, checks, stores the page in one transaction
  * and returns only counts (never payloads: Inngest's step and run size limits). When every page has
- * arrived, a last step marks removed what the unit no longer returned — only then, and only when no
- * record of it was refused: a partial fetch removes nothing.
+ * arrived, a last step marks removed what the unit no longer returned — only then, only when no
+ * record of it was refused (a partial fetch removes nothing), and only as far as the removal rule
+ * allows (./removal.ts: an empty, incomplete or sharply shrunken answer is held back, and said so).
  */
 import type { GetStepTools } from "inngest";
 import type { Store, WorkItem } from "../../adapters/store/store.js";
@@ -24,7 +25,8 @@ import { DATASET_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 import { resolveWindow, splitWindow, type Window } from "../../contracts/window.js";
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
-import { recordRowCounts, recordRows } from "../../metrics/index.js";
+import { recordRemovalsHeld, recordRowCounts, recordRows } from "../../metrics/index.js";
+import { removalVerdict } from "./removal.js";
 
 type Step = GetStepTools<AyidaInngest>;
 type Tries = { attempt: number; maxAttempts: number };
@@ -83,7 +85,7 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
       }
 
       const data = event.data as DatasetSyncData;
-      const { runId, timestamp, full } = data;
+      const { runId, timestamp, full, allowRemoval } = data;
       const { window, pieces } = windowOf(d, data);
       const discovered: Record<string, string[]> = {};
       for (const feed of d.feeds) {
@@ -104,12 +106,12 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
         await store.setPieces(runId, units.length, d.name);
         // Nothing to fetch (a sweep BDNS listed empty): the run's own work is done now.
         if (units.length === 0) await store.finishRun(runId, "succeeded", d.name);
-        log.info({ window, units: units.length, full: Boolean(full) }, "sync requested");
+        log.info({ window, units: units.length, full: Boolean(full), allowRemoval: Boolean(allowRemoval) }, "sync requested");
       });
 
       if (units.length === 1 && inlineUnit(d, data)) return runUnit(step, deps, d, units[0]!, data, tries, log);
 
-      const events = units.map((u) => datasetPayload(d, "piece", { runId, timestamp, ...(full && { full }), feed: u.feed, ...(u.sweep !== undefined && { sweep: u.sweep }), ...(u.from && { from: u.from, to: u.to! }) }));
+      const events = units.map((u) => datasetPayload(d, "piece", { runId, timestamp, ...(full && { full }), ...(allowRemoval && { allowRemoval }), feed: u.feed, ...(u.sweep !== undefined && { sweep: u.sweep }), ...(u.from && { from: u.from, to: u.to! }) }));
       await sendInChunks(step, d, "piece", "fan-out-pieces", events);
       await step.run("queue-pieces", async () => (await deps.store()).queueItems(runId, units.map((u) => unitItem(d, u))));
       return { dataset: d.name, window, units: units.length };
@@ -126,11 +128,13 @@ interface PageResult {
   unchanged: number;
   repeated: number;
   refused: number;
+  /** Pages: the rows the whole answer holds, as this page says. */
+  announced?: number | undefined;
   /** Rows that need their detail fetched (datasets with details). */
   details: string[];
 }
 
-async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: Unit, req: { runId: string; timestamp: string; full?: boolean | undefined }, tries: Tries, log: JobDeps["logger"]) {
+async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: Unit, req: { runId: string; timestamp: string; full?: boolean | undefined; allowRemoval?: boolean | undefined }, tries: Tries, log: JobDeps["logger"]) {
   const { runId, timestamp } = req;
   const feed = feedOf(d, unit);
   const key = unitKey(unit);
@@ -138,6 +142,8 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
   const withDetails = d.details?.feed === feed.id;
   const totals = { fetched: 0, new: 0, changed: 0, unchanged: 0, repeated: 0, refused: 0, details: 0 };
   let since: string | undefined;
+  /** What the first page said the whole answer holds (paged feeds). */
+  let announced: number | undefined;
 
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
     const r: PageResult = await step.run(`${key} page ${page}`, async () => {
@@ -154,11 +160,12 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
         recordRowCounts(d.name, { ...counts, refused: answer.refused.length }); // metrics
         const details = withDetails ? await detailsToFetch(store, d, answer.rows.map((row) => row.values), feed.table.key[0]!, Boolean(req.full), Object.keys(feed.table.columns)) : [];
         log.info({ unit: key, page, totalPages: answer.totalPages, ...counts, refused: answer.refused.length }, "page stored");
-        return { since: startedAt, totalPages: answer.totalPages, ...counts, refused: answer.refused.length, details };
+        return { since: startedAt, totalPages: answer.totalPages, ...counts, refused: answer.refused.length, ...(answer.totalElements !== undefined && { announced: answer.totalElements }), details };
       });
     });
     since = r.since;
     totalPages = r.totalPages;
+    if (page === 0) announced = r.announced;
     for (const k of ["fetched", "new", "changed", "unchanged", "repeated", "refused"] as const) totals[k] += r[k];
     if (r.details.length > 0) {
       const events = r.details.map((id) => datasetPayload(d, "detail", { id, runId, timestamp }));
@@ -172,15 +179,20 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     const store = await deps.store();
     // A refused record might be a row that still exists: removing by absence would be wrong.
     const complete = totals.refused === 0;
-    const removed = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, now: new Date().toISOString(), since }) : 0;
-    recordRows(d.name, "removed", removed); // metrics
+    const evidence = { fetched: totals.fetched, announced, allowRemoval: Boolean(req.allowRemoval) };
+    const marked = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, unit: key, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence })) : { removed: 0, held: 0 };
+    recordRows(d.name, "removed", marked.removed); // metrics
+    if (marked.hold) {
+      recordRemovalsHeld(d.name, marked.hold.reason, marked.held); // metrics
+      log.warn({ unit: key, held: marked.held, reason: marked.hold.reason }, `removal held back: ${marked.hold.message}; nothing marked removed (sync ${d.name} --allow-removal marks them if BDNS really dropped them)`);
+    }
     if (totals.details > 0) await store.count(runId, "queued", totals.details, d.name);
     await store.itemDone(runId, item, "stored");
     const progress = await store.completePiece(runId, d.name);
-    log.info({ unit: key, ...totals, removed, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
-    return { removed, ...progress };
+    log.info({ unit: key, ...totals, removed: marked.removed, removalsHeld: marked.held, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
+    return { removed: marked.removed, removalsHeld: marked.held, ...progress };
   });
-  return { dataset: d.name, unit: key, ...totals, removed: done.removed, piecesDone: done.done, pieces: done.of };
+  return { dataset: d.name, unit: key, ...totals, removed: done.removed, removalsHeld: done.removalsHeld, piecesDone: done.done, pieces: done.of };
 }
 
 /** What a completed unit's absence means: its sweep value's rows, or its window's by their own date. */

@@ -22,9 +22,11 @@ export interface ReadAnswer {
   refused: RefusedRecord[];
   /** Pages: how many the endpoint has (page 0 tells). Lists and trees: 1. */
   totalPages: number;
+  /** Pages: how many rows the whole answer holds, as the page says (Spring's `totalElements`). */
+  totalElements?: number;
 }
 
-const pageEnvelope = z.looseObject({ content: z.array(z.unknown()), totalPages: z.int() });
+const pageEnvelope = z.looseObject({ content: z.array(z.unknown()), totalPages: z.int(), totalElements: z.optional(z.int()) });
 
 export function readAnswer(feed: Feed<any>, body: unknown, ctx: Pick<RowContext, "feed" | "sweep">, path: string): ReadAnswer {
   const columns = Object.entries(feed.table.columns);
@@ -52,7 +54,7 @@ export function readAnswer(feed: Feed<any>, body: unknown, ctx: Pick<RowContext,
     const page = pageEnvelope.safeParse(body);
     if (!page.success) throw brokenAnswer(path, page.error.issues[0], "a page ({content, totalPages})");
     page.data.content.forEach((r, i) => add(r, `#${i}`, { ...ctx }));
-    return { rows, refused, totalPages: page.data.totalPages };
+    return { rows, refused, totalPages: page.data.totalPages, ...(page.data.totalElements !== undefined && { totalElements: page.data.totalElements }) };
   }
   if (!Array.isArray(body)) throw brokenAnswer(path, undefined, feed.answer === "tree" ? "a tree (an array of nodes)" : "a list (an array)");
   if (feed.answer === "list") {
