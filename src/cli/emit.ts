@@ -137,6 +137,10 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
       runId,
       settings,
       expected: expectationsOf(events, datasetOfEvent),
+      sent: events.flatMap((e, i) => {
+        const [owner] = expectationsOf([e], datasetOfEvent);
+        return owner && ids[i] ? [{ name: e.name, id: e.id, data: e.data, internalId: ids[i]!, dataset: owner.dataset, kind: owner.kind }] : [];
+      }),
       mode: "wait",
       base: { dryRun: false, target, ...windowField, ...extra, events, ids },
     });

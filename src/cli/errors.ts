@@ -25,6 +25,12 @@ export const EXIT = {
   internal: 70,
   /** Configuration: a missing or invalid env var or env file. */
   config: 78,
+  /**
+   * stdout was closed before the output was complete (a reader such as `head` stopped early): what a
+   * tool killed by SIGPIPE reports (128 + 13), so `set -o pipefail` never reads a cut-short command,
+   * or a `status --watch` that never saw its run end, as success.
+   */
+  outputClosed: 141,
   /** Interrupted by SIGINT (128 + 2). */
   interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */

@@ -17,13 +17,13 @@
  */
 import { DEV_SERVER_URL, inngestMode, type Env } from "../config/env.js";
 import type { CliContext } from "./context.js";
-import { CliError, EXIT } from "./errors.js";
+import { CliError, EXIT, toCliError } from "./errors.js";
 import { waitSettings, type FollowSettings } from "./duration.js";
 import type { WaitCommandOptions } from "./commands/help.js";
 import { cut, duration, failureLines, pendingText, progressLine, statusLines, when } from "./run-view.js";
 import { openRunSource, type RunSource } from "../runs/source.js";
 import type { Expectation, RunState } from "../runs/state.js";
-import { waitForRun, type WaitResult } from "../runs/wait.js";
+import { engineReason, waitForRun, type Sent, type WaitResult } from "../runs/wait.js";
 
 export type { FollowSettings };
 
@@ -54,6 +54,8 @@ export interface FollowOptions {
   settings: FollowSettings;
   /** --wait: what was sent. */
   expected?: readonly Expectation[];
+  /** --wait: the events sent with their internal ids, to ask the engine about what the store never shows. */
+  sent?: readonly Sent[];
   mode: "wait" | "watch";
   /** Fields of the result document besides `run` (the send's: target, events, ids…). */
   base: Record<string, unknown>;
@@ -70,6 +72,7 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
     details: { ...o.base, ...(last && { run: last }) },
   });
   const show = await progress(ctx, o);
+  const engine = o.sent?.length ? await engineAsker(ctx) : undefined;
   let result: WaitResult;
   try {
     result = await waitForRun({
@@ -84,9 +87,19 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         last = s;
         show.state(s);
       },
+      ...(o.sent && { sent: o.sent }),
+      askEngine: engine?.ask,
       onQueued: (s) => show.note(`run ${s.runId} is not picked up yet after ${duration(o.settings.pickupMs)}, but other work is moving: it is queued behind it; still waiting`),
+      onEngine: (word, what) =>
+        show.note(
+          what === "going"
+            ? `nothing of run ${o.runId} is in the store after ${duration(o.settings.pickupMs)}, but Inngest is running ${word.going} of the ${word.checked} function run(s) asked about: they are queued, or failing before they can write to the store (serve's log says why; \`ayida-jobs doctor\` checks the store); still waiting`
+            : `Inngest ended the function runs of ${word.ended.length} event(s) this run sent, and the store never heard of them: counted as failed (${word.ended[0]!.error ?? word.ended[0]!.status})`,
+        ),
       onReadError: (err) => show.note(`reading the run failed (${err.message}); trying again`),
     });
+  } catch (err) {
+    throw lostTrack(err, o, last, stopHint);
   } finally {
     show.stop();
   }
@@ -117,8 +130,22 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         hint: `the work goes on (do not send it again); ${stopHint}`,
         details,
       });
+    case "engine-failed": {
+      // The store knows nothing of the run, and the engine ended its function runs: they failed
+      // before anything could be recorded. Not the sync's fault: say what they failed on.
+      const w = result.engine!;
+      const reasons = [...new Set(w.ended.map((x) => x.error ?? x.status))];
+      const lines = w.ended.slice(0, 10).map((x) => `  ${x.event.name} ${x.event.id}: ${engineReason(x)}`);
+      const more = w.ended.length > 10 ? [`  … and ${w.ended.length - 10} more`] : [];
+      throw new CliError(`run ${o.runId} failed: Inngest ran the functions for ${w.ended.length} of the ${w.checked} event(s) asked about, and they failed before the store could record anything: ${reasons.join("; ")}\n${[...lines, ...more].join("\n")}`, {
+        exitCode: EXIT.failed,
+        code: "RUN_FAILED",
+        hint: `the app is synced and the functions ran; what they failed on is above (serve's log has the rest; \`ayida-jobs doctor\` checks that the store can be written). Once it is fixed, send again with a new --run-id`,
+        details: { ...details, engine: { checked: w.checked, of: w.of, going: w.going, completed: w.completed, none: w.none, ended: w.ended.map((x) => ({ name: x.event.name, id: x.event.id, status: x.status, runId: x.runId, error: x.error })) } },
+      });
+    }
     case "not-picked-up":
-      throw new CliError(`no function picked up run ${o.runId} within ${duration(o.settings.pickupMs)}, and nothing else ran meanwhile: ${o.mode === "wait" ? "the events reached Inngest, but no function is running them" : "the run id is not one this store knows, or no function is running it"}`, {
+      throw new CliError(`no function picked up run ${o.runId} within ${duration(o.settings.pickupMs)}, and nothing else ran meanwhile: ${o.mode === "wait" ? (result.engine ? `the events reached Inngest, but it started no function run for ${result.engine.none} of the ${result.engine.checked} asked about` : "the events reached Inngest, but no function is running them") : "the run id is not one this store knows, or no function is running it"}`, {
         exitCode: EXIT.notPickedUp,
         code: "NOT_PICKED_UP",
         hint:
@@ -128,6 +155,34 @@ export async function follow(ctx: CliContext, o: FollowOptions): Promise<RunStat
         details,
       });
   }
+}
+
+/**
+ * Following stopped on an error of its own (where runs are read from went away or refused us): the
+ * error as it is, but its document still carries what was sent and the run as last read, and the hint
+ * says first that the events were delivered — a CI step must not send them again.
+ */
+function lostTrack(err: unknown, o: FollowOptions, last: RunState | undefined, stopHint: string): CliError {
+  const e = toCliError(err);
+  const sent = o.mode === "wait" && Array.isArray(o.base.events) ? o.base.events.length : 0;
+  const delivered = sent > 0 ? `the ${sent} event${sent === 1 ? " was" : "s were"} delivered (runId ${o.runId}): the work goes on; do not send ${sent === 1 ? "it" : "them"} again. ` : "";
+  const hint = `${delivered}${e.hint ? `${e.hint}; ` : ""}${stopHint} once it answers`;
+  return new CliError(e.message, { exitCode: e.exitCode, code: e.code, hint, details: { ...e.details, ...o.base, ...(last && { run: last }) }, cause: e.cause ?? err });
+}
+
+/**
+ * How --wait asks the engine about what it sent (runs/engine-check.ts), or undefined when it cannot:
+ * in cloud mode without INNGEST_SIGNING_KEY here (--debug says so).
+ */
+async function engineAsker(ctx: CliContext): Promise<{ ask: (events: readonly Sent[]) => Promise<import("../runs/engine-check.js").EngineWord> } | undefined> {
+  const [{ openEngineRecord }, { askAboutSent }] = await Promise.all([import("../adapters/inngest/engine-record.js"), import("../runs/engine-check.js")]);
+  const record = openEngineRecord(ctx.env!);
+  if ("unavailable" in record) {
+    ctx.out.debug(`--wait cannot ask Inngest what became of the events: ${record.unavailable}`);
+    return undefined;
+  }
+  ctx.out.debug(`--wait asks Inngest's REST API at ${record.where} about the events it sent, if the store does not show them`);
+  return { ask: (events) => askAboutSent(record, events) };
 }
 
 /** Where an operator sees the synced apps: the Dev Server this CLI sends to, or the Inngest dashboard. */
@@ -192,18 +247,26 @@ async function progress(ctx: CliContext, o: FollowOptions): Promise<Progress> {
   // watch
   const live = out.interactive("stdout");
   const block = (s: RunState) => {
-    const width = out.columns("stdout") ?? 80;
+    // Read at every drawing: the terminal may have been resized since the last one.
+    const width = out.terminalColumns() ?? 80;
     const rows = out.rows() ?? 40;
     const lines = [`${statusLines(s)[0]}  (as of ${when(s.asOf)}, every ${duration(o.settings.pollMs ?? (o.source.kind === "server" ? 2000 : 1000))}; Ctrl-C stops watching)`, ...statusLines(s).slice(1)];
     const fitted = lines.length > rows - 1 ? [...lines.slice(0, rows - 2), `… ${lines.length - rows + 2} more lines (ayida-jobs status ${o.runId})`] : lines;
-    return fitted.map((l) => cut(l, width - 1));
+    return fitted.map((l) => cut(l, Math.max(1, width - 1)));
   };
   if (live) {
+    let last: RunState | undefined;
     const note = (line: string) => {
       out.warn(line);
       out.keepDrawing(); // the note stays; the status is drawn again below it
     };
-    return { state: (s) => out.redraw(block(s)), note, final: (s) => out.redraw(block(s)), stop: () => {} };
+    // Resized (SIGWINCH): drawn again at once, at the new width, on a cleared screen (see repaint).
+    const stopResizing = out.onResize(() => last && out.repaint(block(last)));
+    const draw = (s: RunState) => {
+      last = s;
+      out.redraw(block(s));
+    };
+    return { state: draw, note, final: draw, stop: stopResizing };
   }
   let printed = "";
   return {

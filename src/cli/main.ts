@@ -32,6 +32,19 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     out.error(e, envelope(ctx));
     process.exit(exitCode);
   };
+  // A reader that stops early (`… | head`, a closed pipe) ends the command at once: it cannot report
+  // anything more. Not a crash (no stack), but not success either: 141, as SIGPIPE would; a command
+  // that was following a run or sending says on stderr where it stopped. Any other stdout error is raised.
+  // It stays installed after main returns: output still in the pipe's buffer can meet the closed end then.
+  let finished = false;
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    out.closeStdout();
+    const what = finished ? undefined : ctx.describeInterruption?.();
+    if (what) out.error(new CliError(`stdout was closed: ${what.message}`, { exitCode: EXIT.outputClosed, code: "OUTPUT_CLOSED", ...(what.hint && { hint: what.hint }) }), envelope(ctx));
+    process.exit(EXIT.outputClosed);
+  };
+  io.stdout.on("error", onStdoutError);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
@@ -48,6 +61,7 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     return e.exitCode;
   } finally {
     out.stopProgress();
+    finished = true;
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

@@ -122,6 +122,17 @@ export const errorResultSchema = z.object({
   unsentMayHaveArrived: z.optional(z.boolean()),
   /** --wait / status --watch that ended badly (RUN_FAILED, WAIT_TIMEOUT, NOT_PICKED_UP, INTERRUPTED): the run as last read. */
   run: z.optional(runStateSchema),
+  /** --wait, RUN_FAILED with nothing in the store: what Inngest said of the events it sent (how many asked, and each run that ended). */
+  engine: z.optional(
+    z.object({
+      checked: z.number(),
+      of: z.number(),
+      going: z.number(),
+      completed: z.number(),
+      none: z.number(),
+      ended: z.array(z.object({ name: z.string(), id: z.string(), status: z.enum(["failed", "cancelled"]), runId: z.string(), error: nullableText })),
+    }),
+  ),
 });
 
 /** `ayida-jobs datasets --json`. */

@@ -70,13 +70,20 @@ export class Output {
 
   /** A human result line on stdout (nothing under --json: the JSON document is the result). */
   result(line: string): void {
-    if (!this.opts.json) this.stdout.write(this.redact(line) + "\n");
+    if (!this.opts.json && !this.stdoutClosed) this.stdout.write(this.redact(line) + "\n");
   }
 
   /** The JSON document on stdout. */
   json(doc: unknown): void {
-    this.stdout.write(this.redact(JSON.stringify(doc)) + "\n");
+    if (!this.stdoutClosed) this.stdout.write(this.redact(JSON.stringify(doc)) + "\n");
   }
+
+  /** Its reader went away (EPIPE): nothing more is written there; errors still reach stderr. */
+  closeStdout(): void {
+    this.stdoutClosed = true;
+  }
+
+  private stdoutClosed = false;
 
   /** Progress and notes on stderr; silenced by --quiet and --json. */
   info(line: string): void {
@@ -152,12 +159,44 @@ export class Output {
   }
 
   /**
+   * stdout's width as the terminal reports it now, however narrow (a redraw must fit whatever the
+   * width became, even below the spinner's minimum); undefined when stdout is not a terminal.
+   */
+  terminalColumns(): number | undefined {
+    const stream = this.stdout as NodeJS.WriteStream;
+    return stream.isTTY ? stream.columns || undefined : undefined;
+  }
+
+  /**
+   * Call `listener` when stdout's terminal is resized (SIGWINCH: Node re-reads the size, then emits
+   * `resize`). Returns the unsubscribe.
+   */
+  onResize(listener: () => void): () => void {
+    const stream = this.stdout as NodeJS.WriteStream;
+    if (!stream.isTTY || typeof stream.on !== "function") return () => {};
+    stream.on("resize", listener);
+    return () => void stream.off("resize", listener);
+  }
+
+  /**
    * Replace the block of lines this last drew on stdout with `lines` (each must fit the width: a
    * wrapped line would throw the count off). Only where `interactive("stdout")`.
    */
   redraw(lines: string[]): void {
+    if (this.stdoutClosed) return;
     const up = this.drawn > 0 ? `\u001b[${this.drawn}F\u001b[0J` : "";
     this.stdout.write(up + this.redact(lines.join("\n")) + "\n");
+    this.drawn = lines.length;
+  }
+
+  /**
+   * Draw `lines` on a cleared screen, from its top. After a resize the block drawn before has been
+   * wrapped or reflowed by the terminal into rows no one can count, so moving up "the lines drawn"
+   * would land in the wrong place and leave copies behind: start over instead.
+   */
+  repaint(lines: string[]): void {
+    if (this.stdoutClosed) return;
+    this.stdout.write(`\u001b[H\u001b[2J${this.redact(lines.join("\n"))}\n`);
     this.drawn = lines.length;
   }
 

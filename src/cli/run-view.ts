@@ -92,7 +92,7 @@ export function statusLines(s: RunState): string[] {
   if (s.retries.length) lines.push(`  retried by ${s.retries.join(", ")}`);
   for (const d of s.datasets) {
     const what = [d.kind ?? "items", d.window ? `${d.window.from}..${d.window.to}` : ""].filter(Boolean).join(" ");
-    lines.push(`  ${d.dataset} (${what}): ${d.state}`);
+    lines.push(`  ${d.dataset} (${what}): ${d.status === "requested" ? "requested, not picked up yet" : d.state}`);
     const pieces = d.pieces.total > 0 ? `pieces ${n(d.pieces.done)}/${n(d.pieces.total)}` : d.pieces.done > 0 ? `pieces ${n(d.pieces.done)}` : "";
     const rows = d.counters.listed ? `listed ${n(d.counters.listed)}` : d.counters.fetched ? `fetched ${n(d.counters.fetched)}` : "";
     const fanned = d.counters.queued ? `details requested ${n(d.counters.queued)}` : "";
@@ -153,7 +153,7 @@ export function pendingText(s: RunState): string {
       ...(d.items.queued ? [`${n(d.items.queued)} queued`] : []),
       ...(d.items.failing ? [failingText(d.failing)] : []),
     ];
-    parts.push(`${d.dataset}: ${bits.join(", ") || "picked up, nothing recorded yet"}`);
+    parts.push(`${d.dataset}: ${d.status === "requested" ? "not picked up yet" : bits.join(", ") || "picked up, nothing recorded yet"}`);
   }
   const waiting = awaitingText(s.awaiting);
   if (waiting) parts.push(waiting);

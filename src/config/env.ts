@@ -54,6 +54,11 @@ export const envSchema = z.object({
   BDNS_BUDGET: z.optional(z.enum(["shared", "process"], "must be shared (every process of the deployment shares one budget through the store; the default) or process (this process alone)")),
   /** The functions' backoff after a transient failure, one duration per retry (the last repeats). */
   RETRY_BACKOFF: z.optional(z.string().check(z.regex(/^\s*\d{1,7}(ms|s|m|h)\s*(,\s*\d{1,7}(ms|s|m|h)\s*)*$/, "must be durations separated by commas, like 10s,30s,1m,2m,5m"))),
+  /**
+   * serve's reconcile (functions/reconcile.ts): how long an unfinished run may sit without moving before
+   * Inngest is asked what became of its waiting work; 0 turns it off.
+   */
+  RECONCILE_AFTER: z.optional(z.string().check(z.regex(/^\s*(0|\d{1,7}(ms|s|m|h))\s*$/, "must be a duration like 2m, 90s or 1h, or 0 to turn the reconcile off"))),
   BDNS_TIMEOUT_MS: optionalNumber("must be milliseconds, a positive integer", z.int("must be an integer"), z.gt(0, "must be positive")),
   LOG_LEVEL: z.optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be one of fatal, error, warn, info, debug, trace, silent")),
   AYIDA_JOBS_OUTPUT: z.optional(z.enum(["json", "text"], "must be json or text")),
@@ -199,9 +204,19 @@ export function requireEventKey(env: Env): void {
 /** RETRY_BACKOFF's durations in milliseconds (the schema has checked the form). */
 export function retryBackoffMs(env: Pick<Env, "RETRY_BACKOFF">): number[] | undefined {
   if (!env.RETRY_BACKOFF) return undefined;
+  return env.RETRY_BACKOFF.split(",").map(durationMs);
+}
+
+/** How long an unfinished run may sit still before serve's reconcile asks Inngest about it (0: never). */
+export const DEFAULT_RECONCILE_AFTER_MS = 120_000;
+
+export function reconcileAfterMs(env: Pick<Env, "RECONCILE_AFTER">): number {
+  return env.RECONCILE_AFTER === undefined ? DEFAULT_RECONCILE_AFTER_MS : durationMs(env.RECONCILE_AFTER);
+}
+
+/** `90s`, `2m`, `500ms`, `0` (the schemas have checked the form). */
+function durationMs(text: string): number {
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-  return env.RETRY_BACKOFF.split(",").map((d) => {
-    const [, n, u] = /(\d+)(ms|s|m|h)/.exec(d.trim())!;
-    return Number(n) * unit[u as keyof typeof unit];
-  });
+  const m = /(\d+)(ms|s|m|h)?/.exec(text.trim())!;
+  return Number(m[1]) * (m[2] ? unit[m[2] as keyof typeof unit] : 0);
 }

@@ -87,7 +87,8 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   throwIfAny(issues);
   return targets.map((t) => {
     const window = windowed.includes(t) ? { ...(input.from && { from: input.from }), ...(input.to && { to: input.to }) } : {};
-    const data = { ...ctx, ...window, ...(input.full && { full: true }) };
+    // `all`: each event names every dataset of the request, so the first one picked up files them all.
+    const data = { ...ctx, ...window, ...(input.full && { full: true }), ...(all && { datasets: [...targets] }) };
     return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", { ...data, ...(input.allowRemoval && { allowRemoval: true }) });
   });
 }

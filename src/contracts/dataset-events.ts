@@ -12,7 +12,7 @@ import { DATASETS } from "../datasets/index.js";
 import type { DatasetDeclaration } from "../datasets/types.js";
 import { InvalidInputError } from "./errors.js";
 import { labelledEventId } from "./event-id.js";
-import { documentId, isoDate, runId, timestamp } from "./rules.js";
+import { documentId, isoDate, requestedDatasets, runId, timestamp } from "./rules.js";
 
 const flag = z.optional(z.boolean("must be true or false"));
 const fromNotAfterTo = z.refine<{ from?: string | undefined; to?: string | undefined }>((d) => !d.from || !d.to || d.from <= d.to, { message: "must not be after to", path: ["from"] });
@@ -26,7 +26,8 @@ const retryOf = z.optional(runId);
 const allowRemoval = flag;
 const token = (rule: string) => z.string(rule).check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, rule));
 
-export const datasetSyncData = z.object({ runId, timestamp, full: flag, allowRemoval, from: z.optional(isoDate), to: z.optional(isoDate), retryOf }).check(fromNotAfterTo);
+/** `datasets`: `sync all` — every dataset the request asked for (see rules.ts); not a business key. */
+export const datasetSyncData = z.object({ runId, timestamp, full: flag, allowRemoval, from: z.optional(isoDate), to: z.optional(isoDate), retryOf, datasets: z.optional(requestedDatasets) }).check(fromNotAfterTo);
 export const datasetPieceData = z
   .object({ runId, timestamp, full: flag, allowRemoval, feed: token("must be a feed id"), sweep: z.optional(token("must be a sweep value")), from: z.optional(isoDate), to: z.optional(isoDate), retryOf })
   .check(fromNotAfterTo);

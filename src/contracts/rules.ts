@@ -29,6 +29,16 @@ export const timestamp = text(TIMESTAMP_RULE).check(
   z.refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(s) && !Number.isNaN(Date.parse(s)), TIMESTAMP_RULE),
 );
 
+export const DATASET_LIST_RULE = "must be the names of the datasets one request asked for together: 1–64 names of lowercase letters, digits and '-'";
+/**
+ * `sync all`: the datasets the one request asked for, carried by each of its sync events so that
+ * whichever function picks one up first can file the run as all of them. The sender's list, not the
+ * receiver's: a name this version does not know is still a dataset that was asked for.
+ */
+export const requestedDatasets = z
+  .array(text(DATASET_LIST_RULE).check(z.regex(/^[a-z][a-z0-9-]{0,63}$/, DATASET_LIST_RULE)), DATASET_LIST_RULE)
+  .check(z.minLength(1, DATASET_LIST_RULE), z.maxLength(64, DATASET_LIST_RULE));
+
 /** A code as given (digits, maybe zero-padded) → its canonical form, or undefined if it is not a code. */
 export function canonicalBdnsCode(raw: string): string | undefined {
   return typeof raw === "string" ? canonicalCode(raw) : undefined;

@@ -8,7 +8,7 @@
  */
 import * as z from "zod/mini";
 import { labelledEventId } from "./event-id.js";
-import { bdnsCode, documentId, runId, syncDate, timestamp } from "./rules.js";
+import { bdnsCode, documentId, requestedDatasets, runId, syncDate, timestamp } from "./rules.js";
 
 export const APP_ID = "ayida-portal";
 
@@ -39,6 +39,8 @@ export const syncRequestedData = z
     /** Fan out every listed convocatoria, not only the new ones or those without a stored detail. */
     full: flag,
     retryOf,
+    /** `sync all`: every dataset the request asked for (not a business key: never in the id). */
+    datasets: z.optional(requestedDatasets),
   })
   .check(fromToRule());
 

@@ -13,26 +13,15 @@
  * - Registration (Dev Server, or a self-hosted server with its GraphQL API): `POST /v0/gql`
  *   `{ apps { … functionCount } }` against the `function_count` the app reports.
  */
-import { createHash, createHmac } from "node:crypto";
-import { DEV_SERVER_URL, branchEnvironment, eventApiBaseUrl, inngestMode, type Env } from "../config/env.js";
+import { createHmac } from "node:crypto";
+import { eventApiBaseUrl, inngestMode } from "../config/env.js";
+import { CLOUD_API, apiBaseUrl, branchHeader, hashedSigningKey } from "../config/inngest-api.js";
 import { APP_ID } from "../contracts/schemas.js";
 import { devServerStartCommand } from "../config/dev-server.js";
 import { answerText, exchange, safeUrl, unreachable } from "./http.js";
 import type { Check, CheckResult } from "./types.js";
 
-export const CLOUD_API = "https://api.inngest.com/";
-
-/** Where the SDK syncs and calls the REST API, in its order (as eventApiBaseUrl does for events). */
-export function apiBaseUrl(env: Env): string {
-  const { mode, devUrl } = inngestMode(env);
-  return env.INNGEST_API_BASE_URL ?? env.INNGEST_BASE_URL ?? devUrl ?? (mode === "dev" ? DEV_SERVER_URL : CLOUD_API);
-}
-
-/** The signing key as the SDK sends it as a Bearer token: `signkey-<env>-` + sha256 of the key's bytes. */
-export function hashedSigningKey(key: string): string {
-  const prefix = /^signkey-\w+-/.exec(key)?.[0] ?? "";
-  return prefix + createHash("sha256").update(Buffer.from(key.slice(prefix.length), "hex")).digest("hex");
-}
+export { CLOUD_API, apiBaseUrl, hashedSigningKey } from "../config/inngest-api.js";
 
 /** `X-Inngest-Signature` for a body-less request (GET), as the SDK verifies it. */
 export function signatureFor(key: string, body = "", now = Date.now()): string {
@@ -41,10 +30,7 @@ export function signatureFor(key: string, body = "", now = Date.now()): string {
   return `t=${t}&s=${s}`;
 }
 
-const envHeader = (): Record<string, string> => {
-  const branch = branchEnvironment(process.env);
-  return branch ? { "x-inngest-env": branch.name } : {};
-};
+const envHeader = (): Record<string, string> => branchHeader(process.env);
 
 export const eventApiCheck: Check = {
   id: "event-api",

@@ -15,7 +15,9 @@ import { recordRows } from "../metrics/index.js";
 
 export const DETAIL_FUNCTION_ID = "process-convocatoria-detail";
 
-const itemOf = (d: { bdns: string }) => workItem.detail(d.bdns);
+/** The item a detail request is about (the handler's, the failure handler's, the reconcile's). */
+export const detailItemOf = (d: { bdns: string }) => workItem.detail(d.bdns);
+const itemOf = detailItemOf;
 
 export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(

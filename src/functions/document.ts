@@ -16,7 +16,9 @@ import { DOCUMENT_FLOW } from "./flow.js";
 
 export const DOCUMENT_FUNCTION_ID = "process-document-storage";
 
-const itemOf = (d: { bdns: string; documentId: string }) => workItem.document(d.bdns, d.documentId);
+/** The item a document request is about (the handler's, the failure handler's, the reconcile's). */
+export const documentItemOf = (d: { bdns: string; documentId: string }) => workItem.document(d.bdns, d.documentId);
+const itemOf = documentItemOf;
 
 export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(

@@ -63,21 +63,29 @@ interface FailedRun {
 }
 
 /**
+ * A function run that ended for good without its item's outcome in the store: its item failed (a
+ * permanent failure the handler recorded keeps its own, more precise reason, and is not counted twice)
+ * and, for the sync functions, the dataset's row failed, so sync_runs never shows a dead run as
+ * "running". What the failure handler records, and what serve's reconcile records when the engine
+ * ended a run that nothing of ours could record (functions/reconcile.ts).
+ */
+export async function recordFailedRun(store: Store, data: { runId: string; retryOf?: string | undefined }, work: { item: WorkItem; runKind: "sync" | "detail" | "document" }, f: { failure: string; reason: string; onlyIfUnsettled?: boolean }): Promise<void> {
+  const dataset = work.item.dataset ?? "convocatorias";
+  await store.ensureRun(data.runId, work.runKind, { retryOf: data.retryOf }, dataset);
+  await store.recordFailure(data.runId, work.item, f);
+  if (work.runKind === "sync") await store.finishRun(data.runId, "failed", dataset);
+}
+
+/**
  * `onFailure` for every function: runs once a run has failed for good (a permanent failure, or
  * retries exhausted — e.g. BDNS down longer than the retry schedule). Fails the run's item, found from
- * the original event exactly as the handler found it (a permanent failure the handler recorded keeps
- * its own, more precise reason, and is not counted twice) and, for the sync functions, marks the run
- * failed so sync_runs never shows a dead run as "running".
+ * the original event exactly as the handler found it (see recordFailedRun).
  */
 export function recordRunFailure<D>(deps: JobDeps, jobName: string, runKind: "sync" | "detail" | "document", itemOf: (data: D) => WorkItem) {
   return async ({ event, error }: FailedRun): Promise<void> => {
     const data = event.data.event.data;
     const item = itemOf(data as D);
-    const dataset = item.dataset ?? "convocatorias";
-    const store = await deps.store();
-    await store.ensureRun(data.runId, runKind, { retryOf: data.retryOf }, dataset);
-    await store.recordFailure(data.runId, item, { failure: "RETRIES_EXHAUSTED", reason: error.message });
-    if (runKind === "sync") await store.finishRun(data.runId, "failed", dataset);
-    deps.logger.error({ jobName, runId: data.runId, dataset, item: item.key, err: error }, "run failed");
+    await recordFailedRun(await deps.store(), data, { item, runKind }, { failure: "RETRIES_EXHAUSTED", reason: error.message });
+    deps.logger.error({ jobName, runId: data.runId, dataset: item.dataset ?? "convocatorias", item: item.key, err: error }, "run failed");
   };
 }

@@ -20,6 +20,7 @@ import type { JobDeps } from "./deps.js";
 import { mapJobErrors, recordRunFailure } from "./errors.js";
 import { FAN_OUT_CHUNK, SYNC_FLOW, SYNC_PIECE_FLOW } from "./flow.js";
 import { resolveWindow, splitWindow, type Window } from "../contracts/window.js";
+import { fileRequestedDatasets } from "./sync-all.js";
 
 export const SYNC_FUNCTION_ID = "create-convocatoria-jobs";
 export const SYNC_PIECE_FUNCTION_ID = "process-sync-piece";
@@ -39,11 +40,11 @@ function plan(data: { from?: string | undefined; to?: string | undefined; timest
 }
 
 /** A one-piece window is listed by the request's own run, so its item is that piece. */
-const requestItem = (data: { from?: string; to?: string; timestamp: string }): WorkItem => {
+export const requestItem = (data: { from?: string; to?: string; timestamp: string }): WorkItem => {
   const { pieces } = plan(data);
   return pieces.length === 1 ? workItem.piece(pieces[0]!) : workItem.sync();
 };
-const pieceItem = (data: Window) => workItem.piece(data);
+export const pieceItem = (data: Window) => workItem.piece(data);
 
 export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
   return inngest.createFunction(
@@ -52,6 +53,7 @@ export function createConvocatoriaJobs(inngest: AyidaInngest, deps: JobDeps) {
       const { runId, timestamp, full, retryOf } = event.data;
       const log = deps.logger.child({ jobName: SYNC_FUNCTION_ID, runId, inngestRunId });
       const { window, pieces } = plan(event.data);
+      await fileRequestedDatasets(step, deps, event.data);
 
       await step.run("record-run", async () => {
         const store = await deps.store();

@@ -13,6 +13,8 @@
  *   of its own, but is not done before it filed at least one item (it was picked up, nothing recorded
  *   yet). The functions file every item before the item that fanned it out is marked done, so "every
  *   item has an outcome" never holds while work is still to be requested.
+ * - `sync all` is every dataset it asked for from the first pick-up: each of its sync events names them
+ *   all, and the first function to run files the others as `requested` (not done: not even started).
  * - A run is **pending** when the store knows nothing of its runId (no function picked it up yet, or
  *   the id is wrong), **running** until every dataset is done, then **succeeded**, or **failed** when any
  *   item, or any dataset's row, failed for good.
@@ -53,7 +55,7 @@ export interface DatasetState {
   dataset: string;
   /** What started this dataset's row: sync, detail, document, retry (null: items but no row). */
   kind: string | null;
-  /** The row's own status: running, succeeded (its pieces are done), failed. */
+  /** The row's own status: requested (`sync all`: asked for, not picked up yet), running, succeeded (its pieces are done), failed. */
   status: string | null;
   state: RunStateName;
   done: boolean;
@@ -249,9 +251,10 @@ function datasetState(row: RunRow | undefined, groups: readonly ItemGroup[], dat
   const kind = row?.kind ?? null;
   const status = row?.status ?? null;
   const itemsSettled = items.queued === 0 && items.failing === 0;
-  // A sync row works until its pieces are done (or it failed); any other row is done with its items,
-  // once it has filed at least one.
-  const done = kind === "sync" ? status !== "running" && itemsSettled : items.total > 0 && itemsSettled;
+  // A sync row works until its pieces are done (or it failed) — one filed as `requested` by another
+  // dataset of the same `sync all` has not even started; any other row is done with its items, once it
+  // has filed at least one.
+  const done = kind === "sync" ? (status === "succeeded" || status === "failed") && itemsSettled : items.total > 0 && itemsSettled;
   const failed = items.failed > 0 || status === "failed";
   return {
     dataset,
@@ -336,7 +339,7 @@ export function withExpectations(run: RunState, expected: readonly Expectation[]
   const awaiting: Awaiting[] = [];
   for (const e of expected) {
     const d = run.datasets.find((x) => x.dataset === e.dataset);
-    const seen = e.kind === "sync" ? (d?.kind === "sync" ? 1 : 0) : (d?.itemsByKind[e.kind]?.total ?? 0);
+    const seen = e.kind === "sync" ? (d?.kind === "sync" && d.status !== "requested" ? 1 : 0) : (d?.itemsByKind[e.kind]?.total ?? 0);
     if (seen < e.count) awaiting.push({ dataset: e.dataset, kind: e.kind, expected: e.count, seen });
   }
   if (awaiting.length === 0) return { ...run, awaiting };

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import http from "node:http";
 import { createInngestClient } from "../config/client.js";
 import { ConfigError } from "../config/errors.js";
-import { inngestMode, type Env } from "../config/env.js";
+import { inngestMode, reconcileAfterMs, type Env } from "../config/env.js";
 import { createLogger, type Logger } from "../config/logger.js";
 import { createFunctions, createJobDeps } from "../functions/index.js";
 import { setBudgetFallback } from "../metrics/index.js";
@@ -18,7 +18,9 @@ import { parseSchedules } from "../config/schedules.js";
 import { createAppHandler, INNGEST_PATH } from "./app.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
+import { openEngineRecord } from "../adapters/inngest/engine-record.js";
 import { checkWritable } from "../adapters/store/writable.js";
+import { Reconciler } from "../functions/reconcile.js";
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -77,6 +79,11 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     await listen(http.createServer(app.listener), port, "::1").then((s) => servers.push(s), () => undefined);
   }
   const urls = servers.map((s) => urlOf(s.address() as AddressInfo));
+  // The store converges to the engine's record of runs serve could not record (functions/reconcile.ts).
+  const afterMs = reconcileAfterMs(env);
+  const record = openEngineRecord(env);
+  const reconciler = afterMs > 0 && !("unavailable" in record) ? new Reconciler(deps.store, record, logger.child({ component: "reconcile" }), { afterMs }) : undefined;
+  reconciler?.start();
 
   return {
     urls,
@@ -95,6 +102,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
       }, graceMs);
       await closed;
       clearTimeout(timer);
+      await reconciler?.stop();
       await deps.close();
       logger.flush?.();
     },

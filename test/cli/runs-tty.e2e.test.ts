@@ -3,14 +3,15 @@
  * `--wait` draws its progress as the spinner does and clears it; `status --watch` redraws the status in
  * place until the run ends; Ctrl-C stops watching with 130; `runs` fits a narrow terminal.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { BIN, until } from "../support/cli.js";
 import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
+import { Screen } from "../support/screen.js";
 
 const HIDE_CURSOR = "\u001b[?25l";
 const SHOW_CURSOR = "\u001b[?25h";
@@ -79,6 +80,46 @@ describe("on a terminal", () => {
     const lastDrawing = plain(r.output).split("run tw: ").at(-1)!;
     expect(lastDrawing).toMatch(/^succeeded/);
     for (const line of plain(r.output).split(/\r?\n/)) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it("status --watch re-reads the width when the terminal narrows (SIGWINCH): the redraw fits and leaves nothing behind", async () => {
+    await store.ensureRun("tn", "detail");
+    await store.queueItems("tn", [workItem.detail("1"), workItem.detail("2")]);
+    const screen = new Screen(40, 30);
+    let fed = 0;
+    let scrolledWhileUnchanged = -1;
+    const feed = (all: string) => {
+      screen.write(all.slice(fed));
+      fed = all.length;
+    };
+    const r = await runInPty("cols 40 rows 30", ["status", "tn", "--watch", "--poll", "100ms"], {
+      during: async ({ output }) => {
+        await until("the first drawing", () => plain(output()).includes("queued 2"));
+        await new Promise((res) => setTimeout(res, 300)); // a few redraws at 40 columns
+        feed(output());
+        // What `tmux resize-pane` or a dragged window edge does: the pty's size changes, the kernel
+        // sends SIGWINCH to the CLI. From here the terminal is 15 columns wide.
+        const tty = readlinkSync(`/proc/${readFileSync(join(dir, "cli.pid"), "utf8").trim()}/fd/1`);
+        execFileSync("stty", ["-F", tty, "cols", "15"]);
+        screen.resize(15);
+        await new Promise((res) => setTimeout(res, 1000)); // ~10 polls at 15 columns, nothing changing
+        feed(output());
+        scrolledWhileUnchanged = screen.scrolled;
+        await store.itemDone("tn", workItem.detail("1"), "stored");
+        await store.itemDone("tn", workItem.detail("2"), "stored");
+      },
+    });
+    expect(scrolledWhileUnchanged).toBeGreaterThanOrEqual(0);
+    expect(scrolledWhileUnchanged).toBeLessThanOrEqual(2); // ten redraws in place: the screen does not run away
+    feed(r.output);
+    expect(r.code, plain(r.output)).toBe(0);
+    const rows = screen.lines();
+    for (const row of rows) expect(row.length, JSON.stringify(rows)).toBeLessThanOrEqual(15);
+    // The last drawing is on the screen once, whole, every line cut to the new width — no leftovers of
+    // earlier drawings (a redraw that counted wrapped rows as one leaves them behind).
+    expect(rows.filter((l) => l.startsWith("run tn: "))).toEqual(["run tn: succe…"]);
+    expect(rows.filter((l) => l.startsWith("  convocatori")), JSON.stringify(rows)).toHaveLength(1);
+    expect(screen.scrolled).toBeLessThanOrEqual(4);
   });
 
   it("Ctrl-C stops watching: exit 130, saying the work goes on and how to follow it", async () => {

@@ -4,6 +4,7 @@
  * routes' Bearer CRON_SECRET: the same JSON either way, the auth matrix, and what the CLI makes of a
  * server that refuses it or is not there.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +17,7 @@ import { Store, workItem } from "../../src/adapters/store/store.js";
 import { errorResultSchema, runsResultSchema, sendResultSchema, statusResultSchema } from "../../src/cli/output-schemas.js";
 import { parseEnv } from "../../src/config/env.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
-import { runCli, startCli, until } from "../support/cli.js";
+import { BIN, runCli, startCli, until } from "../support/cli.js";
 import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
 import { freePort } from "../support/ports.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
@@ -186,6 +187,22 @@ describe("status --watch ends as the run does", () => {
     expect(r.code).toBe(75);
     expect(r.stderr).toContain("no function picked up run typo-run within 500ms, and nothing else ran meanwhile: the run id is not one this store knows, or no function is running it");
     expect(r.stderr).not.toContain("send again");
+  });
+
+  it("a reader that goes away (`status --watch | head -2`) is not success: exit 141 while the run still runs, and stderr says so", async () => {
+    await store.ensureRun("p1", "detail", {}, "convocatorias", T(0));
+    await store.queueItems("p1", [workItem.detail("6"), workItem.detail("7")], T(0));
+    const child = spawn(process.execPath, ["--", BIN, "status", "p1", "--watch", "--poll", "100ms"], { cwd: dir, env: { PATH: process.env.PATH ?? "", CI: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    // As `head` does once it has its lines; only then a change, whose line finds the pipe closed.
+    await new Promise<void>((r) => child.stdout.once("data", () => (child.stdout.destroy(), r())));
+    await store.itemDone("p1", workItem.detail("6"), "stored", T(1));
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(code).toBe(141);
+    expect(stderr).toContain("stdout was closed");
+    expect(stderr).toContain("stopped watching run p1; the work goes on");
+    expect(stderr).not.toContain("EPIPE\n    at");
   });
 
   it("a run already done ends at once; Ctrl-C while it runs exits 130 with one JSON document", async () => {

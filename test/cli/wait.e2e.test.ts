@@ -6,11 +6,14 @@
  * before anything is sent.
  */
 import { existsSync, mkdtempSync } from "node:fs";
+import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
+import { readRunState } from "../../src/runs/state.js";
 import { errorResultSchema, sendResultSchema } from "../../src/cli/output-schemas.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { makeDataset } from "../support/bdns-server.js";
@@ -32,6 +35,7 @@ let running: RunningCli | undefined;
 beforeEach(async () => {
   api.requests.length = 0;
   api.setFault(undefined);
+  api.setRuns(undefined);
   dir = mkdtempSync(join(tmpdir(), "ayida-wait-"));
   file = join(dir, "ayida.db");
   store = await Store.open(file); // what `serve` creates; the CLI only reads it
@@ -134,11 +138,50 @@ describe("--wait", () => {
     expect(Date.now() - started).toBeLessThan(8000);
     const doc = errorResultSchema.parse(oneDocument(r.stdout));
     expect(doc).toMatchObject({ error: { code: "NOT_PICKED_UP" }, run: { state: "pending", awaiting: [{ dataset: "convocatorias", kind: "detail", expected: 1, seen: 0 }] } });
-    expect(r.stderr).toContain("no function picked up run w-lost within 1s, and nothing else ran meanwhile");
+    expect(r.stderr).toContain("no function picked up run w-lost within 1s, and nothing else ran meanwhile: the events reached Inngest, but it started no function run for 1 of the 1 asked about");
     expect(r.stderr).toMatch(/not synced with Inngest .*ayida-jobs doctor.*send again with a new --run-id/s);
     // Where to look is the Dev Server this CLI sends to, not the default one.
     expect(r.stderr).toContain(`the Inngest Dev Server at ${new URL(api.url).href} (Apps) lists the app and its functions`);
     expect(r.stderr).not.toContain("localhost:8288");
+  });
+
+  it("nothing in the store, but Inngest ran the functions and they failed: exit 1 saying what they failed on, not 'not synced'", async () => {
+    // A store serve cannot write (read-only, a full disk): every attempt fails before anything is recorded.
+    api.setRuns(() => [{ run_id: "01RUNRO", status: "Failed", ended_at: new Date().toISOString(), output: { error: { name: "SqliteError", message: "attempt to write a readonly database" } } }]);
+    const r = await wait(["detail", "8", "--run-id", "w-ro", "--wait", "--pickup-timeout", "1s", "--json"]).done;
+    expect(r.code, r.stderr).toBe(1);
+    const doc = errorResultSchema.parse(oneDocument(r.stdout));
+    expect(doc).toMatchObject({ error: { code: "RUN_FAILED" }, events: [{ name: "convocatorias/detail.requested" }], run: { state: "pending" } });
+    expect(doc.engine).toEqual({ checked: 1, of: 1, going: 0, completed: 0, none: 0, ended: [{ name: "convocatorias/detail.requested", id: "convocatorias/detail.requested?bdns=8&runId=w-ro", status: "failed", runId: "01RUNRO", error: "attempt to write a readonly database" }] });
+    expect(doc.error.message).toContain("they failed before the store could record anything: attempt to write a readonly database");
+    expect(doc.error.message).toContain("convocatorias/detail.requested?bdns=8&runId=w-ro: Inngest ended its function run 01RUNRO as failed (attempt to write a readonly database)");
+    expect(r.stderr).not.toContain("not synced");
+    // It asked the engine about the event it sent, by the id the event API gave it.
+    const [sentId] = api.requests.find((q) => q.key !== undefined)!.ids!;
+    expect(api.requests.map((q) => q.path)).toContain(`/v1/events/${sentId}/runs`);
+  });
+
+  it("nothing in the store while Inngest still runs the functions: not 'never picked up', it says so and keeps waiting", async () => {
+    api.setRuns(() => [{ run_id: "01RUNGO", status: "Running" }]);
+    const cli = wait(["detail", "12", "--run-id", "w-going", "--wait", "--pickup-timeout", "700ms"]);
+    await until("the note", () => cli.stderr().includes("but Inngest is running 1 of the 1 function run(s) asked about"), 10_000);
+    expect(cli.exited()).toBe(false);
+    await store.ensureRun("w-going", "detail");
+    await store.itemDone("w-going", workItem.detail("12"), "stored");
+    expect((await cli.done).code).toBe(0);
+  });
+
+  it("an event the store never shows while the rest of the run is done: once Inngest says its run ended, it fails the run, named", async () => {
+    api.setRuns((e) => (e.data.bdns === "14" ? [{ run_id: "01RUN14", status: "Failed", ended_at: new Date().toISOString(), output: { error: { message: "Unable to reach SDK URL" } } }] : [{ run_id: "01RUN13", status: "Completed" }]));
+    const cli = wait(["detail", "13", "14", "--run-id", "w-half", "--wait", "--pickup-timeout", "700ms", "--json"]);
+    await arrived(2);
+    await store.ensureRun("w-half", "detail");
+    await store.itemDone("w-half", workItem.detail("13"), "stored");
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(1);
+    const doc = errorResultSchema.parse(oneDocument(r.stdout));
+    expect(doc).toMatchObject({ error: { code: "RUN_FAILED" }, run: { state: "failed", done: true, failures: [{ dataset: "convocatorias", kind: "detail", item: "14", bdns: "14", failure: "ENGINE_FAILED", reason: expect.stringContaining("(Unable to reach SDK URL)") }] } });
+    expect(r.stderr).toContain("convocatorias detail 14  ENGINE_FAILED");
   });
 
   it("queued behind other work is not 'never picked up': it keeps waiting while other runs move", async () => {
@@ -267,6 +310,31 @@ describe("--wait refuses before sending", () => {
       expect(api.requests).toHaveLength(0);
     } finally {
       await new Promise((r) => hung.close(r));
+    }
+  });
+
+  it("where runs are read from fails after the send: the failure document still carries what was sent and the run, and says the events were delivered", async () => {
+    // A deployment's serve that answers the first reads (the run not picked up yet), then refuses the
+    // secret: a rotated CRON_SECRET, a proxy gone wrong. Any failure after the send is the same case.
+    let reads = 0;
+    const pending = await readRunState(new RunQueries(store.db), "w-lost-store"); // what serve answers for a run it does not know yet
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname === "/api/runs") return void res.end(JSON.stringify({ ok: true, runs: [], lastActivityAt: null }));
+      if (++reads > 2) return void res.writeHead(401).end(JSON.stringify({ ok: false, error: { code: "UNAUTHORIZED", message: "bad secret" } }));
+      res.end(JSON.stringify({ ok: true, run: pending }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const r = await wait(["detail", "900003", "--run-id", "w-lost-store", "--wait", "--json"], { DATABASE_URL: "", AYIDA_SERVER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, CRON_SECRET: "cron-secret-for-wait-0123" }).done;
+      expect(r.code, r.stderr).toBe(78);
+      const doc = errorResultSchema.parse(oneDocument(r.stdout));
+      expect(doc).toMatchObject({ runId: "w-lost-store", error: { code: "RUNS_REFUSED" }, events: [{ name: "convocatorias/detail.requested", data: { bdns: "900003" } }], ids: [expect.any(String)], run: { runId: "w-lost-store", state: "pending" } });
+      expect(doc.error.hint).toMatch(/^the 1 event was delivered \(runId w-lost-store\): the work goes on; do not send it again\. /);
+      expect(r.stderr).toContain("the 1 event was delivered (runId w-lost-store)");
+      expect(api.events()).toHaveLength(1);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 

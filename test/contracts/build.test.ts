@@ -125,14 +125,19 @@ describe("the datasets' sync requests, from their declarations", () => {
     expect(events.map((e) => e.name)).toEqual(["convocatorias/sync.requested", ...DATASETS.map((d) => `${d.name}/sync.requested`)]);
     expect(events).toHaveLength(11);
     expect(new Set(events.map((e) => e.id)).size).toBe(11);
-    for (const e of events) expect(e.data).toEqual(ctx);
+    // Each event also says which datasets the request asked for together, so whichever function picks
+    // one up first can tell the store the run is all eleven; not a business key: the ids are a single
+    // dataset's.
+    for (const e of events) expect(e.data).toEqual({ ...ctx, datasets: SYNCABLE_DATASETS });
+    expect(events.find((e) => e.name === "organos/sync.requested")!.id).toBe(buildSyncRequests({ dataset: "organos" }, ctx, now)[0]!.id);
+    expect(buildSyncRequests({ dataset: "organos" }, ctx, now)[0]!.data).not.toHaveProperty("datasets");
   });
 
   it("a window goes to the windowed datasets only; full to every one", () => {
     const events = buildSyncRequests({ dataset: "all", from: "2026-11-01", to: "2026-11-07", full: true }, ctx, now);
     const byName = Object.fromEntries(events.map((e) => [e.name, e.data]));
-    expect(byName["concesiones/sync.requested"]).toEqual({ ...ctx, from: "2026-11-01", to: "2026-11-07", full: true });
-    expect(byName["organos/sync.requested"]).toEqual({ ...ctx, full: true });
+    expect(byName["concesiones/sync.requested"]).toEqual({ ...ctx, from: "2026-11-01", to: "2026-11-07", full: true, datasets: SYNCABLE_DATASETS });
+    expect(byName["organos/sync.requested"]).toEqual({ ...ctx, full: true, datasets: SYNCABLE_DATASETS });
     expect(events.find((e) => e.name === "organos/sync.requested")!.id).toBe("organos/sync.requested?full=true&runId=run-1");
   });
 

@@ -10,7 +10,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RunQueries } from "../../src/adapters/store/run-queries.js";
+import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { sancionKey } from "../../src/datasets/sanciones.js";
+import { readRunState } from "../../src/runs/state.js";
 import { documentBytes } from "../support/bdns-server.js";
 import { AMBITOS, CATALOGS, ID_ADMON, countRequests, makeDatasetsFixture, minimumRequests, planDocument, type DatasetsFixture } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
@@ -36,6 +39,16 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
   const rows = async (table: string, order = "1") => (await sql.raw<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${order}`).execute(h.store.db)).rows;
   const run = (runId: string, dataset: string) => h.store.getRun(runId, dataset);
   const errors = (runs: Awaited<ReturnType<typeof sync>>) => runs.filter((r) => r.error).map((r) => `${r.name} ${JSON.stringify(r.data)}: ${String(r.error)}`);
+
+  it("a dataset's sync of a `sync all` request files every dataset the request named: the run is eleven from the first pick-up", async () => {
+    const runs = await sync("organos", "all-1", { datasets: SYNCABLE_DATASETS });
+    expect(errors(runs)).toEqual([]);
+    const s = await readRunState(new RunQueries(h.store.db), "all-1");
+    expect(s.datasets.map((d) => d.dataset).sort()).toEqual([...SYNCABLE_DATASETS].sort());
+    expect(s).toMatchObject({ state: "running", done: false });
+    expect(s.datasets.find((d) => d.dataset === "organos")).toMatchObject({ status: "succeeded", done: true });
+    expect(s.datasets.filter((d) => d.status === "requested")).toHaveLength(10);
+  });
 
   it("catálogos: every catalog and every ámbito of reglamentos, with exactly the requests the endpoints need", async () => {
     const runs = await sync("catalogos", "c1");

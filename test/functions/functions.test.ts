@@ -58,6 +58,18 @@ describe("createConvocatoriaJobs", () => {
     expect(page.params.get("fechaHasta")).toBe("07/09/2026");
   });
 
+  it("a `sync all` request: convocatorias' sync files every dataset the request named, each as requested until its own function picks it up", async () => {
+    const all = ["convocatorias", "organos", "minimis"];
+    const { error } = await sync({ runId: "s-all", from: "2026-09-01", to: "2026-09-07", datasets: all });
+    expect(error).toBeUndefined();
+    const rows = await h.store.getRunRows("s-all");
+    expect(rows.map((r) => [r.dataset, r.kind, r.status])).toEqual([
+      ["convocatorias", "sync", "succeeded"],
+      ["minimis", "sync", "requested"],
+      ["organos", "sync", "requested"],
+    ]);
+  });
+
   it("without a window, syncs the 7 days ending the day before the request was made", async () => {
     const { result, error } = await sync({ runId: "dflt", timestamp: "2026-09-08T23:59:00.000Z" });
     expect(error).toBeUndefined();

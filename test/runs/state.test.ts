@@ -186,6 +186,34 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     expect(runStateSchema.parse(withExpectations(await read("w1"), expected))).toMatchObject({ state: "succeeded", done: true, awaiting: [] });
   });
 
+  it("sync all is every dataset it asked for from the first pick-up: six done of eleven is running, not succeeded", async () => {
+    const all = ["convocatorias", "catalogos", "regiones", "organos", "planes-estrategicos", "grandes-beneficiarios", "sanciones", "concesiones", "ayudas-estado", "minimis", "partidos-politicos"];
+    // The first function to pick up one of the run's events files all eleven as requested.
+    await store.ensureRequested("a11", all, T(0));
+    await store.ensureRequested("a11", all, T(1)); // each function does: nothing changes the second time
+    for (const d of all.slice(0, 6)) {
+      await store.ensureRun("a11", "sync", {}, d, T(2));
+      await store.setPieces("a11", 1, d);
+      await store.itemDone("a11", { dataset: d, kind: "piece", key: "p" }, "stored", T(3));
+      await store.completePiece("a11", d, T(3));
+    }
+    const s = runStateSchema.parse(await read("a11"));
+    expect(s).toMatchObject({ state: "running", done: false });
+    expect(s.datasets).toHaveLength(11);
+    expect(s.datasets.filter((d) => d.done).map((d) => d.dataset).sort()).toEqual(all.slice(0, 6).sort());
+    expect(s.datasets.find((d) => d.dataset === "minimis")).toMatchObject({ kind: "sync", status: "requested", state: "running", done: false });
+    // --wait's expectation of minimis's sync request is not met by a row no function has picked up.
+    const expected = expectationsOf([{ name: "minimis/sync.requested" }], datasetOfEvent);
+    expect(withExpectations(s, expected).awaiting).toEqual([{ dataset: "minimis", kind: "sync", expected: 1, seen: 0 }]);
+    // Picked up: the row is that dataset's sync row, as if it had never been a placeholder (started when requested).
+    await store.ensureRun("a11", "sync", { from: "2026-11-01", to: "2026-11-07" }, "minimis", T(9));
+    expect(await store.getRun("a11", "minimis")).toMatchObject({ kind: "sync", status: "running", window_from: "2026-11-01", started_at: T(0) });
+    expect(withExpectations(await read("a11"), expected).awaiting).toEqual([]);
+    // A placeholder never turns a row another request already started back into one.
+    await store.ensureRequested("a11", ["minimis"], T(10));
+    expect(await store.getRun("a11", "minimis")).toMatchObject({ status: "running" });
+  });
+
   it("a sync picked up under a run another request started becomes that dataset's sync row", async () => {
     await store.ensureRun("u1", "detail", { retryOf: "orig" }, "convocatorias", T(0));
     await store.ensureRun("u1", "sync", { from: "2026-11-01", to: "2026-11-07", retryOf: "other" }, "convocatorias", T(5));

@@ -298,6 +298,13 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await sql`UPDATE sanciones SET numero_convocatoria = ltrim(numero_convocatoria, '0') WHERE ${digits(ref)} AND numero_convocatoria LIKE '0%' AND ltrim(numero_convocatoria, '0') <> ''`.execute(db);
       },
     },
+    "0008_run_items_activity": {
+      async up(db: Kysely<unknown>) {
+        // When a run last moved (its newest item change) in one index seek: serve's reconcile asks it
+        // of every unfinished run, a backfill's included (functions/reconcile.ts).
+        await db.schema.createIndex("run_items_activity").on("run_items").columns(["run_id", "updated_at"]).execute();
+      },
+    },
   };
 }
 

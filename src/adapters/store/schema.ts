@@ -61,7 +61,7 @@ export interface SyncRunsTable {
   window_to: string | null;
   started_at: string;
   finished_at: string | null;
-  /** running → succeeded (every piece fetched and fanned out) | failed. */
+  /** (requested: filed by another dataset of the same `sync all`, not picked up yet →) running → succeeded (every piece fetched and fanned out) | failed. */
   status: string;
   /** The run whose failed items this one re-requested (`ayida-jobs retry`). */
   retry_of: string | null;

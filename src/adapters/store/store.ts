@@ -6,7 +6,7 @@ import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
-import type { Database, DocumentosTable, ItemKind } from "./schema.js";
+import type { Database, DocumentosTable, ItemKind, ItemState } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
 const ROWS_PER_INSERT = 500;
@@ -248,9 +248,24 @@ export class Store {
                 window_to: sql`COALESCE(excluded.window_to, sync_runs.window_to)`,
                 retry_of: sql`COALESCE(sync_runs.retry_of, excluded.retry_of)`,
               })
-              .where("sync_runs.kind", "<>", "sync")
+              .where((eb) => eb.or([eb("sync_runs.kind", "<>", "sync"), eb("sync_runs.status", "=", REQUESTED)]))
           : oc.columns(["run_id", "dataset"]).doNothing(),
       )
+      .execute();
+  }
+
+  /**
+   * `sync all`: the datasets one request asked for, filed as `requested` by whichever of its functions
+   * picks the run up first, so the run is every one of them from then on (not done with 6 of 11). A
+   * dataset's own sync function turns its row into a running sync row (ensureRun); a row that exists
+   * already is left as it is.
+   */
+  async ensureRequested(runId: string, datasets: readonly string[], now = isoNow()): Promise<void> {
+    if (datasets.length === 0) return;
+    await this.db
+      .insertInto("sync_runs")
+      .values(datasets.map((dataset) => ({ run_id: runId, dataset, kind: "sync", window_from: null, window_to: null, started_at: now, finished_at: null, status: REQUESTED, retry_of: null })))
+      .onConflict((oc) => oc.columns(["run_id", "dataset"]).doNothing())
       .execute();
   }
 
@@ -350,12 +365,15 @@ export class Store {
    * handler after a permanent failure keeps the first, more precise reason) and counted once; the
    * sync_failures view lists it.
    */
-  async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string }, now = isoNow()): Promise<void> {
+  async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string; onlyIfUnsettled?: boolean }, now = isoNow()): Promise<void> {
     const set = { state: "failed" as const, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: null, updated_at: now };
+    // onlyIfUnsettled: what the reconcile records from the engine's word must never undo an outcome a
+    // function wrote meanwhile (the store read and this write are apart).
+    const settled: ItemState[] = f.onlyIfUnsettled ? ["failed", "stored", "unchanged"] : ["failed"];
     const marked = await this.db
       .insertInto("run_items")
       .values({ ...itemRow(runId, it), queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "<>", "failed"))
+      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "not in", settled))
       .executeTakeFirst();
     if (Number(marked.numInsertedOrUpdatedRows ?? 0) > 0) await this.count(runId, "failed", 1, it.dataset ?? CONVOCATORIAS);
   }
@@ -384,6 +402,8 @@ export class Store {
 }
 
 const CONVOCATORIAS = "convocatorias";
+/** A dataset's sync row filed by another dataset's function of the same `sync all`: asked for, not picked up yet. */
+export const REQUESTED = "requested";
 const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
 
 function itemRow(runId: string, it: WorkItem) {

@@ -17,8 +17,8 @@ import type { JobDeps } from "../deps.js";
 import { mapJobErrors, recordRunFailure } from "../errors.js";
 import { DATASET_DETAIL_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 
-const detailItem = (d: DatasetDeclaration) => (data: { id: string }): WorkItem => ({ dataset: d.name, kind: "detail", key: data.id });
-const documentItem = (d: DatasetDeclaration) => (data: { id: string; documentId: string }): WorkItem => ({ dataset: d.name, kind: "document", key: `${data.id}/${data.documentId}` });
+export const detailItem = (d: DatasetDeclaration) => (data: { id: string }): WorkItem => ({ dataset: d.name, kind: "detail", key: data.id });
+export const documentItem = (d: DatasetDeclaration) => (data: { id: string; documentId: string }): WorkItem => ({ dataset: d.name, kind: "document", key: `${data.id}/${data.documentId}` });
 
 export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: DatasetDeclaration) {
   if (!d.details) return [];

@@ -26,6 +26,7 @@ import { resolveWindow, splitWindow, type Window } from "../../contracts/window.
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
 import { recordRemovalsHeld, recordRowCounts, recordRows } from "../../metrics/index.js";
+import { fileRequestedDatasets } from "../sync-all.js";
 import { removalVerdict } from "./removal.js";
 
 type Step = GetStepTools<AyidaInngest>;
@@ -56,7 +57,7 @@ function inlineUnit(d: DatasetDeclaration, data: DatasetSyncData): Unit | undefi
 }
 
 /** The item a failed run was working on, from its original event, as the handler sees it. */
-function failedItem(d: DatasetDeclaration) {
+export function failedItem(d: DatasetDeclaration) {
   return (data: DatasetSyncData | DatasetPieceData): WorkItem => {
     if ("feed" in data && data.feed) return unitItem(d, pieceUnit(data));
     const unit = inlineUnit(d, data as DatasetSyncData);
@@ -87,6 +88,7 @@ export function createDatasetFunction(inngest: AyidaInngest, deps: JobDeps, d: D
       const data = event.data as DatasetSyncData;
       const { runId, timestamp, full, allowRemoval } = data;
       const { window, pieces } = windowOf(d, data);
+      await fileRequestedDatasets(step, deps, data);
       const discovered: Record<string, string[]> = {};
       for (const feed of d.feeds) {
         if (!feed.sweep || !("discover" in feed.sweep)) continue;

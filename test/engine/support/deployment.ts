@@ -37,6 +37,8 @@ export interface DeploymentOptions {
   /** Start serve and wait until the app is synced (default true). */
   serve?: boolean;
   serveEnv?: Record<string, string>;
+  /** Options for `serve` besides --port (e.g. `--grace 2`). */
+  serveArgs?: string[];
 }
 
 export interface Deployment {
@@ -59,6 +61,8 @@ export interface Deployment {
   startServe(): Promise<ServeProcess>;
   /** SIGKILL serve: no shutdown handler runs, requests in flight are cut. */
   killServe(): Promise<Exit>;
+  /** SIGTERM serve: it stops as an operator's stop does (its --grace, then 503 to what is still in flight). */
+  stopServe(): Promise<Exit>;
   /** For a timeout's message: what the engine has not finished, and the last lines serve and the Dev Server logged. */
   diagnose(): Promise<string>;
   /** Runs the CLI against the Dev Server (INNGEST_DEV=<its URL>), with `env` besides. */
@@ -114,7 +118,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
       operatorEnv: () => ({ INNGEST_DEV: dev!.url, DATABASE_URL: store.databaseFile, DOCUMENTS_DIR: store.documentsDir, BDNS_API_URL: bdns!.url, CRON_SECRET }),
       async startServe() {
         if (serve && !serve.proc.hasExited()) throw new Error("serve is already running");
-        const settings = { devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }) };
+        const settings = { devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }), ...(o.serveArgs && { args: o.serveArgs }) };
         if ((o.instances ?? 1) === 2) {
           if (balancer) throw new Error("restarting a balanced deployment is not supported");
           const ports = await freePorts(2);
@@ -136,6 +140,10 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
       async killServe() {
         if (!serve) throw new Error("serve is not running");
         return serve.proc.kill();
+      },
+      async stopServe() {
+        if (!serve) throw new Error("serve is not running");
+        return serve.proc.stop("SIGTERM");
       },
       async diagnose() {
         const runs = await dev!.runs().catch((err: unknown) => [{ error: String(err) }]);

@@ -30,6 +30,8 @@ export interface ChildProc {
   hasExited(): boolean;
   /** SIGKILL the whole process group and wait until the child is gone. */
   kill(): Promise<Exit>;
+  /** Send `sig` to the child alone (it may shut down as it likes), and wait until it is gone. */
+  stop(sig: NodeJS.Signals): Promise<Exit>;
 }
 
 const live = new Set<number>();
@@ -110,6 +112,10 @@ export function startProcess(name: string, command: string, args: string[], o: {
     hasExited: () => exit !== undefined,
     async kill() {
       if (!exit) killGroup(pid);
+      return exited;
+    },
+    async stop(sig) {
+      if (!exit) process.kill(pid, sig);
       return exited;
     },
   };

@@ -17,6 +17,8 @@ export interface ServeSettings {
   dir: string;
   /** Extra variables (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
+  /** Extra options after `serve --port P` (e.g. `--grace 2`). */
+  args?: string[];
 }
 
 export interface ServeProcess {
@@ -42,7 +44,7 @@ export async function startServe(s: ServeSettings, name = "serve"): Promise<Serv
     LOG_LEVEL: "info",
     ...s.env,
   };
-  const proc = startProcess(name, process.execPath, ["--", BIN, "serve", "--port", String(s.port)], { env, cwd: s.dir, logDir: s.dir });
+  const proc = startProcess(name, process.execPath, ["--", BIN, "serve", "--port", String(s.port), ...(s.args ?? [])], { env, cwd: s.dir, logDir: s.dir });
   try {
     await waitFor(
       "ayida-jobs serve to listen",
