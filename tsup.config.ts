@@ -24,7 +24,8 @@ export default defineConfig([
     // SDK, which `detail` loads only to send). Splitting keeps the SDK, the functions and the server
     // in chunks that only the commands needing them load.
     ...common,
-    entry: { cli: "src/cli/run.ts" },
+    // dev-watchdog: run by `ayida-jobs dev` as a process of its own (src/dev/watchdog.ts).
+    entry: { cli: "src/cli/run.ts", "dev-watchdog": "src/dev/watchdog.ts" },
     outDir: "dist/cli",
     splitting: true,
     // Except native and worker-thread packages, which must load from node_modules as they are.

@@ -14,6 +14,7 @@ import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerCompletion } from "./commands/completion.js";
+import { registerDev } from "./commands/dev.js";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -95,6 +96,7 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
   registerDetail(program, ctx);
   registerDocument(program, ctx);
   registerServe(program, ctx);
+  registerDev(program, ctx);
   registerDatasets(program, ctx);
   registerRuns(program, ctx);
   registerStatus(program, ctx);

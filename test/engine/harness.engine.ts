@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AppNotSyncedError, startDevServer, type DevServer } from "./support/dev-server.js";
+import { startChild } from "../support/children.js";
+import { freePort } from "../support/ports.js";
 import { freePorts } from "./support/free-ports.js";
 import { NoInngestBinaryError, resolveInngestBinary } from "./support/inngest-binary.js";
 import { startProcess, type ChildProc } from "./support/processes.js";
@@ -76,6 +78,32 @@ describe("finding the Dev Server binary", () => {
     expect(out).toContain("npm install -g inngest-cli");
     // Failed, not skipped: the run stops at the missing engine before any test runs.
     expect(out).not.toMatch(/Tests\s+\d+ passed/);
+  });
+});
+
+describe("free ports", () => {
+  /** A range of one port, free now: whoever is handed it, nobody else may be. */
+  const onePort = async () => {
+    const p = await freePort();
+    return { from: p, to: p + 1 };
+  };
+
+  it("a port handed out is never handed out again by this process, even while nothing listens on it yet", async () => {
+    // The app's port is picked, then the Dev Server's four: before the app binds, its port is free
+    // to any check — the Dev Server took it once (EADDRINUSE for the app, harness.engine.ts).
+    const range = await onePort();
+    expect(await freePorts(1, range)).toEqual([range.from]);
+    await expect(freePorts(1, range)).rejects.toThrow(`no 1 free ports between ${range.from} and ${range.to}`);
+  });
+
+  it("nor by another process while the one it went to lives; once that one has exited, it is free again", async () => {
+    const range = await onePort();
+    const other = await startChild("test/engine/fixtures/claim-port.ts", [String(range.from), String(range.to)]);
+    expect(Number(await other.line())).toBe(range.from);
+    await expect(freePorts(1, range)).rejects.toThrow("no 1 free ports");
+    other.process.stdin.end();
+    await new Promise((r) => other.process.once("exit", r));
+    expect(await freePorts(1, range)).toEqual([range.from]);
   });
 });
 

@@ -100,8 +100,13 @@ export interface BdnsRequest {
    * (`http://127.0.0.1:P/serve-a/api`): two processes told apart by their BDNS_API_URL alone.
    */
   via?: string;
-  /** performance.now() at arrival. */
+  /** performance.now() when the handler ran: at or after the arrival. */
   at: number;
+  /**
+   * The earliest the request can have arrived (performance.now()): before the event loop's last turn
+   * it would have been handled then. `at` minus this is how long the stand-in may have kept it waiting.
+   */
+  earliest: number;
   status: number;
 }
 
@@ -131,6 +136,17 @@ export async function startFakeBdns(
   const requests: BdnsRequest[] = [];
   const faults: Array<{ match: (p: string, q: URLSearchParams) => boolean; replies: FaultReply[] }> = [];
   let lastStart = -Infinity;
+  // The burst rules judge arrivals, and a busy or descheduled stand-in stamps late: a late stamp on
+  // the first request of a second squeezes that second into a 429 the client never caused. A
+  // heartbeat says when the event loop last turned; a request handled now arrived after the turn
+  // before that (else that turn's poll would have handled it) — or, on a new connection, after the
+  // turn before its accept (Node accepts and reads in separate turns). The rules refuse only what certainly
+  // broke them: a request's window counts those whose earliest arrival falls inside it. An idle
+  // stand-in is uncertain by ~2–4 ms, well under the budget's margin (47 ms per eleven at 9.5/s).
+  let turns = [performance.now(), performance.now()];
+  const heartbeat = setInterval(() => (turns = [turns[1]!, performance.now()]), 2);
+  heartbeat.unref();
+  const acceptedAfter = new WeakMap<object, number>();
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -139,7 +155,9 @@ export async function startFakeBdns(
     if (path === "/__stats") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats()));
     const params = url.searchParams;
     const at = performance.now();
-    const record: BdnsRequest = { path, params, at, status: 0, ...(via && { via }) };
+    const earliest = Math.min(at, turns[0]!, acceptedAfter.get(req.socket) ?? Infinity);
+    acceptedAfter.delete(req.socket); // the next request on this connection arrives after this one
+    const record: BdnsRequest = { path, params, at, earliest, status: 0, ...(via && { via }) };
     requests.push(record);
     let send = (status: number, body: string | Buffer, type = "application/json", headers: Record<string, string> = {}) => {
       record.status = status;
@@ -151,11 +169,11 @@ export async function startFakeBdns(
       Readable.from(documentChunks(doc, length)).pipe(res);
     };
 
-    const gap = at - lastStart;
-    lastStart = at;
+    const gap = at - lastStart; // at most: the previous one arrived no earlier than its `earliest`
+    lastStart = earliest;
     if (o.minGapMs && gap < o.minGapMs) return send(429, "", "text/plain", { "retry-after": "1" });
     // BDNS's own rule: more than maxPerSecond starts within any sliding second (this one included).
-    if (o.maxPerSecond && requests.filter((r) => r.at > at - 1000).length > o.maxPerSecond) return send(429, "", "text/plain", { "retry-after": "1" });
+    if (o.maxPerSecond && requests.filter((r) => r.earliest > at - 1000).length > o.maxPerSecond) return send(429, "", "text/plain", { "retry-after": "1" });
     const latency = o.latencyMs?.(path) ?? 0;
     if (latency > 0) {
       const answer = send;
@@ -227,6 +245,7 @@ export async function startFakeBdns(
     return { requests: requests.length, tooMany: requests.filter((r) => r.status === 429).length, minGapMs: gaps[0] ?? null, medianGapMs: gaps[gaps.length >> 1] ?? null };
   }
 
+  server.on("connection", (socket) => acceptedAfter.set(socket, turns[0]!));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
@@ -238,6 +257,7 @@ export async function startFakeBdns(
     tooMany: () => requests.filter((r) => r.status === 429).length,
     close: () =>
       new Promise<void>((r) => {
+        clearInterval(heartbeat);
         server.closeAllConnections();
         server.close(() => r());
       }),

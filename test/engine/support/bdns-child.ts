@@ -22,8 +22,14 @@ export interface FaultMatch {
 export interface StandInRequest {
   path: string;
   params: Record<string, string>;
-  /** Wall-clock ms (epoch, fractional) when the request reached the stand-in. */
+  /** Wall-clock ms (epoch, fractional) when the stand-in handled the request: at or after its arrival. */
   at: number;
+  /**
+   * The earliest it can have arrived (epoch ms): a loaded stand-in handles some requests tens of ms
+   * after they reached it (BdnsRequest.earliest). Spacing is judged from the one's `earliest` to the
+   * next one's `at`: the most it can have been.
+   */
+  earliest: number;
   /** 0 while unanswered (a hung or stalled reply). */
   status: number;
   /** Which process asked, when its BDNS_API_URL names it (see BdnsRequest.via). */

@@ -47,7 +47,7 @@ const control = http.createServer((req, res) => {
       return void res.writeHead(204).end();
     }
     if (req.method === "GET" && req.url === "/requests") {
-      const requests: StandInRequest[] = bdns.requests.map((r) => ({ path: r.path, params: Object.fromEntries(r.params), at: performance.timeOrigin + r.at, status: r.status, ...(r.via && { via: r.via }) }));
+      const requests: StandInRequest[] = bdns.requests.map((r) => ({ path: r.path, params: Object.fromEntries(r.params), at: performance.timeOrigin + r.at, earliest: performance.timeOrigin + r.earliest, status: r.status, ...(r.via && { via: r.via }) }));
       return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
     }
     res.writeHead(404).end();

@@ -13,8 +13,16 @@ import { startProcess, tailOf, type ChildProc } from "./processes.js";
 import { waitFor } from "./wait.js";
 
 export interface DevServerOptions {
-  /** The app's serve URL (`-u`); the Dev Server polls it and syncs what it finds there. */
-  appUrl: string;
+  /**
+   * The app's serve URL (`-u`); the Dev Server polls it and syncs what it finds there. Without it
+   * nothing is synced until the app registers itself (a `PUT` to its /api/inngest).
+   */
+  appUrl?: string;
+  /**
+   * Self-hosted mode instead of dev mode: `inngest start` with these keys (the SDK then runs in cloud
+   * mode against INNGEST_BASE_URL, with the event key and the signing key), state in `dir`/sqlite.
+   */
+  selfHosted?: { eventKey: string; signingKey: string };
   /** A folder of its own: HOME (the server keeps state under it) and its log. */
   dir: string;
   /**
@@ -84,37 +92,25 @@ const READY_TIMEOUT_MS = 30_000;
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const binary = o.binary ?? resolveInngestBinary();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(o, binary, attempt);
-    } catch (err) {
-      // Another process took one of the free ports between our check and the server's bind.
-      if (attempt < 3 && err instanceof PortTakenError) continue;
-      throw err;
-    }
-  }
-}
-
-class PortTakenError extends Error {}
-
-async function startOnce(o: DevServerOptions, binary: InngestBinary, attempt: number): Promise<DevServer> {
   const [api, gateway, gatewayGrpc, executorGrpc] = (await freePorts(4)) as [number, number, number, number];
   const home = resolve(o.dir, "home");
   mkdirSync(home, { recursive: true });
+  if (o.selfHosted) mkdirSync(resolve(o.dir, "sqlite"), { recursive: true });
+  const mode = o.selfHosted
+    ? ["start", "--event-key", o.selfHosted.eventKey, "--signing-key", o.selfHosted.signingKey, "--sqlite-dir", resolve(o.dir, "sqlite")]
+    : ["dev", "--no-discovery", ...(o.appUrl ? ["-u", o.appUrl] : [])];
   const args = [
-    "dev",
+    ...mode,
     "--host", "127.0.0.1",
     "--port", String(api),
     "--connect-gateway-port", String(gateway),
     "--connect-gateway-grpc-port", String(gatewayGrpc),
     "--connect-executor-grpc-port", String(executorGrpc),
-    "--no-discovery",
-    "-u", o.appUrl,
     ...(o.retryIntervalS ? ["--retry-interval", String(o.retryIntervalS)] : []),
   ];
   // Only what it needs: no INNGEST_* settings of the developer's shell leak into the engine.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, DO_NOT_TRACK: "1", INNGEST_NO_UPDATE_NOTIFIER: "1", ...(process.env.TMPDIR && { TMPDIR: process.env.TMPDIR }) };
-  const proc = startProcess(attempt === 1 ? "inngest-dev" : `inngest-dev-${attempt}`, binary.path, args, { env, cwd: o.dir, logDir: o.dir });
+  const proc = startProcess("inngest-dev", binary.path, args, { env, cwd: o.dir, logDir: o.dir });
 
   const registration: string[] = [];
   proc.onLine((line) => {
@@ -140,8 +136,6 @@ async function startOnce(o: DevServerOptions, binary: InngestBinary, attempt: nu
       "the Dev Server's API to answer",
       async () => {
         if (proc.hasExited()) {
-          const out = proc.output();
-          if (/address already in use/i.test(out)) throw new PortTakenError(out);
           throw new Error(`the Dev Server (${binary.path}) exited at start-up:\n${tailOf(proc)}`);
         }
         return gql<{ apps: unknown[] }>("{ apps { id } }").then(() => true, () => false);

@@ -4,14 +4,19 @@
  * message saying how to get one (a failing global setup would end the run as "no test files found").
  */
 import { execFileSync } from "node:child_process";
+import { sweepStaleClaims } from "./free-ports.js";
 import { NoInngestBinaryError, resolveInngestBinary } from "./inngest-binary.js";
 
-export default function setup(): void {
+export default function setup(): () => void {
+  const teardown = () => sweepStaleClaims();
   let binary;
   try {
     binary = resolveInngestBinary();
   } catch (err) {
-    if (err instanceof NoInngestBinaryError) return void console.error(`engine suite: ${err.message}`);
+    if (err instanceof NoInngestBinaryError) {
+      console.error(`engine suite: ${err.message}`);
+      return teardown;
+    }
     throw err;
   }
   let version = "(version unknown)";
@@ -21,4 +26,5 @@ export default function setup(): void {
     // A wrapper may not pass `version` through; the files will say if the binary cannot run at all.
   }
   console.log(`engine suite: Inngest Dev Server ${version} (${binary.path}, from ${binary.source})`);
+  return teardown;
 }

@@ -7,8 +7,8 @@
  * None of them → an error that says how to get one. The suite never skips for want of an engine.
  */
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
+import { isExecutableFile } from "../../../src/dev/engine.js";
 import { REPO_ROOT } from "./repo.js";
 
 export interface InngestBinary {
@@ -28,14 +28,6 @@ export const HOW_TO_GET_ONE = [
   "suite finds ../shared/tools/inngest-dev/inngest-dev next to the repository by itself (it needs xz).",
 ].join("\n");
 
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export function resolveInngestBinary(env: NodeJS.ProcessEnv = process.env, repoRoot: string = REPO_ROOT): InngestBinary {
   const explicit = env.INNGEST_DEV_BIN;

@@ -1,60 +1,38 @@
 /**
- * Against the real Inngest Dev Server (shared/tools/inngest-dev, v1.43): doctor's event API and
- * registration checks read what it really answers, and the schedules register as it accepts them.
- * Before the app is synced doctor says so (an event sent then never runs); after `PUT /api/inngest` the
- * Dev Server holds every function, the cron ones with their time zone. And against the same binary's
- * self-hosted mode (`inngest start --event-key … --signing-key …`, cloud mode for the SDK): the event
- * key and the signing key, right and wrong.
+ * doctor and the schedules against the real Inngest Dev Server (the engine suite's binary: see
+ * support/inngest-binary.ts): doctor's event API and registration checks read what it really answers,
+ * and the schedules register as it accepts them. Before the app is synced doctor says so (an event
+ * sent then never runs); after `PUT /api/inngest` the Dev Server holds every function, the cron ones
+ * with their time zone. And against the same binary's self-hosted mode (`inngest start --event-key …
+ * --signing-key …`, cloud mode for the SDK): the event key and the signing key, right and wrong.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../src/config/env.js";
 import { CHECKS, parseEnvLeniently, runDoctor } from "../../src/doctor/index.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
-import { freePort } from "../support/ports.js";
+import { startDevServer, type DevServer } from "./support/dev-server.js";
 
-/** shared/ sits beside the repository (here and in CI). */
-const WRAPPER = resolve(import.meta.dirname, "../../../shared/tools/inngest-dev/inngest-dev");
-
-let dev: Awaited<ReturnType<typeof startInngest>>;
+const dir = mkdtempSync(join(tmpdir(), "ayida-engine-doctor-"));
+let dev: DevServer;
 let devUrl: string;
 let server: RunningServer;
 
 beforeAll(async () => {
-  if (!existsSync(WRAPPER)) throw new Error(`the Inngest Dev Server is not at ${WRAPPER}: shared/tools/inngest-dev must sit beside the repository`);
-  dev = await startInngest("dev", ["--host", "127.0.0.1", "--no-discovery"]);
+  // No -u: the app is not synced until the test PUTs its /api/inngest.
+  dev = await startDevServer({ dir: join(dir, "dev") });
   devUrl = dev.url;
-  const dir = mkdtempSync(join(tmpdir(), "ayida-devserver-app-"));
   server = await startServer(parseEnv({ INNGEST_DEV: devUrl, DATABASE_URL: join(dir, "a.db"), SCHEDULE_CONVOCATORIAS: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_CATALOGOS: "30 4 * * MON" }), { port: 0, host: "127.0.0.1", logger: pino({ level: "silent" }) });
 }, 60_000);
 
 afterAll(async () => {
   await server?.close(0);
-  dev?.child.kill("SIGTERM");
+  await dev?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
-
-/** Start the binary with these arguments on free ports; resolves with its URL once /health answers. */
-async function startInngest(command: "dev" | "start", args: string[]): Promise<{ url: string; child: ChildProcess; log: () => string }> {
-  const [port, gateway, grpc1, grpc2] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${port}`;
-  const home = mkdtempSync(join(tmpdir(), "ayida-inngest-"));
-  let out = "";
-  const child = spawn(WRAPPER, [command, "--port", String(port), "--connect-gateway-port", String(gateway), "--connect-gateway-grpc-port", String(grpc1), "--connect-executor-grpc-port", String(grpc2), ...args], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (c) => (out += c));
-  child.stderr!.on("data", (c) => (out += c));
-  for (let i = 0; ; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return { url, child, log: () => out };
-    if (i > 150 || child.exitCode !== null) {
-      child.kill("SIGTERM");
-      throw new Error(`inngest ${command} did not start: ${out.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function doctor(ids: string[]) {
   const { env, problems } = parseEnvLeniently({ INNGEST_DEV: devUrl, SCHEDULE_CONVOCATORIAS: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_CATALOGOS: "30 4 * * MON" });
@@ -80,7 +58,7 @@ describe("doctor and schedules against the real Dev Server", () => {
     const put = await fetch(`${server.urls[0]}/api/inngest`, { method: "PUT" });
     expect(put.status, await put.text()).toBe(200);
     const r = await doctor(["app", "functions-registered"]);
-    expect(r["functions-registered"], dev.log().slice(-2000)).toMatchObject({ status: "ok", details: { registered: server.functionIds.length * 2 - 2 } });
+    expect(r["functions-registered"], dev.proc.output().slice(-2000)).toMatchObject({ status: "ok", details: { registered: server.functionIds.length * 2 - 2 } });
 
     const gql = await fetch(`${devUrl}/v0/gql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ apps { functions { slug triggers { type value } } } }" }) });
     const apps = ((await gql.json()) as { data: { apps: Array<{ functions: Array<{ slug: string; triggers: Array<{ type: string; value: string }> }> }> } }).data.apps;
@@ -95,12 +73,11 @@ describe("doctor and schedules against the real Dev Server", () => {
 describe("doctor against a self-hosted Inngest (inngest start, with keys)", () => {
   const EVENT_KEY = "event-key-selfhosted-0123";
   const SIGNING_KEY = "signkey-prod-00112233445566778899aabbccddeeff";
-  let hosted: Awaited<ReturnType<typeof startInngest>>;
+  let hosted: DevServer;
   beforeAll(async () => {
-    const sqlite = mkdtempSync(join(tmpdir(), "ayida-inngest-sqlite-"));
-    hosted = await startInngest("start", ["--host", "127.0.0.1", "--event-key", EVENT_KEY, "--signing-key", SIGNING_KEY.replace(/^signkey-prod-/, ""), "--sqlite-dir", sqlite]);
+    hosted = await startDevServer({ dir: join(dir, "hosted"), selfHosted: { eventKey: EVENT_KEY, signingKey: SIGNING_KEY.replace(/^signkey-prod-/, "") } });
   }, 60_000);
-  afterAll(() => void hosted?.child.kill("SIGTERM"));
+  afterAll(() => hosted?.stop());
 
   const run = async (env: Record<string, string>) => {
     const { env: parsed, problems } = parseEnvLeniently({ INNGEST_BASE_URL: hosted.url, ...env });
