@@ -39,6 +39,12 @@ export interface OpenOptions {
    * every read). Connecting itself gives up after DATABASE_URL's connect_timeout (default 10 s).
    */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: a pooled connection was lost while nobody was using it (a restart, a failover: 57P01
+   * admin shutdown, "Connection terminated unexpectedly"). The pool drops it and opens another on
+   * the next query; this hears of it (for the logs). Never the end of the process.
+   */
+  onConnectionLost?: (err: Error) => void;
 }
 
 /** Opens (by default creating and migrating) the store at `databaseUrl` (default ./data/ayida-jobs.db). */
@@ -60,6 +66,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
     };
     location = target.location;
     const pool = new pg.Pool({ connectionString: target.url, max: migrate ? 10 : 2, types, Client: connectingWithin(pg.Client, target.connectTimeoutMs), ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
+    survivesLostConnections(pool, o.onConnectionLost);
     await connectOnce(pool, location, target.connectTimeoutMs);
     dialect = new PostgresDialect({ pool });
     kind = "postgres";
@@ -130,6 +137,20 @@ function configureSqlite(sqlite: import("better-sqlite3").Database, o: { owner: 
 }
 
 /**
+ * A pool whose server goes away must not take the process with it. node-postgres reports a lost
+ * connection as an 'error' event: on the pool for an idle connection, on the client for one checked
+ * out between two queries (inside a transaction, say) — and an 'error' event nobody listens to ends
+ * the process. Both are listened to: the pool then drops the connection (pg-pool removes an idle one
+ * at once, and a checked-out one that is no longer queryable when it is released), the query that
+ * was running fails with its own error (the caller's to retry), and the next one connects again.
+ */
+function survivesLostConnections(pool: import("pg").Pool, onLost: ((err: Error) => void) | undefined): void {
+  const lost = (err: Error) => onLost?.(err);
+  pool.on("error", lost);
+  pool.on("connect", (client) => client.on("error", lost));
+}
+
+/**
  * Several processes starting at once on a new SQLite file (a fleet of `serve`, the CLI beside them)
  * would each see the migrations as pending and all but one fail half-way ("table already exists").
  * Migrating is serialised through an exclusive transaction on a sidecar file, `<file>.migrate-lock`:
@@ -190,16 +211,4 @@ async function connectOnce(pool: import("pg").Pool, location: string, ms: number
  */
 export function storeLocation(url: string | undefined): string {
   return databaseLocation(url);
-}
-
-/** The file a SQLite DATABASE_URL names (`./x.db`, `sqlite:x.db`, `file:///abs/x.db`), absolute. */
-export function sqliteFile(url: string): string {
-  const t = parseDatabaseUrl(url);
-  if (t.dialect !== "sqlite") throw new Error("not a SQLite DATABASE_URL");
-  return t.file;
-}
-
-/** Whether DATABASE_URL names PostgreSQL (anything else is a SQLite file, or refused). */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
 }
