@@ -4,7 +4,8 @@
  * each document not stored yet, or whose stored file is not the revision BDNS announces now.
  * An unknown code or a broken record fails at once (no retries) and is recorded in sync_failures.
  */
-import { workItem } from "../adapters/store/store.js";
+import { workItem, type DetailOutcome, type WorkItem } from "../adapters/store/store.js";
+import { looksIntact } from "../adapters/store/document-store.js";
 import { buildDocumentRequest } from "../contracts/build.js";
 import { detailRequested, toSdkEvent } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
@@ -33,10 +34,9 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
         const store = await deps.store();
         await store.ensureRun(runId, "detail", { retryOf });
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
-          const outcome = await fetchAndStoreDetail(deps, bdns, runId, { allowRemoval, log });
           // With documents to store, the item is done once they are queued (below): a run whose
           // items all have an outcome is then never one whose documents are still to be requested.
-          if (outcome.toStore.length === 0) await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
+          const outcome = await fetchAndStoreDetail(deps, bdns, runId, { closeItem: item, allowRemoval, log });
           log.info({ outcome: outcome.outcome, documents: outcome.documents, toStore: outcome.toStore.length }, "detail stored");
           return outcome;
         });
@@ -59,21 +59,43 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
   );
 }
 
-/**
- * Fetch, store and count one detail; shared with the document function when metadata is missing. The
- * documents the detail no longer lists are removed, as the removal rule allows (`allowRemoval`: from a
- * sync that has it).
- */
-export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string, o: { allowRemoval?: boolean | undefined; log?: JobDeps["logger"] } = {}) {
-  const store = await deps.store();
-  const { detail, raw } = await deps.bdns.for({ kind: "detail", run: runId }).getConvocatoria(bdns);
-  const outcome = await store.upsertDetail(detail, raw, runId);
-  recordRows("convocatorias", outcome); // metrics
-  await store.count(runId, outcome);
-  const docs = detail.documentos ?? [];
-  const evidence = { fetched: docs.length, allowRemoval: Boolean(o.allowRemoval) };
-  let marked: RemovalOutcome | undefined;
-  const toStore = await store.upsertDocuments(bdns, docs, undefined, { runId, decide: (c) => removalVerdict({ ...c, ...evidence }), onMarked: (m) => (marked = m) });
-  if (marked) reportRemoval(o.log ?? deps.logger, "convocatorias", `documentos ${bdns}`, marked);
-  return { outcome, documents: docs.length, toStore };
+export interface StoredDetail {
+  outcome: DetailOutcome;
+  documents: number;
+  /** The documents to (re)store. */
+  toStore: string[];
 }
+
+/**
+ * Fetch, store and count one detail, once per run: the detail, its counter, its documents' metadata
+ * (and, with `closeItem` and nothing to store, the item's outcome) commit in one transaction, and a
+ * retry of a step that committed gets the first outcome back — a detail this run stored is "new",
+ * never "new" and then "unchanged". Shared with the document function when metadata is missing. The
+ * documents the detail no longer lists are marked removed in the same transaction, as the removal rule
+ * allows (`allowRemoval`: from a sync that has it).
+ */
+export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string, o: { closeItem?: WorkItem; allowRemoval?: boolean | undefined; log?: JobDeps["logger"] } = {}): Promise<StoredDetail> {
+  const store = await deps.store();
+  const step = `detail ${bdns}`;
+  const done = await store.committed<StoredDetail>(runId, CONVOCATORIAS, step);
+  if (done) return done;
+  const { detail, raw } = await deps.bdns.for({ kind: "detail", run: runId }).getConvocatoria(bdns);
+  let marked: RemovalOutcome | undefined;
+  const stored = await store.once(runId, CONVOCATORIAS, step, async (tx): Promise<StoredDetail> => {
+    const outcome = await tx.upsertDetail(detail, raw, runId);
+    await tx.count(runId, outcome);
+    // A stored file that no longer looks like the one stored (replaced by a deployment sharing the
+    // folder, removed, cut) is fetched again: one stat per stored document of a detail fetched.
+    const docs = detail.documentos ?? [];
+    const evidence = { fetched: docs.length, allowRemoval: Boolean(o.allowRemoval) };
+    const removal = { runId, decide: (c: { live: number; missing: number }) => removalVerdict({ ...c, ...evidence }), onMarked: (m: RemovalOutcome) => (marked = m) };
+    const toStore = await tx.upsertDocuments(bdns, docs, { fileIntact: (row) => looksIntact(deps.documents, row), removal });
+    if (o.closeItem && toStore.length === 0) await tx.itemDone(runId, o.closeItem, outcome === "unchanged" ? "unchanged" : "stored");
+    recordRows(CONVOCATORIAS, outcome); // metrics
+    return { outcome, documents: docs.length, toStore };
+  });
+  if (marked) reportRemoval(o.log ?? deps.logger, CONVOCATORIAS, `documentos ${bdns}`, marked); // metrics, and a hold's warning
+  return stored;
+}
+
+const CONVOCATORIAS = "convocatorias";

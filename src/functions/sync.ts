@@ -89,6 +89,9 @@ export function processSyncPiece(inngest: AyidaInngest, deps: JobDeps) {
 }
 
 type Step = GetStepTools<AyidaInngest>;
+/** A listing page's step result: `since` is when the piece's listing began, `announced` what BDNS said it holds. */
+type ListedPage = { since: string; totalPages: number; announced: number; rows: number; refused: number; queue: string[] };
+const CONVOCATORIAS = "convocatorias";
 
 async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: { attempt: number; maxAttempts: number }, log: JobDeps["logger"]) {
   const { runId, from, to } = piece;
@@ -101,17 +104,23 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
   /** What the first page said the whole listing holds. */
   let announced: number | undefined;
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
-    const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
+    const id = `list ${from}..${to} page ${page}`;
+    const r = await step.run(id, async () => {
       const store = await deps.store();
       return mapJobErrors(deps, { runId, item, ...tries }, async () => {
+        // Listed and counted by an attempt whose answer was lost: not fetched, not counted again.
+        const done = await store.committed<ListedPage>(runId, CONVOCATORIAS, id);
+        if (done) return done;
         const startedAt = since ?? new Date().toISOString();
         const res = await deps.bdns.for({ kind: "page", run: runId }).searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
-        // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
-        for (const refused of res.refused) await store.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
-        const { withoutDetail } = await store.upsertListing(res.content, runId);
-        await store.count(runId, "listed", res.content.length);
-        log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
-        return { since: startedAt, totalPages: res.totalPages, announced: res.totalElements, rows: res.content.length, refused: res.refused.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
+        return store.once(runId, CONVOCATORIAS, id, async (tx): Promise<ListedPage> => {
+          // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
+          for (const refused of res.refused) await tx.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
+          const { withoutDetail } = await tx.upsertListing(res.content, runId);
+          await tx.count(runId, "listed", res.content.length);
+          log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
+          return { since: startedAt, totalPages: res.totalPages, announced: res.totalElements, rows: res.content.length, refused: res.refused.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
+        });
       });
     });
     since = r.since;
@@ -125,21 +134,26 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
   const codes = [...new Set(queue)];
   if (codes.length > 0) await sendInChunks(step, `fan-out-details ${from}..${to}`, buildDetailRequests(codes, { runId, timestamp: piece.timestamp }, { allowRemoval: piece.allowRemoval }));
 
-  const progress = await step.run(`complete ${from}..${to}`, async () => {
+  const completeId = `complete ${from}..${to}`;
+  const progress = await step.run(completeId, async () => {
     const store = await deps.store();
     // The window's convocatorias the listing no longer held are removed — only after a complete
-    // listing (a refused row might be one of them), and as far as the removal rule allows.
+    // listing (a refused row might be one of them), and as far as the removal rule allows. Idempotent
+    // by itself (a second pass finds nothing unmarked, a hold is recorded once), as a dataset unit's is.
     if (refused === 0 && since) {
       const unit = `listing ${from}..${to}`;
       const evidence = { fetched: listed, announced, allowRemoval: Boolean(piece.allowRemoval) };
-      const marked = await store.markConvocatoriasRemoved({ from, to }, { runId, dataset: "convocatorias", unit, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence }));
+      const marked = await store.markConvocatoriasRemoved({ from, to }, { runId, dataset: CONVOCATORIAS, unit, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence }));
       reportRemoval(log, "convocatorias", unit, marked);
     }
-    // Filed once the events are out: a run then never waits for work that was not requested.
-    await store.queueItems(runId, codes.map(workItem.detail));
-    await store.count(runId, "queued", codes.length);
-    await store.itemDone(runId, item, "stored");
-    const p = await store.completePiece(runId);
+    // Filed once the events are out: a run then never waits for work that was not requested. One
+    // transaction, once: the queued counter, the piece's outcome and the run's progress move together.
+    const p = await store.once(runId, CONVOCATORIAS, completeId, async (tx) => {
+      await tx.queueItems(runId, codes.map(workItem.detail));
+      await tx.count(runId, "queued", codes.length);
+      await tx.itemDone(runId, item, "stored");
+      return tx.completePiece(runId);
+    });
     log.info({ from, to, listed, queued: codes.length, piecesDone: p.done, pieces: p.of }, "piece done");
     return p;
   });

@@ -247,7 +247,7 @@ async function build(store: Store): Promise<void> {
   for (const c of CONVS) {
     const raw = detailOf(c);
     await store.upsertDetail(detailSchema.parse(raw), raw, "r0", T0);
-    await store.upsertDocuments(c.bdns, detailSchema.parse(raw).documentos!, T0);
+    await store.upsertDocuments(c.bdns, detailSchema.parse(raw).documentos!, { now: T0 });
   }
   // T2: 7 and 32 are no longer listed (removed); 9's title changes; 99995's detail drops document 0.
   await store.upsertListing(listing(live), "r0", T2);
@@ -255,7 +255,7 @@ async function build(store: Store): Promise<void> {
   const changed = { ...detailOf(CONVS[9]!), descripcion: RETITLED };
   await store.upsertDetail(detailSchema.parse(changed), changed, "r0", T2);
   const five = detailOf(CONVS[5]!);
-  await store.upsertDocuments("99995", detailSchema.parse(five).documentos!.slice(1), T2, { runId: "r0", decide: remove });
+  await store.upsertDocuments("99995", detailSchema.parse(five).documentos!.slice(1), { now: T2, removal: { runId: "r0", decide: remove } });
 
   // Awards: every one at T0 (two pages); at T2 one changes its amount, names are re-spelt (noise), and
   // the awards of 2026-09-07 are gone from their window (removed).

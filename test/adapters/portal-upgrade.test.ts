@@ -1,6 +1,7 @@
 /**
  * A store written by the code before the portal's migrations (schema 0007: every date and time text,
- * amounts floats, JSON text) is carried over on open, on both databases: PostgreSQL's columns get their
+ * amounts floats, JSON text; or main's schema 0010, which added run_steps and the budget's sharers
+ * before the portal's migrations landed) is carried over on open, on both databases: PostgreSQL's columns get their
  * types with every value kept (and what is not a date, time or JSON becomes null instead of failing the
  * open), convocatorias get their code, facets and search from the stored details, awards their totals
  * (removed ones left out), and the store's writes and the portal's reads work on the result.
@@ -8,10 +9,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
+import { Migrator, sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detailSchema } from "../../src/adapters/bdns/schemas.js";
 import { openDatabase } from "../../src/adapters/store/db.js";
+import { migrations } from "../../src/adapters/store/migrations.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { runRead } from "../support/read-plans.js";
@@ -34,8 +36,21 @@ const detail = (bdns: string, descripcion: string) => ({
   note: "a NUL \u0000 in a text",
 });
 
-async function writeOldStore(url: string): Promise<void> {
-  const { db } = await openDatabase(url, { upTo: "0007_canonical_codes" });
+/** The migrations main shipped before the portal's: a store it made has exactly these applied. */
+const SHIPPED = ["0001_initial", "0002_runs_items_datasets", "0003_reference_datasets", "0004_award_datasets", "0005_bdns_budget", "0006_removal_holds", "0007_canonical_codes", "0008_run_items_activity", "0009_run_steps", "0010_bdns_budget_sharers"];
+type Schema = "0007_canonical_codes" | "0010_bdns_budget_sharers";
+
+/** Migrate `db` as the code that shipped `upTo` did: its migrations only, the portal's not known yet. */
+async function migrateAsShipped(db: Kysely<unknown>, dialect: "sqlite" | "postgres", upTo: Schema): Promise<void> {
+  const all = migrations(dialect);
+  const shipped = Object.fromEntries(SHIPPED.slice(0, SHIPPED.indexOf(upTo) + 1).map((name) => [name, all[name]!]));
+  const { error } = await new Migrator({ db, provider: { getMigrations: async () => shipped } }).migrateToLatest();
+  if (error) throw error;
+}
+
+async function writeOldStore(url: string, dialect: "sqlite" | "postgres", schema: Schema = "0007_canonical_codes"): Promise<void> {
+  const { db } = await openDatabase(url, { upTo: "0001_initial" });
+  await migrateAsShipped(db as Kysely<unknown>, dialect, schema);
   const conv = (bdns: string, descripcion: string, fecha: string, json: string | null) =>
     sql`INSERT INTO convocatorias (bdns, id, descripcion, fecha_recepcion, presupuesto_total, fecha_fin_solicitud, detail_json, content_hash, first_seen_at, listed_at, last_changed_at)
       VALUES (${bdns}, ${Number(bdns) + 1_000_000}, ${descripcion}, ${fecha}, ${1234.56}, ${"2026-02-30"}, ${json}, ${json ? "h" : null}, ${AT}, ${AT}, ${AT})`.execute(db);
@@ -51,14 +66,27 @@ async function writeOldStore(url: string): Promise<void> {
   await award(3, 20_000_001, "2024-07-01", 50, null);
   await award(4, 20_000_001, "2025-08-01", 999, AT); // removed: not in the totals
   await award(5, 20_000_002, "2025-08-01", 0.1, null);
+  if (schema === "0010_bdns_budget_sharers") await sql`INSERT INTO run_steps (run_id, dataset, step, result, at) VALUES ('r0', 'convocatorias', 'detail 99999', '{"outcome":"new"}', ${AT})`.execute(db);
   await db.destroy();
 }
 
-describe.each(["sqlite", "postgres"] as const)("a store of the schema before the portal's migrations, on %s", (dialect) => {
+it("the portal's migrations sort after every migration main shipped: a store main made is a prefix of this schema", () => {
+  for (const dialect of ["sqlite", "postgres"] as const) {
+    const names = Object.keys(migrations(dialect)).sort();
+    expect(names.slice(0, SHIPPED.length)).toEqual(SHIPPED);
+  }
+});
+
+describe.each([
+  ["sqlite", "0007_canonical_codes"],
+  ["postgres", "0007_canonical_codes"],
+  ["sqlite", "0010_bdns_budget_sharers"],
+  ["postgres", "0010_bdns_budget_sharers"],
+] as const)("a store of the schema before the portal's migrations, on %s, at %s", (dialect, schema) => {
   let store: Store;
   beforeAll(async () => {
     const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-upgrade-")), "old.db") : await pgServer.createDatabase();
-    await writeOldStore(url);
+    await writeOldStore(url, dialect, schema);
     store = await Store.open(url);
   }, 60_000);
   afterAll(() => store?.close());
@@ -96,6 +124,12 @@ describe.each(["sqlite", "postgres"] as const)("a store of the schema before the
     expect((await read("concesiones-convocatoria-total", { bdns: "99999" })).map((r) => [Number(r.concesiones), Math.round(Number(r.importe) * 100) / 100])).toEqual([[4, 350.4]]);
   });
 
+  it("every migration is applied, and what the store recorded before is still there", async () => {
+    const applied = (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(store.db)).rows.map((r) => r.name);
+    expect(applied).toEqual(Object.keys(migrations(dialect)).sort());
+    if (schema === "0010_bdns_budget_sharers") expect(await store.committed("r0", "convocatorias", "detail 99999")).toEqual({ outcome: "new" });
+  });
+
   it("the store's writes go on: a new detail replaces the facets, search follows it, the awards' totals move", async () => {
     const d = { ...detail("100000", "Ayudas a la movilidad"), regiones: [{ descripcion: "ES61 - ANDALUCÍA" }] };
     await store.ensureRun("u1", "sync", {});
@@ -110,7 +144,7 @@ describe("the same store on PostgreSQL", () => {
   let pgStore: Store;
   beforeAll(async () => {
     const url = await pgServer.createDatabase();
-    await writeOldStore(url);
+    await writeOldStore(url, "postgres");
     pgStore = await Store.open(url);
   }, 60_000);
   afterAll(() => pgStore?.close());

@@ -5,7 +5,8 @@
  * that even root cannot write — and the command as a process: exit codes, --json, the time bound,
  * no secret ever printed.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
@@ -18,7 +19,9 @@ import { migrations } from "../../src/adapters/store/migrations.js";
 /** Every migration this version applies, in order (their count moves as the schema grows). */
 const MIGRATIONS = Object.keys(migrations("sqlite"));
 import { parseEnv } from "../../src/config/env.js";
-import { CHECKS, expectedFunctionIds, parseEnvLeniently, runDoctor, type CheckReport } from "../../src/doctor/index.js";
+import { CHECKS, VERIFY_DOCUMENTS_CHECK, expectedFunctionIds, parseEnvLeniently, runDoctor, type CheckReport } from "../../src/doctor/index.js";
+import { Store } from "../../src/adapters/store/store.js";
+import { FolderDocumentStore } from "../../src/adapters/store/documents.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
 import { makeDatasetsFixture } from "../support/bdns-datasets.js";
@@ -55,9 +58,9 @@ afterAll(async () => {
 
 /** Run some checks (by id) with this environment, as the command does. */
 async function check(ids: string[], env: Record<string, string>, o: { server?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Record<string, CheckReport>> {
-  const { env: parsed, problems } = parseEnvLeniently(env);
+  const { env: parsed, problems, unknown } = parseEnvLeniently(env);
   const server = o.server ? { url: o.server, from: "--url" as const } : { url: `http://127.0.0.1:${await freePort()}`, from: "default" as const };
-  const reports = await runDoctor({ env: parsed, problems, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: CHECKS.filter((c) => ids.includes(c.id)) });
+  const reports = await runDoctor({ env: parsed, problems, unknown, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: [...CHECKS, VERIFY_DOCUMENTS_CHECK].filter((c) => ids.includes(c.id)) });
   return Object.fromEntries(reports.map((r) => [r.id, r]));
 }
 
@@ -104,6 +107,16 @@ describe("configuration", () => {
   });
 });
 
+describe("short secrets", () => {
+  it("a CRON_SECRET or METRICS_TOKEN under 16 characters fails the configuration check, legibly (not scrubbed into ***)", async () => {
+    const r = await runCli(["doctor", "--json", "--timeout", "2"], { env: { INNGEST_DEV: "1", CRON_SECRET: "must", METRICS_TOKEN: "short", BDNS_API_URL: bdns.url } });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.checks.find((c: CheckReport) => c.id === "configuration")).toMatchObject({ status: "fail", message: expect.stringMatching(/^CRON_SECRET: must be at least 16 characters.*\(and 1 more: METRICS_TOKEN\)$/), details: { invalid: ["CRON_SECRET", "METRICS_TOKEN"] } });
+    expect(r.stdout).not.toContain("***");
+  });
+});
+
 describe("schedules", () => {
   it("off by default; listed with their next tick when set; a bad one fails naming its variable", async () => {
     expect((await check(["schedules"], { INNGEST_DEV: "1" })).schedules).toMatchObject({ status: "ok", message: expect.stringMatching(/^off: no SCHEDULE_<DATASET> is set/) });
@@ -112,6 +125,21 @@ describe("schedules", () => {
     const bad = await check(["configuration", "schedules"], { INNGEST_DEV: "1", SCHEDULE_MINIMIS: "0 25 * * *" });
     expect(bad.schedules).toMatchObject({ status: "fail", message: 'SCHEDULE_MINIMIS: hour "25" is outside 0–23' });
     expect(bad.configuration!.status).toBe("ok"); // reported once, where it belongs
+  });
+
+  it("a SCHEDULE_ variable that names no dataset (a misspelling serve ignores) warns, naming the closest one", async () => {
+    const stray = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_CONVOCATORIA: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_ORGANOS: "0 4 * * *" })).schedules!;
+    expect(stray).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/^SCHEDULE_CONVOCATORIA matches no dataset, so nothing is scheduled by it \(did you mean SCHEDULE_CONVOCATORIAS\?\); 1 scheduled on serve: organos/),
+      fix: expect.stringContaining("rename SCHEDULE_CONVOCATORIA to SCHEDULE_CONVOCATORIAS"),
+      details: { unknown: ["SCHEDULE_CONVOCATORIA"] },
+    });
+    const two = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_PLANES_ESTRATEGICO: "0 3 * * *", SCHEDULE_AYUDAS_DE_ESTADO: "0 3 * * *" })).schedules!;
+    expect(two.status).toBe("warn");
+    expect(two.message).toContain("SCHEDULE_PLANES_ESTRATEGICO matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_PLANES_ESTRATEGICOS?)");
+    expect(two.message).toContain("SCHEDULE_AYUDAS_DE_ESTADO matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_AYUDAS_ESTADO?)");
+    expect(two.message).toContain("off: no SCHEDULE_<DATASET> is set");
   });
 
   it("a schedule that can never fire (31 February) warns, naming its variable", async () => {
@@ -227,6 +255,25 @@ describe("the app's /api/inngest and its registration", () => {
     } finally {
       await silent.close();
       await notServe.close();
+    }
+  });
+
+  it("behind a proxy whose serve is down (502, 503 or 504 from the proxy, not from serve): says serve is down, not that the address or the secret is wrong", async () => {
+    for (const [status, body] of [
+      [502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"],
+      [503, "no healthy upstream"],
+      [504, "<html><body><h1>504 Gateway Time-out</h1></body></html>"],
+    ] as const) {
+      const proxy = await answering(status, body);
+      try {
+        const r = await check(["app", "cron-secret"], { INNGEST_DEV: "1", CRON_SECRET: SECRET }, { server: proxy.url });
+        expect(r.app, String(status)).toMatchObject({ status: "fail", message: expect.stringContaining(`answered ${status} for serve`), fix: expect.stringContaining("start serve") });
+        expect(r.app!.message).toContain("serve is down or unreachable behind it");
+        expect(r.app!.fix).not.toContain("must be the address");
+        expect(r["cron-secret"], String(status)).toMatchObject({ status: "skip", message: expect.stringContaining("serve is down") });
+      } finally {
+        await proxy.close();
+      }
     }
   });
 
@@ -402,6 +449,45 @@ describe("documents folder", () => {
   });
 });
 
+describe("--verify-documents: every stored document re-hashed", () => {
+  it("every file the one recorded: ok with how many and how much; one replaced, one cut, one gone: fail naming each, with how to fetch them again", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "ayida-doctor-verify-"));
+    const env = { DATABASE_URL: join(cwd, "a.db"), DOCUMENTS_DIR: join(cwd, "docs") };
+    const store = await Store.open(env.DATABASE_URL);
+    const files = new FolderDocumentStore(env.DOCUMENTS_DIR);
+    const docs = ["11", "12", "13", "14"].map((id) => ({ id: Number(id), nombreFic: `doc ${id}.pdf`, descripcion: null, long: 5, datMod: "2026-11-01", datPublicacion: "2026-11-01" }));
+    await store.upsertDocuments("900000", docs);
+    for (const d of docs) {
+      const stored = await files.store(files.relativePath("900000", String(d.id), d.nombreFic), Readable.from([Buffer.from(`doc${d.id}`)]), 5);
+      await store.markDocumentStored(String(d.id), { ...stored, datMod: d.datMod });
+    }
+    await store.close();
+    try {
+      const ok = (await check(["documents-verified"], env, { cwd }))["documents-verified"]!;
+      expect(ok).toMatchObject({ status: "ok", message: "4 stored documents re-hashed (20 bytes): every file is the one recorded", details: { checked: 4, mismatches: [] } });
+
+      writeFileSync(join(env.DOCUMENTS_DIR, "900000", "11-doc_11.pdf"), "XXXXX"); // same size, other bytes
+      writeFileSync(join(env.DOCUMENTS_DIR, "900000", "12-doc_12.pdf"), "doc"); // cut
+      rmSync(join(env.DOCUMENTS_DIR, "900000", "13-doc_13.pdf")); // gone
+      const bad = (await check(["documents-verified"], env, { cwd }))["documents-verified"]!;
+      expect(bad).toMatchObject({ status: "fail", message: expect.stringMatching(/^3 of 4 stored documents are not the files recorded: /), fix: expect.stringContaining("ayida-jobs document 900000 11") });
+      expect(bad.details!.mismatches).toEqual([
+        { table: "documentos", id: "11", bdns: "900000", path: "900000/11-doc_11.pdf", problem: "sha256 differs" },
+        { table: "documentos", id: "12", bdns: "900000", path: "900000/12-doc_12.pdf", problem: "3 bytes, 5 recorded" },
+        { table: "documentos", id: "13", bdns: "900000", path: "900000/13-doc_13.pdf", problem: "missing" },
+      ]);
+      // The command: only with the flag, and then not bound by --timeout's 4 s (reading every file takes its time).
+      const plain = await runCli(["doctor", "--json"], { cwd, env: { INNGEST_DEV: "1", ...env } });
+      expect(JSON.parse(plain.stdout).checks.map((c: CheckReport) => c.id)).not.toContain("documents-verified");
+      const verified = await runCli(["doctor", "--verify-documents", "--json"], { cwd, env: { INNGEST_DEV: "1", ...env } });
+      expect(verified.code).toBe(1);
+      expect(JSON.parse(verified.stdout).checks.find((c: CheckReport) => c.id === "documents-verified")).toMatchObject({ status: "fail", details: { checked: 4 } });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("documents bucket (DOCUMENTS_URL)", () => {
   let s3: FakeS3;
   const AWS_SECRET = "bucket-secret-do-not-print/0123456789";
@@ -524,5 +610,18 @@ describe("ayida-jobs doctor (the command)", () => {
   it("usage errors: --timeout and --url are checked", async () => {
     expect((await runCli(["doctor", "--timeout", "0"])).code).toBe(2);
     expect((await runCli(["doctor", "--url", "localhost:3000"])).code).toBe(2);
+  });
+
+  it("a --url that is not a URL (a port past 65535, an unclosed [) is a usage error naming it, not three checks failing as bugs", async () => {
+    for (const url of ["http://127.0.0.1:99999", "http://[::1", "http://[::1]:3000x", "https://ops:pw-for-doctor-123@host:70000/"]) {
+      for (const json of [false, true]) {
+        const r = await runCli(["doctor", "--url", url, ...(json ? ["--json"] : [])], { env: { INNGEST_DEV: "1" } });
+        expect(r.code, `${url}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/^error: --url: .* must be an http\(s\) URL/m);
+        expect(r.stdout + r.stderr).not.toContain("this is a bug");
+        expect(r.stdout + r.stderr).not.toContain("pw-for-doctor-123");
+        if (json) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, command: "doctor", error: { code: "USAGE" } });
+      }
+    }
   });
 });

@@ -57,7 +57,7 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
     // table). The store's own code still reads them as ISO strings and numbers (db.ts's type parsers).
     // Text written before that is no date, time or JSON becomes null (a required time: the epoch), so
     // that an old store never fails to open; raw_json keeps what BDNS sent. SQLite keeps ISO text.
-    "0009_portal_types": {
+    "0011_portal_types": {
       async up(db: Kysely<unknown>) {
         if (dialect !== "postgres") return;
         await sql`CREATE FUNCTION pg_temp.ayida_date(t text) RETURNS date LANGUAGE plpgsql IMMUTABLE AS $$
@@ -90,7 +90,7 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
     // get `removed_at` (the datasets' removal rule), convocatorias a numeric `codigo` (BDNS codes in
     // number order), the award tables their beneficiary and feed indexes, and each convocatoria its
     // regions, sectors, beneficiary types, instruments and funds as rows (`convocatoria_facetas`).
-    "0010_portal_indexes": {
+    "0012_portal_indexes": {
       async up(db: Kysely<any>) {
         /** An index whose `include` columns ride along (PostgreSQL's INCLUDE; SQLite: trailing columns), for reads from the index alone. */
         const covering = async (name: string, table: string, columns: string[], include: string[]) => {
@@ -154,7 +154,7 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
     // a GIN index; `ayida_tsquery(text)` makes the query. (The `unaccent` extension is not used: creating
     // it needs a privilege the store's role may not have, and folding before the Spanish stemmer loses
     // stems: "rehabilitación" → rehabilit, but "rehabilitacion" → rehabilitacion.)
-    "0011_convocatorias_search": {
+    "0013_convocatorias_search": {
       async up(db: Kysely<unknown>) {
         if (dialect === "sqlite") {
           // Live convocatorias only (a removed one leaves the index, a returning one comes back): a count
@@ -196,7 +196,7 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
     // removed), kept by the award sync in the same transaction as the rows (totals.ts): the ranking of a
     // year and a convocatoria's total are read from here, not summed over millions of rows. Beneficiaries
     // by id_persona (a masked NIF is many people), convocatorias by BDNS's id (id_convocatoria).
-    "0012_award_totals": {
+    "0014_award_totals": {
       async up(db: Kysely<unknown>) {
         for (const decl of AWARD_TOTALS) {
           let t = db.schema.createTable(decl.table).addColumn(decl.by, "bigint", (c) => c.notNull()).addColumn("ejercicio", "integer", (c) => c.notNull());

@@ -5,9 +5,10 @@
  * is the removal rule's (functions/datasets/removal.ts: the copy never shrinks on one answer); this
  * counts, asks it, and either marks or records the hold, in one transaction.
  */
-import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { ColumnValue } from "../../datasets/types.js";
 import type { Database } from "./schema.js";
+import { transact } from "./transact.js";
 
 /** What a completed fetch covers: the rows its removal may mark. */
 export interface RemovalScope {
@@ -53,7 +54,8 @@ export interface RemovalWrite {
  * not, nothing is marked: the rows are counted in the run's `removals_held` and the scope is recorded in
  * removal_holds with the reason, once per run and unit (a retried step counts nothing twice).
  * `beforeMarking` runs in the same transaction with the condition that selects the rows about to be
- * marked (the award totals subtract them).
+ * marked (the award totals subtract them). Part of the caller's transaction when `db` is one (a step
+ * committed once: Store.once).
  */
 export async function markRemovedRows(
   db: Kysely<Database>,
@@ -61,7 +63,7 @@ export async function markRemovedRows(
   scope: RemovalScope,
   o: RemovalWrite,
   decide: (c: { live: number; missing: number }) => RemovalDecision = () => ({ remove: true }),
-  beforeMarking?: (tx: Transaction<Database>, marked: RawBuilder<unknown>) => Promise<void>,
+  beforeMarking?: (tx: Kysely<Database>, marked: RawBuilder<unknown>) => Promise<void>,
 ): Promise<RemovalOutcome> {
   const t = sql.table(target.table);
   const seen = sql.ref(target.seen);
@@ -73,7 +75,7 @@ export async function markRemovedRows(
   }
   const inScope = sql.join(conditions, sql` AND `);
   const missing = sql`(${seen} IS NULL OR ${seen} < ${o.since})`;
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const counted = await sql<{ live: number | string; missing: number | string | null }>`SELECT COUNT(*) AS live, SUM(CASE WHEN ${missing} THEN 1 ELSE 0 END) AS missing FROM ${t} WHERE ${inScope}`.execute(tx);
     const live = Number(counted.rows[0]?.live ?? 0);
     const gone = Number(counted.rows[0]?.missing ?? 0);

@@ -9,6 +9,8 @@ import { DatasetTables } from "./dataset-tables.js";
 import { facetsOf } from "./facets.js";
 import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type RemovalWrite } from "./removal-marking.js";
 import { jsonbSafe } from "./json.js";
+import { transact } from "./transact.js";
+import type { FileCheck } from "./document-store.js";
 import type { Database, DocumentosTable, ItemKind, ItemState } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
@@ -47,6 +49,13 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
   if (d.announced_size !== null && d.announced_size !== d.stored_size) return false;
   return (d.stored_dat_mod ?? null) === (d.dat_mod ?? null);
 }
+/** Marking removed the documents a detail no longer lists (Store.upsertDocuments). */
+export interface DocumentRemoval {
+  runId: string;
+  decide: (c: { live: number; missing: number }) => RemovalDecision;
+  onMarked?: (m: RemovalOutcome) => void;
+}
+
 export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored" | "removals_held";
 
 export class Store {
@@ -57,7 +66,7 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly dialect: OpenedDb["dialect"],
     readonly location: string,
-    raw: Pick<OpenedDb, "sqlite" | "pgPool">,
+    private readonly raw: Pick<OpenedDb, "sqlite" | "pgPool">,
   ) {
     this.tables = new DatasetTables(db, raw);
   }
@@ -73,12 +82,73 @@ export class Store {
   }
 
   /**
+   * Whether the database answers now: a trivial query, bounded by `timeoutMs`. `busy`: PostgreSQL's
+   * every pooled connection is in use (long pages) and none came free in time — the database is
+   * there, this process is just using all it may; `down`: it failed or did not answer.
+   */
+  async probe(timeoutMs: number): Promise<{ state: "ok" | "busy" | "down"; error?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const ping = sql`SELECT 1`.execute(this.db);
+    ping.catch(() => undefined); // an answer after the bound is dropped, failures included
+    try {
+      await Promise.race([ping, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+      return { state: "ok" };
+    } catch (err) {
+      const pool = this.raw.pgPool;
+      const busy = pool !== undefined && pool.totalCount >= (pool.options.max ?? 10) && pool.waitingCount > 0 && /no answer within/.test(String(err));
+      return { state: busy ? "busy" : "down", error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Writes that must land together or not at all (a stored document: its row, the run's counter and
    * its item — a kill between them would leave the run counting a document it then calls unchanged).
    * `work` gets a Store on one transaction; the bulk page writers (`tables.of`) are not available on it.
    */
   atomically<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new Store(tx, this.dialect, this.location, {})));
+    return this.transact((tx) => work(new Store(tx, this.dialect, this.location, {})));
+  }
+
+  private transact<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return transact(this.db, work);
+  }
+
+  // --- steps: their writes and counters, committed once -----------------------------------------
+
+  /**
+   * A step's writes and its counters, committed once. `write` runs in one transaction that also
+   * records its result under (run, dataset, step): one error inside it (a serialization failure, a
+   * connection lost) leaves nothing half-done, and a step that already committed — retried because
+   * its answer never reached Inngest, or run again from the start — gets the recorded result back and
+   * writes and counts nothing. (Two attempts racing past the check: the second's insert of the same
+   * key fails and rolls its writes back, and it returns the first's result.)
+   */
+  async once<T>(runId: string, dataset: string, step: string, write: (tx: Store) => Promise<T>): Promise<T> {
+    try {
+      return await this.atomically(async (tx) => {
+        const done = await tx.committed<T>(runId, dataset, step);
+        if (done !== undefined) return done;
+        const result = await write(tx);
+        await tx.db.insertInto("run_steps").values({ run_id: runId, dataset, step, result: JSON.stringify(result ?? null), at: isoNow() }).execute();
+        return result;
+      });
+    } catch (err) {
+      // Two attempts at once (two engines claiming one scheduled tick, a step run twice in parallel):
+      // the one that committed first wins, and this one, rolled back, returns what it committed.
+      if (!this.db.isTransaction && isUniqueViolation(err)) {
+        const done = await this.committed<T>(runId, dataset, step);
+        if (done !== undefined) return done;
+      }
+      throw err;
+    }
+  }
+
+  /** What a step of a run committed, if it did: checked before its work (a BDNS request) is done again. */
+  async committed<T>(runId: string, dataset: string, step: string): Promise<T | undefined> {
+    const row = await this.db.selectFrom("run_steps").select("result").where("run_id", "=", runId).where("dataset", "=", dataset).where("step", "=", step).executeTakeFirst();
+    return row ? (JSON.parse(row.result) as T) : undefined;
   }
 
   // --- convocatorias ---------------------------------------------------------------------------
@@ -89,7 +159,7 @@ export class Store {
    */
   async upsertListing(rows: readonly SearchRow[], runId: string, now = isoNow()): Promise<{ withoutDetail: string[] }> {
     const unique = [...new Map(rows.map((r) => [r.numeroConvocatoria, r])).values()]; // paging can repeat a row
-    await this.db.transaction().execute(async (tx) => {
+    await this.transact(async (tx) => {
       for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
         const values = unique.slice(i, i + ROWS_PER_INSERT).map((r) => ({
           bdns: r.numeroConvocatoria,
@@ -153,7 +223,7 @@ export class Store {
   async upsertDetail(detail: ConvocatoriaDetail, raw: Record<string, unknown>, runId: string, now = isoNow()): Promise<DetailOutcome> {
     const hash = contentHash(raw);
     const bdns = detail.codigoBDNS;
-    return this.db.transaction().execute(async (tx) => {
+    return this.transact(async (tx) => {
       const prev = await tx.selectFrom("convocatorias").select(["content_hash", "removed_at"]).where("bdns", "=", bdns).executeTakeFirst();
       // Back after it was marked removed: a change, as a dataset row's comeback is.
       const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash && prev.removed_at === null ? "unchanged" : "changed";
@@ -203,22 +273,24 @@ export class Store {
   // --- documentos ------------------------------------------------------------------------------
 
   /**
-   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or the
-   * stored file is not the revision BDNS now announces (another size or modification date). With
-   * `removal`, the convocatoria's documents the list no longer holds are marked removed, as the removal
-   * rule decides (removal-marking.ts; an empty list where there were documents is held back).
+   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, the
+   * stored file is not the revision BDNS now announces (another size or modification date), or —
+   * with `fileIntact` — the file on disk no longer looks like the one stored. With `removal`, the
+   * convocatoria's documents the list no longer holds are marked removed, as the removal rule decides
+   * (removal-marking.ts; an empty list where there were documents is held back).
    */
-  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow(), removal?: { runId: string; decide: (c: { live: number; missing: number }) => RemovalDecision; onMarked?: (m: RemovalOutcome) => void }): Promise<string[]> {
+  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], o: { now?: string; fileIntact?: FileCheck; removal?: DocumentRemoval } = {}): Promise<string[]> {
+    const now = o.now ?? isoNow();
     const ids = docs.map((d) => String(d.id));
     const existing = ids.length === 0 ? new Map<string, DocumentosTable>() : new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
     const toStore: string[] = [];
     if (docs.length > 0) {
-      await this.db.transaction().execute(async (tx) => {
+      await this.transact(async (tx) => {
         for (const d of docs) {
           const id = String(d.id);
           const prev = existing.get(id);
           const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now, removed_at: null };
-          if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta })) toStore.push(id);
+          if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta }) || (o.fileIntact && !(await o.fileIntact(prev)))) toStore.push(id);
           await tx
             .insertInto("documentos")
             .values({ id, first_seen_at: now, ...meta })
@@ -227,10 +299,10 @@ export class Store {
         }
       });
     }
-    if (removal) {
-      const o = { runId: removal.runId, dataset: CONVOCATORIAS, unit: `documentos ${bdns}`, now, since: now };
-      const marked = await markRemovedRows(this.db, { table: "documentos", seen: "updated_at" }, { equals: { bdns } }, o, removal.decide);
-      removal.onMarked?.(marked);
+    if (o.removal) {
+      const write = { runId: o.removal.runId, dataset: CONVOCATORIAS, unit: `documentos ${bdns}`, now, since: now };
+      const marked = await markRemovedRows(this.db, { table: "documentos", seen: "updated_at" }, { equals: { bdns } }, write, o.removal.decide);
+      o.removal.onMarked?.(marked);
     }
     return toStore;
   }
@@ -458,6 +530,12 @@ export class Store {
 const CONVOCATORIAS = "convocatorias";
 /** A dataset's sync row filed by another dataset's function of the same `sync all`: asked for, not picked up yet. */
 export const REQUESTED = "requested";
+
+/** A primary key already taken: PostgreSQL 23505, SQLite's SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
+}
 const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
 
 function itemRow(runId: string, it: WorkItem) {

@@ -11,7 +11,7 @@
  *            index reads: the latest spelling of a name) and last_seen_at / last_run_id — no index is
  *            written, which is most of what a row costs (a daily re-sync is nearly all touches)
  */
-import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
 import type { ColumnValue, TableDeclaration } from "../../datasets/types.js";
 import { addDays } from "../../contracts/window.js";
 import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type RemovalScope, type RemovalWrite } from "./removal-marking.js";
@@ -142,7 +142,7 @@ export abstract class TableWriter {
   async markRemoved(scope: RemovalScope, o: RemovalWrite, decide?: (c: { live: number; missing: number }) => RemovalDecision): Promise<RemovalOutcome> {
     const totals = this.totals;
     const subtractTotals = totals
-      ? async (tx: Transaction<Database>, marked: RawBuilder<unknown>) => {
+      ? async (tx: Kysely<Database>, marked: RawBuilder<unknown>) => {
           // The page writers of these dates wait (as they wait for each other): what is summed here is what is marked.
           if (this.dialect === "postgres" && scope.dateRange) for (const day of daysOf(scope.dateRange)) await sql`SELECT pg_advisory_xact_lock(hashtext(${`${this.name}:${day}`}))`.execute(tx);
           for (const decl of totals.decls) {

@@ -23,7 +23,7 @@ Routes:
   POST /api/batch/sync-<dataset>            one per dataset of \`ayida-jobs datasets\` (sync-organos, …); body {"from","to","full","runId"}; same auth
   POST /api/batch/sync-all                  every dataset under one runId; same body; same auth
   GET  /api/runs[/:runId]                   runs as \`ayida-jobs runs|status --json\` show them; same auth
-  GET  /health                              {"ok","mode","functions"}
+  GET  /health                              {"ok","mode","functions","store":{"dialect","state","since"}}; 200 while the database is down
   GET  /metrics                             Prometheus text format; needs Authorization: Bearer $METRICS_TOKEN when that is set
 
 Examples:
@@ -41,6 +41,7 @@ Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 7
     .action(async (o: { port?: string; host?: string; grace?: string; check?: boolean }) => {
       ctx.state.command = "serve";
       const env = requireEnv(ctx);
+      const { out } = ctx;
       const port = o.port === undefined ? (env.PORT ?? 3000) : Number(o.port);
       if (o.port !== undefined && !/^\d+$/.test(o.port)) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
@@ -49,9 +50,10 @@ Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 7
       const host = o.host || env.HOST || "127.0.0.1";
       const { startServer, devServerCommand } = await import("../../server/index.js");
       const { inngestMode } = await import("../../config/env.js");
+      const { unknownScheduleVariables } = await import("../../config/schedules.js");
+      for (const u of unknownScheduleVariables(process.env)) out.warn(`${u.variable} matches no dataset, so nothing is scheduled by it (did you mean ${u.closest}?)`);
       const server = await startServer(env, { port: o.check ? 0 : port, host: o.check ? "127.0.0.1" : host });
       const info = { ok: true, command: "serve", url: server.urls[0], urls: server.urls, mode: server.mode, functions: server.functionIds, store: server.storeLocation };
-      const { out } = ctx;
 
       if (o.check) {
         // Opening and reading prove nothing: a file this user may not write, a read-only database or
@@ -94,7 +96,7 @@ Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 7
       const code = signal === "SIGTERM" ? 143 : EXIT.interrupted;
       // The promise is "gone by the grace period": whatever still holds the event loop after the
       // close (a hung call to the event API, a socket) must not keep the process alive.
-      setTimeout(() => process.exit(code), graceS * 1000 + 2000).unref();
+      setTimeout(() => process.exit(code), graceS * 1000 + 1000).unref();
       await server.close(graceS * 1000);
       out.info("stopped");
       ctx.exitCode = code;

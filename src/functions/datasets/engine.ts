@@ -184,9 +184,14 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     const evidence = { fetched: totals.fetched, announced, allowRemoval: Boolean(req.allowRemoval) };
     const marked = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, unit: key, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence })) : { removed: 0, held: 0 };
     reportRemoval(log, d.name, key, marked); // metrics, and a hold's warning
-    if (totals.details > 0) await store.count(runId, "queued", totals.details, d.name);
-    await store.itemDone(runId, item, "stored");
-    const progress = await store.completePiece(runId, d.name);
+    // Once: a retry after this committed must not count the unit's details or its piece again (a
+    // second pieces_done would call the sync done before its last unit). The removal above is
+    // idempotent by itself (a second pass finds nothing unmarked, a hold is recorded once).
+    const progress = await store.once(runId, d.name, `${key} complete`, async (tx) => {
+      if (totals.details > 0) await tx.count(runId, "queued", totals.details, d.name);
+      await tx.itemDone(runId, item, "stored");
+      return tx.completePiece(runId, d.name);
+    });
     log.info({ unit: key, ...totals, removed: marked.removed, removalsHeld: marked.held, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
     return { removed: marked.removed, removalsHeld: marked.held, ...progress };
   });
