@@ -23,6 +23,7 @@ import { performance } from "node:perf_hooks";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { CompiledQuery } from "kysely";
 import { compileRead, indexOf, PORTAL_READS, type PortalRead, type StoreDialect } from "../src/adapters/store/portal-reads.js";
+import { openDatabase } from "../src/adapters/store/db.js";
 import { Store } from "../src/adapters/store/store.js";
 import { rebuildTotalsSql } from "../src/adapters/store/totals.js";
 import { concesiones } from "../src/datasets/concesiones.js";
@@ -307,6 +308,68 @@ async function storage(store: Store): Promise<string[]> {
   return lines;
 }
 
+/** The schema before the portal's migrations: main's last one before them. */
+const BEFORE_PORTAL = "0010_bdns_budget_sharers";
+
+/**
+ * Bytes per concesiones row before and after the portal's migrations, on the same rows: a copy of (up
+ * to) 200,000 of them laid out as schema 0010 made the table (its column types, and its indexes, read
+ * from a store migrated that far at `scratchUrl`) and a copy as the table is now (types and indexes as
+ * they are). PostgreSQL's jsonb is turned back into compact JSON text, as the old store kept it.
+ */
+async function storageBeforeAfter(store: Store, scratchUrl: string): Promise<string[]> {
+  const q = async <T>(text: string) => (await store.db.executeQuery<T>(CompiledQuery.raw(text))).rows;
+  const rows = Math.min(200_000, Number((await q<{ n: number }>("SELECT count(*) AS n FROM concesiones"))[0]!.n));
+  const pg = store.dialect === "postgres";
+  const old = await openDatabase(scratchUrl, { upTo: BEFORE_PORTAL });
+  const oq = async <T>(text: string) => (await old.db.executeQuery<T>(CompiledQuery.raw(text))).rows;
+  const oldIndexes = pg
+    ? (await oq<{ def: string }>("SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'concesiones'")).map((r) => r.def)
+    : (await oq<{ def: string }>("SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = 'concesiones' AND sql IS NOT NULL")).map((r) => r.def);
+  const oldTypes = pg ? new Map((await oq<{ c: string; t: string }>("SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'concesiones'")).map((r) => [r.c, r.t])) : new Map<string, string>();
+  const oldPk = pg ? [] : (await oq<{ name: string }>("SELECT name FROM pragma_table_info('concesiones') WHERE pk > 0 ORDER BY pk")).map((r) => r.name);
+  await old.db.destroy();
+  const nowIndexes = pg
+    ? (await q<{ def: string }>("SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'concesiones'")).map((r) => r.def)
+    : (await q<{ def: string }>("SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = 'concesiones' AND sql IS NOT NULL")).map((r) => r.def);
+  const columns = pg
+    ? (await q<{ c: string; t: string }>("SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'concesiones' ORDER BY ordinal_position")).map((r) => ({ name: r.c, type: r.t }))
+    : (await q<{ name: string; type: string }>("SELECT name, type FROM pragma_table_info('concesiones')")).map((r) => ({ name: r.name, type: r.type }));
+  /** A column as schema 0010 held it. */
+  const asBefore = (c: { name: string; type: string }) => {
+    const was = oldTypes.get(c.name);
+    if (!pg || !was || was === c.type) return c.name;
+    if (c.type === "jsonb") return `regexp_replace(regexp_replace(${c.name}::text, '": ', '":', 'g'), '("|[0-9]|null|true|false|[]}]), "', '\\1,"', 'g') AS ${c.name}`;
+    if (c.type.startsWith("timestamp")) return `to_char(${c.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${c.name}`;
+    return `${c.name}::${was} AS ${c.name}`;
+  };
+  const copy = async (name: string, select: string, indexes: string[]) => {
+    await exec(store, `CREATE TABLE ${name} AS SELECT ${select} FROM concesiones ORDER BY id LIMIT ${rows}`);
+    for (const def of indexes) await exec(store, def.replace(/INDEX (\S+) ON (public\.)?"?concesiones"?/i, (_m, n: string) => `INDEX ${name}_${n.replace(/"/g, "")} ON ${name}`));
+  };
+  const bytes = async (name: string) => {
+    if (pg) {
+      const r = (await q<{ t: number; i: number; row: number }>(`SELECT pg_table_size('${name}') AS t, pg_indexes_size('${name}') AS i, (SELECT avg(pg_column_size(x.*)) FROM ${name} x) AS row`))[0]!;
+      return { table: Number(r.t) / rows, indexes: Number(r.i) / rows, row: Number(r.row) };
+    }
+    const sizes = await q<{ name: string; bytes: number }>(`SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name = '${name}' OR name LIKE '${name}!_%' ESCAPE '!' GROUP BY name`);
+    return { table: sizes.filter((x) => x.name === name).reduce((a, x) => a + Number(x.bytes), 0) / rows, indexes: sizes.filter((x) => x.name !== name).reduce((a, x) => a + Number(x.bytes), 0) / rows, row: undefined };
+  };
+  // SQLite's copies get the key's index by hand (CREATE TABLE AS has none); PostgreSQL's come with the pkey's definition.
+  const pk = (name: string, keys: string[]) => (keys.length ? [`CREATE UNIQUE INDEX ${name}_pk ON concesiones (${keys.join(", ")})`] : []);
+  await copy("bench_before", columns.map(asBefore).join(", "), [...pk("k", oldPk), ...oldIndexes]);
+  await copy("bench_after", "*", [...pk("k", pg ? [] : ["id"]), ...nowIndexes]);
+  const before = await bytes("bench_before");
+  const after = await bytes("bench_after");
+  for (const t of ["bench_before", "bench_after"]) await exec(store, `DROP TABLE ${t}`);
+  // PostgreSQL fills a page with whole rows: ~1.2 KB rows a few bytes apart can take the same pages; the row itself says the rest.
+  const kb = (b: { table: number; indexes: number; row: number | undefined }) => `${b.table.toFixed(0)} B table + ${b.indexes.toFixed(0)} B indexes = ${(b.table + b.indexes).toFixed(0)} B${b.row ? ` (the row itself ${b.row.toFixed(0)} B)` : ""}`;
+  return [
+    `concesiones per row before the portal's migrations (schema ${BEFORE_PORTAL}: ${oldIndexes.length + (pg ? 0 : oldPk.length ? 1 : 0)} indexes${pg ? ", text dates and times, float amounts, JSON text" : ""}): ${kb(before)}`,
+    `concesiones per row after (${nowIndexes.length + (pg ? 0 : 1)} indexes${pg ? ", date, timestamptz, numeric, jsonb" : ""}): ${kb(after)} (on the same ${rows.toLocaleString("en")} rows)`,
+  ];
+}
+
 /** raw_json kept smaller: measured on a copy of (up to) 200,000 concesiones rows. */
 async function rawJsonOptions(store: Store): Promise<string[]> {
   const lines: string[] = [];
@@ -387,7 +450,7 @@ function show(results: Awaited<ReturnType<typeof measureReads>>, dialect: StoreD
   return ok;
 }
 
-async function benchOne(dialect: StoreDialect, url: string, awards: number, growth: number[]): Promise<boolean> {
+async function benchOne(dialect: StoreDialect, url: string, scratchUrl: string, awards: number, growth: number[]): Promise<boolean> {
   console.log(`\n### ${dialect}: generating (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
   const store = await Store.open(url);
   let ok = true;
@@ -408,6 +471,7 @@ async function benchOne(dialect: StoreDialect, url: string, awards: number, grow
     ok = show(await measureReads(store, params), dialect, `${dialect} ${(awards / 1e6).toFixed(0)}M`, (id) => (SEARCH.has(id) ? 20 : 10)) && ok;
     for (const line of await storage(store)) console.log(`      storage ${dialect}: ${line}`);
     if (dialect === "sqlite") console.log(`      storage ${dialect}: file ${(statSync(store.location).size / 2 ** 30).toFixed(2)} GiB`);
+    for (const line of await storageBeforeAfter(store, scratchUrl)) console.log(`      storage ${dialect}: ${line}`);
     for (const line of await rawJsonOptions(store)) console.log(`      ${dialect}: ${line}`);
     let have = awards;
     for (const target of growth) {
@@ -433,7 +497,7 @@ export async function benchStoreReads(): Promise<boolean> {
   if (dbs.includes("sqlite")) {
     const dir = mkdtempSync(join(os.tmpdir(), "ayida-bench-reads-"));
     try {
-      ok = (await benchOne("sqlite", join(dir, "reads.db"), awards, [])) && ok;
+      ok = (await benchOne("sqlite", join(dir, "reads.db"), join(dir, "before.db"), awards, [])) && ok;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -441,7 +505,7 @@ export async function benchStoreReads(): Promise<boolean> {
   if (dbs.includes("postgres")) {
     const pg = await startPostgres();
     try {
-      ok = (await benchOne("postgres", await pg.createDatabase(), awards, growth)) && ok;
+      ok = (await benchOne("postgres", await pg.createDatabase(), await pg.createDatabase(), awards, growth)) && ok;
     } finally {
       await pg.stop();
     }
