@@ -164,7 +164,7 @@ async function backfill(): Promise<boolean> {
   const store = await Store.open(await pg.createDatabase());
   try {
     await store.ensureRun("backfill", "sync", {}, "concesiones");
-    const client = new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(DEFAULT_RATE_PER_SECOND), maxAttempts: 1 });
+    const client = new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(DEFAULT_RATE_PER_SECOND), maxAttempts: 3 });
     const feed = concesiones.feeds[0]!;
     const writer = store.tables.of(feed.table);
     const fx = makeDatasetsFixture({ concesiones: year });
@@ -355,7 +355,9 @@ async function pipeline(dir: string): Promise<boolean> {
   const fake = await childBdns("million");
   const store = await Store.open(join(dir, "pipeline.db"));
   await store.ensureRun("bench", "sync", {}, "concesiones");
-  const client = new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(1000), maxAttempts: 1 });
+  // Retries as the engine's client does: a page stored for longer than the server's keep-alive (5 s, on
+  // a loaded machine) finds its socket closed (ECONNRESET), a transient failure.
+  const client = new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(1000), maxAttempts: 3 });
   const feed = concesiones.feeds[0]!;
   const writer = store.tables.of(feed.table);
   const unit = { feed: feed.id, from: MILLION.from, to: million().to };
