@@ -19,8 +19,8 @@ export interface ReadPlan {
 
 /**
  * The pages of one beneficiary's or one convocatoria's awards: read in the order of their index, so that
- * page 1 reads 20 rows whatever the number of awards (a convocatoria with 43,000 awards sorted whole took
- * 150 ms on PostgreSQL, whose generic estimate for "the id of this code" is a few dozen rows).
+ * page 1 reads 20 rows whatever the number of awards (PostgreSQL, whose generic estimate for "the id of
+ * this code" was a few dozen rows, gathered and sorted a convocatoria's 5,847 awards: 25 ms instead of 1.3).
  */
 export const IN_INDEX_ORDER = ["concesiones-nif", "concesiones-persona", "concesiones-convocatoria", "ayudas-estado-persona"];
 

@@ -209,7 +209,7 @@ ORDER BY ejercicio DESC`,
   {
     id: "concesiones-convocatoria",
     title: "A convocatoria's awards (page 1, newest first)",
-    notes: "By BDNS's internal id of the convocatoria (`convocatorias.id`: the convocatoria read gives it; awards carry it as `id_convocatoria`, and the code as `numero_convocatoria`). The id as a value, not looked up from the code inside the query: PostgreSQL then plans with what it knows of that convocatoria (one with 43,000 awards is read in index order) instead of an average of a few dozen (which sorted all 43,000). An award whose convocatoria is not in the store yet is found the same way.",
+    notes: "By BDNS's internal id of the convocatoria (`convocatorias.id`: the convocatoria read gives it; awards carry it as `id_convocatoria`, and the code as `numero_convocatoria`). The id as a value, not looked up from the code inside the query: PostgreSQL then plans with what it knows of that convocatoria instead of an average of a few dozen awards (which gathered and sorted all 5,847 awards of one: 25 ms instead of 1.3 in index order). An award whose convocatoria is not in the store yet is found the same way.",
     sql: `SELECT id, cod_concesion, fecha_concesion, nif, beneficiario, instrumento, importe, ayuda_equivalente
 FROM concesiones
 WHERE id_convocatoria = :id_convocatoria AND fecha_concesion IS NOT NULL AND removed_at IS NULL
