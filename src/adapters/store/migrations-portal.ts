@@ -118,18 +118,21 @@ export function portalMigrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("documentos_removed_at").on("documentos").column("removed_at").where(sql.ref("removed_at"), "is not", null).execute();
 
         // A beneficiary's awards newest first (by id_persona, or by NIF: masked for natural persons), a
-        // convocatoria's awards newest first, and what changed (or was removed) since a time.
+        // convocatoria's awards newest first, and what changed (or was removed) since a time. The pages'
+        // whole order (date, then the award's id) is the index's: page 1 reads 20 entries and stops, even
+        // where the planner guesses a few dozen awards and there are tens of thousands (PostgreSQL's
+        // estimate for "the convocatoria of this code" is the average one).
         const replace = async (table: string, old: string, columns: string[]) => {
           await db.schema.dropIndex(`${table}_${old}`).execute();
           await db.schema.createIndex(`${table}_${columns.join("_")}`).on(table).columns(columns).execute();
         };
-        await replace("concesiones", "id_persona", ["id_persona", "fecha_concesion"]);
-        await replace("concesiones", "id_convocatoria", ["id_convocatoria", "fecha_concesion"]);
-        await db.schema.createIndex("concesiones_nif_fecha_concesion").on("concesiones").columns(["nif", "fecha_concesion"]).execute();
+        await replace("concesiones", "id_persona", ["id_persona", "fecha_concesion", "id"]);
+        await replace("concesiones", "id_convocatoria", ["id_convocatoria", "fecha_concesion", "id"]);
+        await db.schema.createIndex("concesiones_nif_fecha_concesion_id").on("concesiones").columns(["nif", "fecha_concesion", "id"]).execute();
         await covering("concesiones_last_changed_at", "concesiones", ["last_changed_at", "id"], ["removed_at"]);
         if (dialect === "postgres") await sql`CREATE INDEX concesiones_removed_at ON concesiones (removed_at, id) WHERE removed_at IS NOT NULL`.execute(db);
         else await db.schema.createIndex("concesiones_removed_at").on("concesiones").column("removed_at").where(sql.ref("removed_at"), "is not", null).execute();
-        await replace("ayudas_estado", "id_persona", ["id_persona", "fecha_concesion"]);
+        await replace("ayudas_estado", "id_persona", ["id_persona", "fecha_concesion", "id_concesion"]);
         // A beneficiary's de minimis aid over three years, summed from the index alone.
         await db.schema.dropIndex("minimis_id_persona").execute();
         await covering("minimis_id_persona_fecha_concesion", "minimis", ["id_persona", "fecha_concesion"], ["ayuda_equivalente", "removed_at"]);
