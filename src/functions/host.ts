@@ -4,6 +4,7 @@
  * own app through the package entry `ayida-jobs/inngest`. The store is opened on first use (a
  * Next.js build loads this module without a database to reach).
  */
+import type { InngestFunction } from "inngest";
 import type { Store } from "../adapters/store/store.js";
 import { settingsOf, type AyidaInngest } from "../config/client.js";
 import { parseEnv, type Env } from "../config/env.js";
@@ -38,20 +39,33 @@ export interface FunctionsOptions {
   logger?: Logger;
 }
 
-type FunctionList = ReturnType<typeof createFunctionList>;
+/** Each function as the SDK's `serve()` takes it. */
+type FunctionList = InngestFunction.Any[];
 
-/** The functions, to hand to the SDK's `serve()`, and what they hold. */
+/** The functions, to hand to the SDK's `serve()`. */
 export type AyidaFunctions = FunctionList & {
+  /** Close the store and the budget's connection (a test, or a script that is done with them). */
+  close(): Promise<void>;
+};
+
+/** What the functions hold, for their host (serve, and createRoutes: /api/runs and /health). */
+export interface Hosted {
   /** The settings they were built from. */
-  readonly settings: Env;
-  readonly logger: Logger;
+  settings: Env;
+  logger: Logger;
   /** The store, opened (and migrated) on first use and shared. */
   store(): Promise<Store>;
   /** Count this process among the BDNS budget's sharers from now on (it does on its first request anyway). */
   joinBudget(): void;
-  /** Close the store and the budget's connection. */
   close(): Promise<void>;
-};
+}
+
+const hostedBy = new WeakMap<object, Hosted>();
+
+/** What createFunctions' list holds, if `functions` is one. */
+export function hostedOf(functions: object): Hosted | undefined {
+  return hostedBy.get(functions);
+}
 
 /** The package entry exports this as `createFunctions`. */
 export function createHostedFunctions(client: AyidaInngest, o: FunctionsOptions = {}): AyidaFunctions {
@@ -59,11 +73,11 @@ export function createHostedFunctions(client: AyidaInngest, o: FunctionsOptions 
   const logger = o.logger ?? createLogger(env);
   void createMetricsRegistry(); // the recorders count from here on; /metrics serves them
   const deps = createJobDeps(env, logger, { observer: { fallback: (active) => setBudgetFallback(active) } });
-  const list = createFunctionList(client, deps, parseSchedules(env));
-  const extras: Omit<AyidaFunctions, keyof FunctionList> = { settings: env, logger, store: deps.store, joinBudget: deps.joinBudget, close: deps.close };
+  const list: FunctionList = createFunctionList(client, deps, parseSchedules(env));
   // Not enumerable: `[...functions]` and the SDK see the functions only.
-  for (const [key, value] of Object.entries(extras)) Object.defineProperty(list, key, { value, enumerable: false });
-  return list as AyidaFunctions;
+  const functions = Object.defineProperty(list, "close", { value: deps.close, enumerable: false }) as AyidaFunctions;
+  hostedBy.set(functions, { settings: env, logger, store: deps.store, joinBudget: deps.joinBudget, close: deps.close });
+  return functions;
 }
 
 /** The variables with the explicit options in their place, checked as the environment is. */

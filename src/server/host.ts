@@ -5,7 +5,7 @@
 import { settingsOf, type AyidaInngest } from "../config/client.js";
 import { parseEnv } from "../config/env.js";
 import { createLogger } from "../config/logger.js";
-import type { AyidaFunctions } from "../functions/host.js";
+import { hostedOf, type AyidaFunctions } from "../functions/host.js";
 import { createInngestService } from "../service.js";
 import type { WebHandler } from "./http.js";
 import { buildRoutes, type Routes } from "./routes.js";
@@ -20,7 +20,7 @@ export interface HostRoutesOptions {
 }
 
 export function createRoutes(o: HostRoutesOptions): Routes {
-  const hosted = "settings" in o.functions ? o.functions : undefined;
+  const hosted = hostedOf(o.functions);
   const env = hosted?.settings ?? settingsOf(o.client) ?? parseEnv();
   const logger = hosted?.logger ?? createLogger(env);
   return buildRoutes({

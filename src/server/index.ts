@@ -11,7 +11,7 @@ import { createInngestClient } from "../config/client.js";
 import { ConfigError } from "../config/errors.js";
 import { inngestMode, reconcileAfterMs, type Env } from "../config/env.js";
 import { createLogger, type Logger } from "../config/logger.js";
-import { createHostedFunctions } from "../functions/host.js";
+import { createHostedFunctions, hostedOf } from "../functions/host.js";
 import { createMetricsRegistry } from "../metrics/index.js";
 import { createAppHandler } from "./app.js";
 import { createRoutes } from "./host.js";
@@ -58,13 +58,14 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   // shutdown, forever.
   const client = createInngestClient(env, { logger });
   const functions = createHostedFunctions(client, { env, logger }); // + the schedules set (SCHEDULE_<DATASET>)
+  const hosted = hostedOf(functions)!;
   // Open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job; as what it is (the
   // database down, or DATABASE_URL naming no usable store), not as a bug.
-  const store = await functions.store().catch(async (err: unknown) => {
+  const store = await hosted.store().catch(async (err: unknown) => {
     await functions.close().catch(() => {});
     throw classifyStoreOpenError(err, storeLocation(env.DATABASE_URL)) ?? err;
   });
-  functions.joinBudget(); // the other instances count this one from now on, busy or not
+  hosted.joinBudget(); // the other instances count this one from now on, busy or not
   // The SDK's own adapter for Web-standard Request/Response, as inngest/next is in the portal.
   const inngest = guardInngest(client, serve({ client, functions: [...functions], servePath: INNGEST_PATH }));
   const routes = createRoutes({ client, functions, inngest });
@@ -87,7 +88,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   // The store converges to the engine's record of runs serve could not record (functions/reconcile.ts).
   const afterMs = reconcileAfterMs(env);
   const record = openEngineRecord(env);
-  const reconciler = afterMs > 0 && !("unavailable" in record) ? new Reconciler(functions.store, record, logger.child({ component: "reconcile" }), { afterMs }) : undefined;
+  const reconciler = afterMs > 0 && !("unavailable" in record) ? new Reconciler(hosted.store, record, logger.child({ component: "reconcile" }), { afterMs }) : undefined;
   reconciler?.start();
 
   return {
