@@ -6,16 +6,16 @@
  * event API (the engine's registration and event endpoints) and BDNS, with a temp store. The real
  * Next.js app, built and started, is the engine suite's (test/engine/portal-app.engine.ts).
  */
-import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "inngest/next";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, createClient, createFunctions, createRoutes, guardInngest, MAX_INNGEST_BODY_BYTES, type AyidaFunctions } from "ayida-jobs/inngest";
-import { Store, canonicalJson } from "../src/adapters/store/store.js";
+import { Store } from "../src/adapters/store/store.js";
 import { makeDataset, startFakeBdns, type FakeBdns } from "./support/bdns-server.js";
 import { startFakeEventApi, type FakeEventApi } from "./support/event-api.js";
+import { detailExecutionBody, inngestSignature } from "./support/inngest-signature.js";
 
 const SECRET = "cron-secret-for-tests-0123456789";
 const SIGNING_KEY = "signkey-prod-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -49,10 +49,6 @@ function portal(env: Record<string, string>) {
   return { inngest, functions, GET, POST, PUT, routes: createRoutes({ client: inngest, functions }) };
 }
 
-function executorBody(bdnsCode: string, runId: string) {
-  const event = { name: "convocatorias/detail.requested", data: { bdns: bdnsCode, runId, timestamp: "2026-11-28T10:00:00.000Z" }, id: `e-${runId}`, ts: Date.now() };
-  return JSON.stringify({ event, events: [event], steps: {}, ctx: { run_id: `01RUN${runId}`, attempt: 0, stack: { stack: [], current: 0 } }, version: 2, use_api: false });
-}
 
 const execute = (body: string, headers: Record<string, string> = {}) =>
   new Request(`${PORTAL}/api/inngest?fnId=ayida-portal-process-convocatoria-detail&stepId=step`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
@@ -78,7 +74,7 @@ describe("ayida-jobs/inngest in a Next.js-style app (dev mode)", () => {
     expect(register).toMatchObject({ appName: "ayida-portal", url: `${PORTAL}/api/inngest`, framework: "nextjs" });
     expect(register.functions.map((f) => f.id)).toContain("ayida-portal-process-convocatoria-detail");
 
-    const res = await app.POST(execute(executorBody("900000", "entry-1")), undefined);
+    const res = await app.POST(execute(detailExecutionBody("900000", "entry-1")), undefined);
     expect([200, 206]).toContain(res.status);
     await inStore(async (s) => {
       expect(await s.getConvocatoria("900000")).toMatchObject({ bdns: "900000", content_hash: expect.any(String) });
@@ -102,14 +98,14 @@ describe("ayida-jobs/inngest in a Next.js-style app (dev mode)", () => {
     expect(await refused.json()).toMatchObject({ ok: false, error: { code: "UNAUTHORIZED" } });
     const bad = await post("/api/batch/sync-convocatoria-individual", { bdns: "12x" });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.message).toMatch(/bdns: "12x" must be a BDNS code/);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/bdns: "12x" must be a BDNS code/);
     expect((await routes.batch(new Request(`${PORTAL}/api/batch/sync-subvenciones`, { method: "POST", headers: { authorization: `Bearer ${SECRET}` } }))).status).toBe(400);
     expect(events.requests).toHaveLength(2);
   });
 
   it("/api/runs reads the functions' store; /health says the mode, the functions and the store's state", async () => {
     const app = portal({ INNGEST_DEV: events.url });
-    expect([200, 206]).toContain((await app.POST(execute(executorBody("900001", "entry-runs")), undefined)).status);
+    expect([200, 206]).toContain((await app.POST(execute(detailExecutionBody("900001", "entry-runs")), undefined)).status);
     const get = (path: string) => new Request(`${PORTAL}${path}`, { headers: { authorization: `Bearer ${SECRET}` } });
     const run = await app.routes.runs(get("/api/runs/entry-runs"));
     expect(run.status).toBe(200);
@@ -123,15 +119,15 @@ describe("ayida-jobs/inngest in a Next.js-style app (dev mode)", () => {
 describe("ayida-jobs/inngest in cloud mode", () => {
   it("an unsigned or wrongly signed POST is refused (401) and runs nothing; a signed one runs; a body past 36 MiB is 413", async () => {
     const app = portal({ INNGEST_SIGNING_KEY: SIGNING_KEY, INNGEST_EVENT_KEY: "event-key-for-tests-abcdef", INNGEST_BASE_URL: events.url });
-    const body = executorBody("900000", "cloud-entry");
+    const body = detailExecutionBody("900000", "cloud-entry");
     expect((await app.POST(execute(body), undefined)).status).toBe(401);
-    expect((await app.POST(execute(body, { "x-inngest-signature": sign(body, `signkey-prod-${"0".repeat(64)}`) }), undefined)).status).toBe(401);
+    expect((await app.POST(execute(body, { "x-inngest-signature": inngestSignature(body, `signkey-prod-${"0".repeat(64)}`) }), undefined)).status).toBe(401);
     await inStore(async (s) => expect(await s.getRun("cloud-entry")).toBeUndefined());
 
-    expect([200, 206]).toContain((await app.POST(execute(body, { "x-inngest-signature": sign(body, SIGNING_KEY) }), undefined)).status);
+    expect([200, 206]).toContain((await app.POST(execute(body, { "x-inngest-signature": inngestSignature(body, SIGNING_KEY) }), undefined)).status);
     await inStore(async (s) => expect(await s.getRun("cloud-entry")).toMatchObject({ kind: "detail", new: 1 }));
 
-    const huge = await app.POST(new Request(`${PORTAL}/api/inngest`, { method: "POST", headers: { "x-inngest-signature": sign(body, SIGNING_KEY), "content-length": String(MAX_INNGEST_BODY_BYTES + 1) }, body: "{}" }), undefined);
+    const huge = await app.POST(new Request(`${PORTAL}/api/inngest`, { method: "POST", headers: { "x-inngest-signature": inngestSignature(body, SIGNING_KEY), "content-length": String(MAX_INNGEST_BODY_BYTES + 1) }, body: "{}" }), undefined);
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ ok: false, error: { code: "BODY_TOO_LARGE" } });
   });
@@ -150,10 +146,3 @@ describe("explicit options stand for the variables", () => {
     expect(() => createFunctions(inngest, { bdns: { ratePerSecond: 12 } })).toThrow(/BDNS_RATE_LIMIT: must be below 10/);
   });
 });
-
-/** X-Inngest-Signature: t=<unix s>&s=HMAC-SHA256(key without "signkey-<env>-", canonical JSON + t). */
-function sign(body: string, signingKey: string): string {
-  const t = Math.floor(Date.now() / 1000).toString();
-  const s = createHmac("sha256", signingKey.replace(/^signkey-\w+-/, "")).update(canonicalJson(JSON.parse(body)) + t).digest("hex");
-  return `t=${t}&s=${s}`;
-}
