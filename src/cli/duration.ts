@@ -21,3 +21,21 @@ export function parseWaitDuration(option: string, value: string, min = 1): numbe
   if (!(ms >= min && ms <= MAX_WAIT_MS)) throw new UsageError(`${option}: ${JSON.stringify(value)} must be a duration from ${min}ms to 7d, like 90s, 30m, 2h or 1d`);
   return ms;
 }
+
+export interface FollowSettings {
+  timeoutMs: number | undefined;
+  pickupMs: number;
+  pollMs: number | undefined;
+}
+
+/**
+ * The wait options as numbers. Checked whenever a command takes them, whether it waits or not: a
+ * `--dry-run` (how a CI step checks its command line) must refuse what the real run would.
+ */
+export function waitSettings(o: { waitTimeout?: string | undefined; pickupTimeout: string; poll?: string | undefined }): FollowSettings {
+  return {
+    timeoutMs: o.waitTimeout === undefined ? undefined : parseWaitDuration("--wait-timeout", o.waitTimeout),
+    pickupMs: parseWaitDuration("--pickup-timeout", o.pickupTimeout),
+    pollMs: o.poll === undefined ? undefined : parseWaitDuration("--poll", o.poll, 50),
+  };
+}
