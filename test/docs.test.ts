@@ -7,7 +7,7 @@ import { PassThrough } from "node:stream";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { DATASETS_DOC, withTable } from "../scripts/readme-datasets.js";
+import { DATASETS_DOC, READS_DOC, withReads, withTable } from "../scripts/readme-datasets.js";
 import { createProgram } from "../src/cli/program.js";
 import { Output } from "../src/cli/output.js";
 import { envSchema } from "../src/config/env.js";
@@ -69,6 +69,11 @@ describe("the docs", () => {
   it("the dataset table is the one the declarations give (npm run docs rewrites it)", () => {
     const datasets = read(DATASETS_DOC);
     expect(datasets).toBe(withTable(datasets));
+  });
+
+  it("the portal's reads are the ones the store's code holds and its tests run (npm run docs rewrites them)", () => {
+    const reads = read(READS_DOC);
+    expect(reads).toBe(withReads(reads));
   });
 
   it("name every dataset, and the generated batch routes", () => {

@@ -36,7 +36,7 @@ export interface SyncInput {
   from?: string | undefined;
   to?: string | undefined;
   full?: boolean | undefined;
-  /** Datasets: mark removed even what an empty or sharply shrunken answer no longer holds (not convocatorias, whose listing removes nothing). */
+  /** Mark removed even what an empty or sharply shrunken answer no longer holds (convocatorias: the window's, and with `full` their documents). */
   allowRemoval?: boolean | undefined;
 }
 
@@ -68,9 +68,6 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   if (!all && windowed.length === 0 && (input.from || input.to)) {
     issues.push({ field: input.from ? "from" : "to", value: input.from ?? input.to, rule: `does not apply: ${name} is not windowed (every sync fetches all of it)` });
   }
-  if (name === "convocatorias" && input.allowRemoval) {
-    issues.push({ field: "allowRemoval", value: true, rule: "does not apply: a convocatorias sync never marks anything removed" });
-  }
   // With `all`, the earliest floor bounds the window, and each dataset starts at its own floor.
   const floor = windowed.map(floorOf).sort()[0] ?? CONVOCATORIAS_FLOOR;
   const today = todayUtc(now);
@@ -88,8 +85,8 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   return targets.map((t) => {
     const window = windowed.includes(t) ? { ...(input.from && { from: input.from }), ...(input.to && { to: input.to }) } : {};
     // `all`: each event names every dataset of the request, so the first one picked up files them all.
-    const data = { ...ctx, ...window, ...(input.full && { full: true }), ...(all && { datasets: [...targets] }) };
-    return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", { ...data, ...(input.allowRemoval && { allowRemoval: true }) });
+    const data = { ...ctx, ...window, ...(input.full && { full: true }), ...(input.allowRemoval && { allowRemoval: true }), ...(all && { datasets: [...targets] }) };
+    return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", data);
   });
 }
 
@@ -107,7 +104,8 @@ export interface SourcedCode {
  * One detail event per distinct code. All codes are checked before anything is returned: a batch
  * with one bad code yields no events at all.
  */
-export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, ctx: RunContext): EventPayload<typeof EVENT.detailRequested>[] {
+/** `o.allowRemoval`: a sync's fan-out carries it on, for the documents a detail no longer lists. */
+export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, ctx: RunContext, o: { allowRemoval?: boolean | undefined } = {}): EventPayload<typeof EVENT.detailRequested>[] {
   const issues: InputIssue[] = [];
   const seen = new Set<string>();
   const events: EventPayload<typeof EVENT.detailRequested>[] = [];
@@ -117,7 +115,7 @@ export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, 
     const code = bdnsOf(issues, source, raw);
     if (code === undefined || seen.has(code)) continue;
     seen.add(code);
-    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx }));
+    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx, ...(o.allowRemoval && { allowRemoval: true }) }));
   }
   throwIfAny(issues);
   return events;

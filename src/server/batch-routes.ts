@@ -20,15 +20,11 @@ interface Route {
 
 const str = (v: unknown) => v as string | undefined;
 
-/**
- * A route that syncs one dataset (or all): a window only where the dataset is windowed, and
- * `allowRemoval` only where a sync can mark rows removed (not convocatorias).
- */
+/** A route that syncs one dataset (or all): a window only where the dataset is windowed. */
 function syncRoute(dataset: string, windowed: boolean): Route {
-  const removes = dataset !== "convocatorias";
   return {
     required: {},
-    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", ...(removes && { allowRemoval: "boolean" }), runId: "string" },
+    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", allowRemoval: "boolean", runId: "string" },
     trigger: (service, b) => service.triggerDatasetSync(dataset, defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, allowRemoval: b.allowRemoval as boolean | undefined, runId: str(b.runId) })),
   };
 }
