@@ -150,6 +150,14 @@ describe("the docs", () => {
     expect(broken).toEqual([]);
   });
 
+  it("show the portal app's files (docs/your-app.md) exactly as the engine suite builds and runs them", () => {
+    // Each block opens with `// <path>`: the file of test/engine/fixtures/portal-app it shows, in full.
+    const blocks = [...read("docs/your-app.md").matchAll(/^```ts\n\/\/ (src\/\S+)\n([\s\S]*?)^```/gm)].map((m) => ({ path: m[1]!, code: m[2]! }));
+    const fixture = (path: string) => read(join("test/engine/fixtures/portal-app", path));
+    expect(blocks.map((b) => b.path)).toEqual(expect.arrayContaining(["src/inngest/client.ts", "src/inngest/functions.ts", "src/app/api/inngest/route.ts", "src/app/api/batch/[route]/route.ts"]));
+    for (const b of blocks) expect(b.code, `docs/your-app.md: ${b.path}`).toBe(fixture(b.path));
+  });
+
   it("list every error code the CLI can print in docs/cli.md's exit-code table, and none it cannot", () => {
     const files = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(`${dir}/${e.name}`) : e.name.endsWith(".ts") ? [`${dir}/${e.name}`] : []));
     // Every code a CliError is given (`code: "X"`) or defaults to (`?? "X"`).
