@@ -16,10 +16,10 @@ export function canonicalForm(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalForm).sort().join(",")}]`;
   const obj = value as Record<string, unknown>;
   const keys = sortedKeys(obj);
-  // Flat rows (every award row): V8's own serialiser with the sorted key list gives the same text
-  // several times faster than building it here; strings that need trimming are trimmed in a copy.
-  const flat = flatForm(obj, keys);
-  if (flat) return JSON.stringify(flat, keys);
+  // Flat rows (every award row): the values copied into an object built in sorted key order, which
+  // V8's serialiser writes on its fast path (~30 % cheaper than JSON.stringify with a key list).
+  const flat = sortedFlat(obj, keys);
+  if (flat) return JSON.stringify(flat);
   let out = "{";
   for (const k of keys) {
     const v = obj[k];
@@ -30,20 +30,17 @@ export function canonicalForm(value: unknown): string {
   return out + "}";
 }
 
-/** The object itself (or a copy with strings trimmed) when every value is a primitive; else undefined. */
-function flatForm(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | undefined {
-  let copy: Record<string, unknown> | undefined;
+/** A copy with the keys in sorted order and strings trimmed, when every value is a primitive; else undefined. */
+function sortedFlat(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | undefined {
+  if (literalOrderUnsafe.has(keys)) return undefined;
+  const out: Record<string, unknown> = {};
   for (const k of keys) {
     const v = obj[k];
-    if (typeof v === "string") {
-      if (v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) (copy ??= { ...obj })[k] = v.trim();
-    } else if (typeof v === "number") {
-      if (!Number.isFinite(v)) return undefined;
-    } else if (v !== null && typeof v !== "boolean") {
-      return undefined; // nested, or undefined (which the array replacer would not drop as we do)
-    }
+    if (typeof v === "string") out[k] = v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32) ? v.trim() : v;
+    else if (v === null || typeof v === "number" || typeof v === "boolean") out[k] = v;
+    else return undefined; // nested, or undefined (dropped by the generic path)
   }
-  return copy ?? obj;
+  return out;
 }
 
 /** A primitive's canonical text without the generic path (the hot case: flat award rows). */
@@ -65,12 +62,16 @@ function leaf(v: unknown): string | undefined {
  * is done once per key set (looked up by the keys as listed), not once per row.
  */
 const sortedKeysCache = new Map<string, string[]>();
+const literalOrderUnsafe = new WeakSet<readonly string[]>();
 function sortedKeys(obj: Record<string, unknown>): string[] {
   const keys = Object.keys(obj);
   const signature = keys.join("\u0000");
   let sorted = sortedKeysCache.get(signature);
   if (!sorted) {
     sorted = keys.filter((k) => !DROPPED.has(k)).sort();
+    // An object literal does not keep these in insertion order (index-like keys come first, by number;
+    // __proto__ is no own key): such rows take the generic path.
+    if (sorted.some((k) => k === "__proto__" || /^(0|[1-9]\d*)$/.test(k))) literalOrderUnsafe.add(sorted);
     if (sortedKeysCache.size < 1000) sortedKeysCache.set(signature, sorted);
   }
   return sorted;

@@ -24,8 +24,7 @@ export function toBdnsCode(value: unknown): string | null {
 /** "B00000000 EMPRESA SL" / "B00000011 - EMPRESA SL" / "***1234** NOMBRE" → the NIF, the first token. */
 export function nifOf(beneficiario: unknown): string | null {
   if (typeof beneficiario !== "string") return null;
-  const first = beneficiario.trim().split(/\s+/)[0];
-  return first ? first : null;
+  return /\S+/.exec(beneficiario)?.[0] ?? null; // the first word, without splitting the whole name (every row, twice)
 }
 
 /** The name after the NIF (and the " - " state aid writes between them). */

@@ -121,6 +121,50 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     expect(JSON.parse(stored[0]!.raw_json)).toMatchObject({ fechaConcesion: "2026-02-30", beneficiario: "B1 EMPRESA SL" });
   });
 
+  const award = (id: number, o: Record<string, unknown> = {}) => ({ id, idPersona: 70 + (id % 2), idConvocatoria: 900, fechaConcesion: "2026-03-02", fechaAlta: "2026-03-03", beneficiario: `B${id} EMPRESA ${id} SL`, importe: 10, convocatoria: `Ayudas ${id}`, ...o });
+  const awardRows = (content: unknown[]) => readAnswer(concesiones.feeds[0]!, { content, totalPages: 1 }, { feed: "busqueda" }, "/concesiones/busqueda").rows;
+  const awards = async () =>
+    (await sql<Record<string, unknown>>`SELECT id, nif, beneficiario, convocatoria, importe, raw_json, first_seen_at, last_seen_at, last_changed_at, removed_at, last_run_id FROM concesiones ORDER BY id`.execute(store.db)).rows.map((r) => ({ ...r, id: Number(r.id), importe: Number(r.importe) }) as Record<string, unknown>);
+
+  it("one page holding new, changed, re-spelt (unchanged) and returning rows writes each as what it is: the latest spelling kept, times moved only where they should", async () => {
+    const table = store.tables.of(concesiones.feeds[0]!.table);
+    for (const run of ["a1", "a2", "a3"]) await store.ensureRun(run, "sync", {}, "concesiones");
+    await table.writePage(awardRows([1, 2, 3, 4].map((id) => award(id))), { runId: "a1", dataset: "concesiones", now: t(1), since: t(0) });
+    expect(await table.markRemoved({ equals: {}, dateRange: { column: "fecha_alta", from: "2026-03-03", to: "2026-03-03" } }, { runId: "a1", dataset: "concesiones", unit: "u", now: t(2), since: t(2) }, (c) => (c.missing === 4 ? { remove: true } : { remove: false, reason: "x", message: "x" }))).toMatchObject({ removed: 4 });
+    await table.writePage(awardRows([1, 2, 3].map((id) => award(id))), { runId: "a1", dataset: "concesiones", now: t(3), since: t(3) }); // 1–3 back; 4 stays removed
+    const page = awardRows([award(1, { beneficiario: "B1 Empresa 1, S.L. " }), award(2, { importe: 12.5 }), award(3), award(4, { beneficiario: "B4 EMPRESA 4 S.L." }), award(5)]);
+    expect(await table.writePage(page, { runId: "a2", dataset: "concesiones", now: t(11), since: t(10) })).toEqual({ fetched: 5, new: 1, changed: 2, unchanged: 2, repeated: 0 });
+    const stored = await awards();
+    expect(stored.map((r) => [r.id, r.nif, r.beneficiario, r.importe, r.first_seen_at, r.last_seen_at, r.last_changed_at, r.removed_at, r.last_run_id])).toEqual([
+      [1, "B1", "Empresa 1, S.L.", 10, t(1), t(11), t(3), null, "a2"], // re-spelt: the new name, nothing changed
+      [2, "B2", "EMPRESA 2 SL", 12.5, t(1), t(11), t(11), null, "a2"], // changed
+      [3, "B3", "EMPRESA 3 SL", 10, t(1), t(11), t(3), null, "a2"], // unchanged
+      [4, "B4", "EMPRESA 4 S.L.", 10, t(1), t(11), t(11), null, "a2"], // back after removal: a change, with its new spelling
+      [5, "B5", "EMPRESA 5 SL", 10, t(11), t(11), t(11), null, "a2"], // new
+    ]);
+    expect(JSON.parse(String(stored[0]!.raw_json))).toMatchObject({ beneficiario: "B1 Empresa 1, S.L. " });
+    const totals = (await sql<{ p: number; n: number; s: number }>`SELECT id_persona AS p, concesiones AS n, importe AS s FROM beneficiarios_totales ORDER BY 1`.execute(store.db)).rows;
+    expect(totals.map((r) => [Number(r.p), Number(r.n), Number(r.s)])).toEqual([[70, 2, 22.5], [71, 3, 30]]);
+    expect(await store.getRun("a2", "concesiones")).toMatchObject({ fetched: 5, new: 1, changed: 2, unchanged: 2 });
+  });
+
+  it("texts with backslashes, quotes, tabs, newlines, other scripts and empty strings are stored as sent, on both databases", async () => {
+    const table = store.tables.of(concesiones.feeds[0]!.table);
+    await store.ensureRun("e1", "sync", {}, "concesiones");
+    const odd = ['C:\\ruta\\a "b"', "tab\there", "line\nbreak\r\n", "\\N", "ñandú — 中文 😀", "\\.", "a\\tb"];
+    const content = odd.map((c, i) => award(i + 1, { convocatoria: c, urlBR: i === 0 ? "" : null, descripcionCooficial: c }));
+    await table.writePage(awardRows(content), { runId: "e1", dataset: "concesiones", now: t(1), since: t(0) });
+    const stored = await awards();
+    expect(stored.map((r) => r.convocatoria)).toEqual(odd.map((c) => c.trim()));
+    expect(stored.map((r) => JSON.parse(String(r.raw_json)).convocatoria)).toEqual(odd);
+    const urls = (await sql<{ u: string | null }>`SELECT url_br AS u FROM concesiones ORDER BY id`.execute(store.db)).rows.map((r) => r.u);
+    expect(urls).toEqual(odd.map(() => null)); // "" is no URL (toText), and null stays null
+    // the same rows again, re-spelt only: unchanged, and stored as sent again
+    await store.ensureRun("e2", "sync", {}, "concesiones");
+    expect(await table.writePage(awardRows(content.map((c) => ({ ...c, beneficiario: `${c.beneficiario} ` }))), { runId: "e2", dataset: "concesiones", now: t(11), since: t(10) })).toMatchObject({ unchanged: odd.length });
+    expect((await awards()).map((r) => JSON.parse(String(r.raw_json)).convocatoria)).toEqual(odd);
+  });
+
   it("two writers of the same award rows at once (two runs over one week) count each row once in the totals", async () => {
     const feed = concesiones.feeds[0]!;
     await store.ensureRun("c1", "sync", {}, "concesiones");

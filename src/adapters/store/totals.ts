@@ -12,7 +12,7 @@
  * another piece unless their dates overlap), in date order.
  */
 import type { ColumnValue, TotalsDeclaration } from "../../datasets/types.js";
-import type { PreparedRow, Previous } from "./dataset-tables.js";
+import type { PreparedRow, Previous } from "./table-writer.js";
 
 type Dialect = "sqlite" | "postgres";
 
@@ -103,8 +103,9 @@ export interface Statement {
 const ENTRIES_PER_STATEMENT = 1000;
 
 /**
- * The statements that apply a delta: an upsert that adds, by chunks, then the removal of pairs left
- * with no award. `?` placeholders on SQLite, `$n` on PostgreSQL.
+ * The statements that apply a delta: an upsert that adds, then the removal of pairs left with no
+ * award. SQLite: by chunks of `?` placeholders (its statements are prepared once and reused);
+ * PostgreSQL: one statement each, from arrays.
  */
 export function totalsStatements(delta: TotalsDelta, dialect: Dialect): Statement[] {
   const d = delta.decl;
@@ -117,23 +118,35 @@ export function totalsStatements(delta: TotalsDelta, dialect: Dialect): Statemen
     ...d.sums.map((s) => `${s} = ${t}.${s} + excluded.${s}`),
     ...d.carry.map((c) => `${c} = coalesce(excluded.${c}, ${t}.${c})`),
   ].join(", ");
+  const emptied = changes.filter((e) => e.count < 0);
+  if (dialect === "postgres") {
+    // One statement a delta, one array per column: PostgreSQL plans it once, where 1,000-row VALUES
+    // lists of 7,000 parameters were parsed and planned ten times a page.
+    if (changes.length > 0) {
+      const types = ["bigint", "integer", ...d.carry.map(() => "text"), "integer", ...d.sums.map(() => "numeric")];
+      const arrays = types.map((ty, i) => `$${i + 1}::${ty}[]`).join(", ");
+      const params = [changes.map((e) => e.by), changes.map((e) => e.year), ...d.carry.map((_, j) => changes.map((e) => e.carry?.[j] ?? null)), changes.map((e) => e.count), ...d.sums.map((_, j) => changes.map((e) => e.sums[j]))];
+      out.push({ text: `INSERT INTO ${t} (${columns.join(", ")}) SELECT * FROM unnest(${arrays}) ON CONFLICT (${d.by}, ejercicio) DO UPDATE SET ${set}`, params });
+    }
+    if (emptied.length > 0) {
+      out.push({ text: `DELETE FROM ${t} WHERE ${d.count} <= 0 AND (${d.by}, ejercicio) IN (SELECT * FROM unnest($1::bigint[], $2::integer[]))`, params: [emptied.map((e) => e.by), emptied.map((e) => e.year)] });
+    }
+    return out;
+  }
   for (let i = 0; i < changes.length; i += ENTRIES_PER_STATEMENT) {
     const chunk = changes.slice(i, i + ENTRIES_PER_STATEMENT);
     const params: unknown[] = [];
     const tuples = chunk.map((e) => {
       const values = [e.by, e.year, ...(e.carry ?? d.carry.map(() => null)), e.count, ...e.sums];
-      const first = params.length;
       params.push(...values);
-      return `(${values.map((_, j) => (dialect === "sqlite" ? "?" : `$${first + j + 1}`)).join(", ")})`;
+      return `(${values.map(() => "?").join(", ")})`;
     });
     out.push({ text: `INSERT INTO ${t} (${columns.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (${d.by}, ejercicio) DO UPDATE SET ${set}`, params });
   }
-  const emptied = changes.filter((e) => e.count < 0);
   for (let i = 0; i < emptied.length; i += ENTRIES_PER_STATEMENT) {
     const chunk = emptied.slice(i, i + ENTRIES_PER_STATEMENT);
     const params = chunk.flatMap((e) => [e.by, e.year]);
-    const pairs = chunk.map((_, j) => (dialect === "sqlite" ? "(?, ?)" : `($${2 * j + 1}::bigint, $${2 * j + 2}::integer)`)).join(", ");
-    out.push({ text: `DELETE FROM ${t} WHERE ${d.count} <= 0 AND (${d.by}, ejercicio) IN (VALUES ${pairs})`, params });
+    out.push({ text: `DELETE FROM ${t} WHERE ${d.count} <= 0 AND (${d.by}, ejercicio) IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")})`, params });
   }
   return out;
 }
