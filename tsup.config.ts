@@ -1,4 +1,5 @@
 import { defineConfig, type Options } from "tsup";
+import { mergeCliChunks } from "./scripts/merge-cli-chunks.js";
 
 const common: Options = {
   format: ["esm"],
@@ -28,6 +29,8 @@ export default defineConfig([
     entry: { cli: "src/cli/run.ts", "dev-watchdog": "src/dev/watchdog.ts" },
     outDir: "dist/cli",
     splitting: true,
+    // Then what a command loads at start becomes one file (scripts/merge-cli-chunks.ts).
+    onSuccess: () => mergeCliChunks("dist/cli", ["cli", "dev-watchdog"]),
     // Except native and worker-thread packages, which must load from node_modules as they are.
     noExternal: [/^(?!better-sqlite3|pg$|pg\/|pino|thread-stream)/],
   },
