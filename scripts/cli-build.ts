@@ -1,6 +1,8 @@
 /**
- * The CLI build's second pass (tsup.config.ts runs it after esbuild): regroups esbuild's chunks so that
- * what a command loads at start is one file.
+ * What the CLI's build (tsup.config.ts) adds to esbuild, so that a command loads no more than it uses.
+ *
+ * mergeCliChunks, the second pass (run after esbuild): regroups esbuild's chunks so that what a
+ * command loads at start is one file.
  *
  * esbuild splits every module that a lazily loaded chunk shares with the entry into a chunk of its
  * own (the CLI's error classes, commander, the version…): `--help` read, resolved and linked 13 files.
@@ -14,7 +16,24 @@
  */
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { Plugin as EsbuildPlugin } from "esbuild";
 import { rollup, type Plugin } from "rollup";
+
+/**
+ * commander requires node:child_process at load, for subcommands run as executables of their own, which
+ * this CLI has none of: with it come net, dgram and their internals, on every start. Inside commander,
+ * child_process becomes an object that requires the real module the first time it is used.
+ */
+export const lazyChildProcessInCommander: EsbuildPlugin = {
+  name: "lazy-child-process-in-commander",
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: "child_process", namespace: "lazy-builtin" } : undefined));
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, () => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });`,
+      loader: "js",
+    }));
+  },
+};
 
 /** Regroup the chunks of `dir` (esbuild's output for `entries`, by name) in place. */
 export async function mergeCliChunks(dir: string, entries: string[]): Promise<void> {
