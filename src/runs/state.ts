@@ -310,16 +310,13 @@ const CONVOCATORIAS_EVENTS: Record<string, ExpectedKind> = {
 /**
  * What the events ask the store to show: a sync request, its dataset's sync row; a piece, a detail or a
  * document, an item of that kind in its dataset. `datasetOf` names the dataset and kind of a dataset
- * event (contracts/dataset-events.ts's datasetOfEvent).
+ * event (contracts/dataset-events.ts's datasetEventOf).
  */
-export function expectationsOf(events: ReadonlyArray<{ name: string }>, datasetOf: (name: string) => { dataset: { name: string }; kind: ExpectedKind } | undefined): Expectation[] {
+export function expectationsOf(events: ReadonlyArray<{ name: string }>, datasetOf: (name: string) => { dataset: string; kind: ExpectedKind } | undefined): Expectation[] {
   const counts = new Map<string, Expectation>();
   for (const e of events) {
     const own = CONVOCATORIAS_EVENTS[e.name];
-    const owner = own ? { dataset: "convocatorias", kind: own } : (() => {
-      const d = datasetOf(e.name);
-      return d && { dataset: d.dataset.name, kind: d.kind };
-    })();
+    const owner = own ? { dataset: "convocatorias", kind: own } : datasetOf(e.name);
     if (!owner) continue;
     const key = `${owner.dataset}\u0000${owner.kind}`;
     const c = counts.get(key) ?? { ...owner, count: 0 };

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { runStateSchema, runSummarySchema } from "../../src/cli/output-schemas.js";
-import { datasetOfEvent } from "../../src/contracts/dataset-events.js";
+import { datasetEventOf } from "../../src/contracts/dataset-events.js";
 import { expectationsOf, listRuns, readRunState, withExpectations } from "../../src/runs/state.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
@@ -160,7 +160,7 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
       { name: "convocatorias/detail.requested" },
       { name: "organos/sync.requested" },
     ];
-    const expected = expectationsOf(events, datasetOfEvent);
+    const expected = expectationsOf(events, datasetEventOf);
     expect(expected).toEqual([
       { dataset: "convocatorias", kind: "detail", count: 2 },
       { dataset: "organos", kind: "sync", count: 1 },
@@ -203,7 +203,7 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     expect(s.datasets.filter((d) => d.done).map((d) => d.dataset).sort()).toEqual(all.slice(0, 6).sort());
     expect(s.datasets.find((d) => d.dataset === "minimis")).toMatchObject({ kind: "sync", status: "requested", state: "running", done: false });
     // --wait's expectation of minimis's sync request is not met by a row no function has picked up.
-    const expected = expectationsOf([{ name: "minimis/sync.requested" }], datasetOfEvent);
+    const expected = expectationsOf([{ name: "minimis/sync.requested" }], datasetEventOf);
     expect(withExpectations(s, expected).awaiting).toEqual([{ dataset: "minimis", kind: "sync", expected: 1, seen: 0 }]);
     // Picked up: the row is that dataset's sync row, as if it had never been a placeholder (started when requested).
     await store.ensureRun("a11", "sync", { from: "2026-11-01", to: "2026-11-07" }, "minimis", T(9));
