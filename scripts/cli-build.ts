@@ -1,23 +1,39 @@
 /**
- * What the CLI's build (tsup.config.ts) adds to esbuild, so that a command loads no more than it uses.
+ * What the CLI's build (tsup.config.ts) adds to esbuild, so that a command loads no more than it uses,
+ * in as few files as it can: each file is one the ESM loader resolves, reads and links (~0.5 ms).
  *
- * mergeCliChunks, the second pass (run after esbuild): regroups esbuild's chunks so that what a
- * command loads at start is one file.
- *
- * esbuild splits every module that a lazily loaded chunk shares with the entry into a chunk of its
- * own (the CLI's error classes, commander, the version…): `--help` read, resolved and linked 13 files.
- * Rollup knows that a module the entry imports statically is already loaded whenever the entry's
- * lazy imports run, so it keeps such modules in the entry and lets the lazy chunks import them from
- * there. It only regroups esbuild's output (plain ESM, one esbuild chunk = one Rollup module): no
- * transform, no tree shaking, the code stays esbuild's. Source maps are carried through to src/.
- *
- * An entry with a top-level await would deadlock this arrangement (a lazy chunk importing from an entry
- * still evaluating waits for it), so Rollup refuses to do it there: src/cli/run.ts has none.
+ * mergeCliChunks, the second pass (run after esbuild), regroups esbuild's chunks with Rollup:
+ * - What the entry imports statically stays in the entry: `--help` is one file. esbuild splits every
+ *   module that a lazily loaded chunk shares with the entry into a chunk of its own (the error classes,
+ *   commander, the version: 13 files); Rollup knows such modules are loaded whenever the entry's lazy
+ *   imports run, and lets the lazy chunks import them from the entry. An entry with a top-level await
+ *   would deadlock that (a lazy chunk importing from an entry still evaluating waits for it), so Rollup
+ *   refuses it there: src/cli/run.ts has none.
+ * - What a command loads after its arguments parse comes in stages of one file each (STAGES), not in
+ *   the dozen small chunks esbuild makes of it by which lazy imports share what.
+ * It only regroups esbuild's output (plain ESM, one esbuild chunk = one Rollup module): no transform,
+ * no tree shaking, the code stays esbuild's. Source maps are carried through to src/.
  */
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import type { Plugin as EsbuildPlugin } from "esbuild";
-import { rollup, type Plugin } from "rollup";
+import { rollup, type GetManualChunk, type ManualChunkMeta, type Plugin } from "rollup";
+
+/**
+ * The stages of a command after its arguments parse, in order; each becomes one file, holding what its
+ * roots import (minus what an earlier stage or the entry holds).
+ * - command: every command reads the env (the preAction hook), and the sending ones then validate,
+ *   build and print or send: the env and its schedules, zod, the contracts, the emitter. With it two
+ *   small pieces that sends, `runs` and `serve` share (the metrics recorders, the datasets' event
+ *   names): cheaper as a few KB here than as files of their own. (Not the node:http fetch: it brings
+ *   node:http and node:https, which a dry run does not need.)
+ * - send: what a send adds: the sender, the Inngest client and SDK. Only modules that load nowhere
+ *   without the SDK, so that no other command gets the SDK with them.
+ */
+const STAGES: Array<{ name: string; roots: string[]; onlyWith?: string }> = [
+  { name: "command", roots: ["src/config/env.ts", "src/contracts/build.ts", "src/cli/emit.ts", "src/metrics/index.ts", "src/contracts/dataset-events.ts"] },
+  { name: "send", roots: ["src/send.ts"], onlyWith: "node_modules/inngest/" },
+];
 
 /**
  * commander requires node:child_process at load, for subcommands run as executables of their own, which
@@ -58,9 +74,67 @@ export async function mergeCliChunks(dir: string, entries: string[]): Promise<vo
   rmSync(out, { recursive: true, force: true });
   // A chunk keeps the name esbuild gave it (emit, s3-documents, chunk), minus esbuild's hash: Rollup adds its own.
   const chunkFileNames = (c: { name: string }) => `${c.name.replace(/-[A-Z0-9]{8}$/, "")}-[hash].js`;
-  await bundle.write({ dir: out, format: "es", entryFileNames: "[name].js", chunkFileNames, sourcemap: true });
+  const manualChunks = stageChunks(entries.map((name) => resolve(dir, `${name}.js`)));
+  // onlyExplicitManualChunks: otherwise Rollup also moves into a stage's file every module the stage
+  // imports, wherever else it is used (the entry's own, or a piece `runs` needs, bringing it the SDK).
+  await bundle.write({ dir: out, format: "es", entryFileNames: "[name].js", chunkFileNames, manualChunks, onlyExplicitManualChunks: true, sourcemap: true });
   await bundle.close();
   for (const f of readdirSync(dir)) rmSync(join(dir, f));
   for (const f of readdirSync(out)) renameSync(join(out, f), join(dir, f));
   rmSync(out, { recursive: true });
+}
+
+/** What each esbuild chunk was built from, from its source map: `src/…` and `node_modules/<package>/…`. */
+function sourcesOf(id: string): string[] {
+  if (!existsSync(`${id}.map`)) return [];
+  const { sources } = JSON.parse(readFileSync(`${id}.map`, "utf8")) as { sources: string[] };
+  return sources.map((s) => relative(process.cwd(), resolve(dirname(id), s)).replace(/^.*node_modules\//, "node_modules/"));
+}
+
+/** Rollup's manualChunks: each module of a stage (see STAGES) into that stage's file; the rest as Rollup places it. */
+function stageChunks(entries: string[]): GetManualChunk {
+  let stageOf: Map<string, string> | undefined;
+  return (id, meta) => (stageOf ??= assignStages(entries, meta)).get(id);
+}
+
+function assignStages(entries: string[], { getModuleIds, getModuleInfo }: ManualChunkMeta): Map<string, string> {
+  const all = [...getModuleIds()];
+  const sources = new Map(all.map((id) => [id, sourcesOf(id)]));
+  const internal = (ids: readonly string[]) => ids.filter((i) => getModuleInfo(i) && !getModuleInfo(i)!.isExternal);
+  const closure = (starts: readonly string[]) => {
+    const seen = new Set<string>();
+    const stack = [...starts];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (!seen.has(id)) stack.push(...internal(getModuleInfo((seen.add(id), id))!.importedIds));
+    }
+    return seen;
+  };
+  // What an entry imports statically stays in it: named for it here, since a module a stage also
+  // imports would otherwise go to a chunk of its own that the entry then loads at start.
+  const atStart = closure(entries);
+  const stageOf = new Map<string, string>();
+  for (const entry of entries) {
+    const others = closure(entries.filter((e) => e !== entry));
+    for (const id of closure([entry])) if (!others.has(id)) stageOf.set(id, basename(entry, ".js"));
+  }
+  const lazyEntries = [...new Set(all.flatMap((id) => internal(getModuleInfo(id)!.dynamicallyImportedIds)))].map((d) => closure([d]));
+  for (const stage of STAGES) {
+    const roots = all.filter((id) => sources.get(id)!.some((s) => stage.roots.includes(s)));
+    const loadsOnlyWith = (id: string) => lazyEntries.every((c) => !c.has(id) || [...c].some((m) => sources.get(m)!.some((s) => s.startsWith(stage.onlyWith!))));
+    for (const id of closure(roots)) {
+      if (!atStart.has(id) && !stageOf.has(id) && (!stage.onlyWith || loadsOnlyWith(id))) stageOf.set(id, stage.name);
+    }
+    // esbuild's facade for a lazily imported module (no code of its own: it re-exports a chunk and
+    // imports that chunk's dependencies) goes where the chunk it re-exports goes: when it imports
+    // something of this stage, and nothing this stage does not load anyway.
+    const members = [...stageOf].filter(([, s]) => s === stage.name).map(([id]) => id);
+    const loadedWith = new Set([...closure(members), ...atStart]);
+    for (const id of all) {
+      const imports = internal(getModuleInfo(id)!.importedIds);
+      const inStage = imports.some((i) => stageOf.get(i) === stage.name);
+      if (!loadedWith.has(id) && !stageOf.has(id) && sources.get(id)!.length === 0 && inStage && imports.every((i) => loadedWith.has(i))) stageOf.set(id, stage.name);
+    }
+  }
+  return stageOf;
 }

@@ -80,6 +80,8 @@ describe("start-up: what each fast path loads", () => {
     expect(fromPackage(l, "inngest")).toEqual([]);
     expect(declarations(l)).toEqual([]);
     expect(l.builtins).not.toContain("internal/deps/undici/undici");
+    // What runs after the arguments parse is one file (scripts/cli-build.ts, STAGES), not esbuild's dozen.
+    expect(l.files).toHaveLength(2);
   });
 
   it("detail (a send): the SDK, but no dataset declaration and not Node's fetch (undici)", async () => {
@@ -89,5 +91,7 @@ describe("start-up: what each fast path loads", () => {
     expect(fromPackage(l, "inngest").length).toBeGreaterThan(0);
     expect(declarations(l)).toEqual([]);
     expect(l.builtins).not.toContain("internal/deps/undici/undici");
+    // The entry, the command stage, the send stage, and the few pieces the SDK shares with serve.
+    expect(l.files.length).toBeLessThanOrEqual(6);
   });
 });
