@@ -4,7 +4,7 @@
  * refuses (an unknown field), which it checks after the secret and before sending anything: no sync
  * is ever requested by doctor, even from a route that wrongly lets it through.
  */
-import { answerText, exchange, safeUrl, unreachable } from "./http.js";
+import { answerText, exchange, isGatewayAnswer, safeUrl, serveDownBehindProxy, unreachable } from "./http.js";
 import type { Check } from "./types.js";
 
 const ROUTE = "api/batch/sync-convocatorias";
@@ -25,6 +25,9 @@ export const cronSecretCheck: Check = {
         ? { status: "skip", message: "set here; the batch routes were not probed: no serve answered (see app /api/inngest)", details }
         : { status: "warn", message: "not set here: the batch routes of a serve with this configuration answer 503", fix: "set CRON_SECRET (a long random value) where serve runs, and give its callers the same value", details };
     }
+    if (prior.get("app")?.details?.serveDown) {
+      return { status: "skip", message: "the batch routes were not probed: serve is down behind the proxy at that address (see app /api/inngest)", details };
+    }
     const post = (auth?: string) => exchange(url, { method: "POST", headers: { "content-type": "application/json", ...(auth && { authorization: auth }) }, body: PROBE, signal: ctx.signal });
     let anon;
     try {
@@ -33,6 +36,7 @@ export const cronSecretCheck: Check = {
       return { status: "fail", message: `no answer from ${safeUrl(url)} (${unreachable(err)})`, fix: "check that serve runs there", details };
     }
     details.withoutSecret = anon.status;
+    if (isGatewayAnswer(anon)) return { status: "fail", ...serveDownBehindProxy(url, anon), details };
     if (anon.status === 503) {
       return { status: secret ? "fail" : "warn", message: `the deployment's batch routes are closed (503): CRON_SECRET is not set where serve runs${secret ? ", though it is here" : ""}`, fix: "set CRON_SECRET where serve runs (the same value the callers send as Authorization: Bearer …)", details };
     }
@@ -47,6 +51,7 @@ export const cronSecretCheck: Check = {
       return { status: "fail", message: `no answer from ${safeUrl(url)} (${unreachable(err)})`, fix: "check that serve runs there", details };
     }
     details.withSecret = authed.status;
+    if (isGatewayAnswer(authed)) return { status: "fail", ...serveDownBehindProxy(url, authed), details };
     if (authed.status === 401) return { status: "fail", message: "the deployment refuses this CRON_SECRET (401): serve's value differs", fix: "give serve and its callers (cron host, CI) the same CRON_SECRET", details };
     if (authed.status === 400) return { status: "ok", message: "set; the batch routes refuse requests without it (401) and accept this one (the probe's body was refused, so nothing was sent)", details };
     return { status: "warn", message: `the batch route answered HTTP ${authed.status} to a request with CRON_SECRET (${answerText(authed)})`, fix: "check serve's log for that request", details };

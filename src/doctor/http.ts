@@ -32,6 +32,25 @@ export function answerText(a: Answer): string {
   return e.replace(/\s+/g, " ").trim().slice(0, 160) || "(empty body)";
 }
 
+/**
+ * A proxy or load balancer answering for serve because serve is not there behind it: 502 or 504, or
+ * a 503 that is not serve's own JSON error (serve answers 503 with {"ok":false,"error":…}: a batch
+ * route without CRON_SECRET, a shutdown). Then the address and the secret may well be right.
+ */
+export function isGatewayAnswer(a: Answer): boolean {
+  if (a.status === 502 || a.status === 504) return true;
+  const j = a.json as { ok?: unknown; error?: unknown } | undefined;
+  return a.status === 503 && !(j?.ok === false && typeof j.error === "object" && j.error !== null);
+}
+
+/** What doctor says of it, and how to fix it: the same words for every check that meets one. */
+export function serveDownBehindProxy(url: string, a: Answer): { message: string; fix: string } {
+  return {
+    message: `${safeUrl(url)} answered ${a.status} for serve (${answerText(a)}): a proxy or load balancer is there, and serve is down or unreachable behind it`,
+    fix: "start serve (or wait for it to come back) behind the proxy, and check the proxy's upstream address; the address and CRON_SECRET are not what is wrong",
+  };
+}
+
 /** A URL with no credentials in it, for messages. */
 export function safeUrl(url: string): string {
   try {

@@ -9,6 +9,7 @@ import { cronSecretCheck } from "./deployment.js";
 import { appCheck, eventApiCheck, signingKeyCheck, syncCheck } from "./inngest.js";
 import { bdnsCheck, documentsCheck, storeCheck } from "./local.js";
 import { runChecks } from "./run.js";
+import { verifyDocumentsCheck } from "./verify-documents.js";
 import type { Check, CheckReport, DoctorContext } from "./types.js";
 
 export { parseEnvLeniently } from "./config.js";
@@ -16,6 +17,8 @@ export type { CheckReport, CheckStatus } from "./types.js";
 
 /** In the order they are printed: configuration, Inngest, the deployment, then what the functions use. */
 export const CHECKS: readonly Check[] = [configurationCheck, schedulesCheck, eventApiCheck, signingKeyCheck, appCheck, syncCheck, cronSecretCheck, bdnsCheck, storeCheck, documentsCheck];
+/** `--verify-documents`: every stored document re-hashed (after the others; not held to --timeout). */
+export const VERIFY_DOCUMENTS_CHECK: Check = verifyDocumentsCheck;
 
 /**
  * The function ids this configuration serves, as Inngest registers them: each function, and for each

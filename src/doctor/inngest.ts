@@ -18,7 +18,7 @@ import { eventApiBaseUrl, inngestMode } from "../config/env.js";
 import { CLOUD_API, apiBaseUrl, branchHeader, hashedSigningKey } from "../config/inngest-api.js";
 import { APP_ID } from "../contracts/schemas.js";
 import { devServerStartCommand } from "../config/dev-server.js";
-import { answerText, exchange, safeUrl, unreachable } from "./http.js";
+import { answerText, exchange, isGatewayAnswer, safeUrl, serveDownBehindProxy, unreachable } from "./http.js";
 import type { Check, CheckResult } from "./types.js";
 
 export { CLOUD_API, apiBaseUrl, hashedSigningKey } from "../config/inngest-api.js";
@@ -121,6 +121,7 @@ export const appCheck: Check = {
     }
     const intro = (a.json ?? {}) as Introspection;
     Object.assign(details, { status: a.status, mode: intro.mode, functionCount: intro.function_count, expectedFunctions: ctx.expectedFunctions.length });
+    if (isGatewayAnswer(a)) return { status: "fail", ...serveDownBehindProxy(url, a), details: { ...details, serveDown: true } };
     if (a.status === 500 && /internal_server_error/.test(a.text)) {
       return { status: "fail", message: `${safeUrl(url)} answers 500: the app runs in cloud mode without a signing key`, fix: "set INNGEST_SIGNING_KEY (and INNGEST_EVENT_KEY) where serve runs, or INNGEST_DEV=1 for a Dev Server", details };
     }

@@ -202,7 +202,7 @@ async function nearestExisting(path: string): Promise<{ path: string; isDir: boo
   }
 }
 
-function formatBytes(n: number): string {
+export function formatBytes(n: number): string {
   if (n >= GiB) return `${(n / GiB).toFixed(1)} GiB`;
   if (n >= MiB) return `${(n / MiB).toFixed(0)} MiB`;
   return `${n} bytes`;

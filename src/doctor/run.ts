@@ -29,12 +29,13 @@ export async function runChecks(checks: readonly Check[], base: Omit<DoctorConte
 async function runOne(check: Check, base: Omit<DoctorContext, "signal">, prior: ReadonlyMap<string, CheckResult>): Promise<CheckReport> {
   const controller = new AbortController();
   const t0 = performance.now();
+  const limitMs = check.timeoutMs ?? base.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CheckResult>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error(`no answer within ${base.timeoutMs / 1000} s`));
-      resolve({ status: "fail", message: `no answer within ${base.timeoutMs / 1000} s`, fix: check.timeoutFix });
-    }, base.timeoutMs);
+      controller.abort(new Error(`no answer within ${limitMs / 1000} s`));
+      resolve({ status: "fail", message: `no answer within ${limitMs / 1000} s`, fix: check.timeoutFix });
+    }, limitMs);
   });
   let result: CheckResult;
   try {

@@ -37,6 +37,8 @@ export interface Check {
   needs?: readonly string[];
   /** What to do when the check ran out of time. */
   timeoutFix: string;
+  /** Its own time limit, instead of --timeout's (a check that reads every stored file). */
+  timeoutMs?: number;
   run(ctx: DoctorContext, prior: ReadonlyMap<string, CheckResult>): Promise<CheckResult>;
 }
 

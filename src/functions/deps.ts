@@ -24,14 +24,27 @@ export interface JobDeps {
   retryBackoffMs?: readonly number[] | undefined;
 }
 
+/** At most one "connection lost" line this often. */
+const LOST_LOG_EVERY_MS = 10_000;
+
 /**
  * `observer`: where the budget's events go besides the logs (metrics: limiter waits, fallback on/off).
  * BDNS_BUDGET=shared (the default): every start of this process takes a slot reserved in the store the
  * deployment shares, so all `serve` processes together keep one rate; `process`: this process alone.
  */
-export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetObserver } = {}): JobDeps & { close(): Promise<void> } {
+export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetObserver } = {}): JobDeps & { joinBudget(): void; close(): Promise<void> } {
   let opened: Promise<Store> | undefined;
-  const store = () => (opened ??= Store.open(env.DATABASE_URL));
+  const storeLog = logger.child({ component: "store" });
+  let lastLostLog = -Infinity;
+  const store = () =>
+    (opened ??= Store.open(env.DATABASE_URL, {
+      // A restart ends every pooled connection at once: one line per outage, not one per connection.
+      onConnectionLost: (err) => {
+        if (performance.now() - lastLostLog < LOST_LOG_EVERY_MS) return;
+        lastLostLog = performance.now();
+        storeLog.warn({ reason: err.message, code: (err as { code?: string }).code }, "store: a database connection was lost; the pool opens a new one on the next query (steps that failed meanwhile are retried)");
+      },
+    }));
   const rate = env.BDNS_RATE_LIMIT ?? DEFAULT_RATE_PER_SECOND;
   const budget =
     env.BDNS_BUDGET === "process"
@@ -55,6 +68,8 @@ export function createJobDeps(env: Env, logger: Logger, o: { observer?: BudgetOb
     logger,
     pageSize: 10_000,
     retryBackoffMs: retryBackoffMs(env),
+    /** Count this process among the budget's sharers from now on, before its first request (see SharedBudget.join). */
+    joinBudget: () => budget?.join(),
     async close() {
       await spacer.close();
       if (opened) await (await opened).close();

@@ -4,7 +4,8 @@
  * each document not stored yet, or whose stored file is not the revision BDNS announces now.
  * An unknown code or a broken record fails at once (no retries) and is recorded in sync_failures.
  */
-import { workItem } from "../adapters/store/store.js";
+import { workItem, type DetailOutcome, type WorkItem } from "../adapters/store/store.js";
+import { looksIntact } from "../adapters/store/document-store.js";
 import { buildDocumentRequest } from "../contracts/build.js";
 import { detailRequested, toSdkEvent } from "../contracts/events.js";
 import type { AyidaInngest } from "../config/client.js";
@@ -31,10 +32,9 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
         const store = await deps.store();
         await store.ensureRun(runId, "detail", { retryOf });
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DETAIL_FLOW.retries + 1 }, async () => {
-          const outcome = await fetchAndStoreDetail(deps, bdns, runId);
           // With documents to store, the item is done once they are queued (below): a run whose
           // items all have an outcome is then never one whose documents are still to be requested.
-          if (outcome.toStore.length === 0) await store.itemDone(runId, item, outcome.outcome === "unchanged" ? "unchanged" : "stored");
+          const outcome = await fetchAndStoreDetail(deps, bdns, runId, { closeItem: item });
           log.info({ outcome: outcome.outcome, documents: outcome.documents, toStore: outcome.toStore.length }, "detail stored");
           return outcome;
         });
@@ -57,13 +57,35 @@ export function processConvocatoriaDetail(inngest: AyidaInngest, deps: JobDeps) 
   );
 }
 
-/** Fetch, store and count one detail; shared with the document function when metadata is missing. */
-export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string) {
-  const store = await deps.store();
-  const { detail, raw } = await deps.bdns.for({ kind: "detail", run: runId }).getConvocatoria(bdns);
-  const outcome = await store.upsertDetail(detail, raw, runId);
-  recordRows("convocatorias", outcome); // metrics
-  await store.count(runId, outcome);
-  const toStore = await store.upsertDocuments(bdns, detail.documentos ?? []);
-  return { outcome, documents: detail.documentos?.length ?? 0, toStore };
+export interface StoredDetail {
+  outcome: DetailOutcome;
+  documents: number;
+  /** The documents to (re)store. */
+  toStore: string[];
 }
+
+/**
+ * Fetch, store and count one detail, once per run: the detail, its counter, its documents' metadata
+ * (and, with `closeItem` and nothing to store, the item's outcome) commit in one transaction, and a
+ * retry of a step that committed gets the first outcome back — a detail this run stored is "new",
+ * never "new" and then "unchanged". Shared with the document function when metadata is missing.
+ */
+export async function fetchAndStoreDetail(deps: JobDeps, bdns: string, runId: string, o: { closeItem?: WorkItem } = {}): Promise<StoredDetail> {
+  const store = await deps.store();
+  const step = `detail ${bdns}`;
+  const done = await store.committed<StoredDetail>(runId, CONVOCATORIAS, step);
+  if (done) return done;
+  const { detail, raw } = await deps.bdns.for({ kind: "detail", run: runId }).getConvocatoria(bdns);
+  return store.once(runId, CONVOCATORIAS, step, async (tx) => {
+    const outcome = await tx.upsertDetail(detail, raw, runId);
+    await tx.count(runId, outcome);
+    // A stored file that no longer looks like the one stored (replaced by a deployment sharing the
+    // folder, removed, cut) is fetched again: one stat per stored document of a detail fetched.
+    const toStore = await tx.upsertDocuments(bdns, detail.documentos ?? [], { fileIntact: (row) => looksIntact(deps.documents, row) });
+    if (o.closeItem && toStore.length === 0) await tx.itemDone(runId, o.closeItem, outcome === "unchanged" ? "unchanged" : "stored");
+    recordRows(CONVOCATORIAS, outcome); // metrics
+    return { outcome, documents: detail.documentos?.length ?? 0, toStore };
+  });
+}
+
+const CONVOCATORIAS = "convocatorias";

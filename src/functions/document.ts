@@ -16,6 +16,9 @@ import { DOCUMENT_FLOW } from "./flow.js";
 
 export const DOCUMENT_FUNCTION_ID = "process-document-storage";
 
+type DocumentOutcome = { status: "stored" | "skipped"; path: string; sha256: string; size: number };
+const CONVOCATORIAS = "convocatorias";
+
 /** The item a document request is about (the handler's, the failure handler's, the reconcile's). */
 export const documentItemOf = (d: { bdns: string; documentId: string }) => workItem.document(d.bdns, d.documentId);
 const itemOf = documentItemOf;
@@ -32,6 +35,10 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
         const store = await deps.store();
         await store.ensureRun(runId, "document", { retryOf });
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts: DOCUMENT_FLOW.retries + 1 }, async () => {
+          // Stored (or found intact) by an attempt whose answer was lost: that outcome stands.
+          const step = `document ${item.key}`;
+          const done = await store.committed<DocumentOutcome>(runId, CONVOCATORIAS, step);
+          if (done) return done;
           let meta = await store.getDocument(documentId);
           if (!meta || meta.bdns !== bdns) {
             await fetchAndStoreDetail(deps, bdns, runId);
@@ -46,22 +53,25 @@ export function processDocumentStorage(inngest: AyidaInngest, deps: JobDeps) {
             // file is fetched again).
             const onDisk = await deps.documents.inspect(meta.stored_path);
             if (onDisk && onDisk.sha256 === meta.sha256 && onDisk.size === meta.stored_size) {
-              await store.itemDone(runId, item, "unchanged");
+              const skipped = { status: "skipped" as const, path: meta.stored_path, sha256: meta.sha256, size: onDisk.size };
+              await store.once(runId, CONVOCATORIAS, step, async (tx) => (await tx.itemDone(runId, item, "unchanged"), skipped));
               log.info({ path: meta.stored_path }, "document already stored; skipped");
-              return { status: "skipped" as const, path: meta.stored_path, sha256: meta.sha256, size: onDisk.size };
+              return skipped;
             }
+            log.warn({ path: meta.stored_path, found: onDisk ? { size: onDisk.size } : "missing" }, "document: the stored file is not the one recorded (replaced, cut or removed on disk); fetching it again");
           }
 
           const path = deps.documents.relativePath(bdns, documentId, meta.nombre_fic);
           const download = await deps.bdns.for({ kind: "document", run: runId }).downloadDocument(documentId);
           const stored = await deps.documents.store(path, download.body, meta.announced_size ?? download.contentLength);
-          await store.atomically(async (tx) => {
+          const result = await store.once(runId, CONVOCATORIAS, step, async (tx) => {
             await tx.markDocumentStored(documentId, { ...stored, datMod: meta.dat_mod });
             await tx.count(runId, "documents_stored");
             await tx.itemDone(runId, item, "stored");
+            return { status: "stored" as const, ...stored };
           });
           log.info({ path: stored.path, size: stored.size, sha256: stored.sha256 }, "document stored");
-          return { status: "stored" as const, ...stored };
+          return result;
         });
       });
     },

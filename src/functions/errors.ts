@@ -28,20 +28,30 @@ export interface Attempt {
 
 export async function toJobError(err: unknown, store: Store, at: Attempt, now: Date = new Date()): Promise<Error> {
   const reason = err instanceof Error ? err.message : String(err);
+  const delayMs = retryDelayMs(err, at.attempt, Math.random, at.backoffMs);
   if (err instanceof BdnsError && !err.transient) {
-    await store.recordFailure(at.runId, at.item, { failure: err.failure, reason });
+    try {
+      await store.recordFailure(at.runId, at.item, { failure: err.failure, reason });
+    } catch {
+      // The store is down too (a restart): a permanent failure nobody recorded would be lost from the
+      // run. Retried instead; the next attempt meets the same answer and records it.
+      return new RetryAfterError(reason, delayMs, { cause: err });
+    }
     return new NonRetriableError(reason, { cause: err });
   }
   const failed = at.attempt + 1;
   const last = failed >= at.maxAttempts;
-  const delayMs = retryDelayMs(err, at.attempt, Math.random, at.backoffMs);
-  await store.itemFailing(at.runId, at.item, {
-    attempt: failed,
-    maxAttempts: at.maxAttempts,
-    failure: err instanceof BdnsError ? err.failure : err instanceof Error ? err.name : "ERROR",
-    reason,
-    nextAttemptAt: last ? null : new Date(now.getTime() + delayMs).toISOString(),
-  });
+  // Best effort: with the store down (often the very reason this attempt failed) the retry still
+  // goes back to Inngest on our schedule; the item shows the failure from the next attempt on.
+  await store
+    .itemFailing(at.runId, at.item, {
+      attempt: failed,
+      maxAttempts: at.maxAttempts,
+      failure: err instanceof BdnsError ? err.failure : err instanceof Error ? err.name : "ERROR",
+      reason,
+      nextAttemptAt: last ? null : new Date(now.getTime() + delayMs).toISOString(),
+    })
+    .catch(() => undefined);
   return new RetryAfterError(reason, delayMs, { cause: err });
 }
 

@@ -18,7 +18,7 @@ export function createFunctions(inngest: AyidaInngest, deps: JobDeps, schedules:
     processConvocatoriaDetail(inngest, deps),
     processDocumentStorage(inngest, deps),
     ...DATASETS.flatMap((d) => [createDatasetFunction(inngest, deps, d), ...createDetailFunctions(inngest, deps, d)]),
-    ...createScheduleFunctions(inngest, schedules),
+    ...createScheduleFunctions(inngest, schedules, deps),
   ];
 }
 

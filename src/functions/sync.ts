@@ -86,6 +86,8 @@ export function processSyncPiece(inngest: AyidaInngest, deps: JobDeps) {
 }
 
 type Step = GetStepTools<AyidaInngest>;
+type ListedPage = { totalPages: number; rows: number; queue: string[] };
+const CONVOCATORIAS = "convocatorias";
 
 async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: { attempt: number; maxAttempts: number }, log: JobDeps["logger"]) {
   const { runId, from, to } = piece;
@@ -93,16 +95,22 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
   const queue: string[] = [];
   let listed = 0;
   for (let page = 0, totalPages = 1; page < totalPages; page++) {
-    const r = await step.run(`list ${from}..${to} page ${page}`, async () => {
+    const id = `list ${from}..${to} page ${page}`;
+    const r = await step.run(id, async () => {
       const store = await deps.store();
       return mapJobErrors(deps, { runId, item, ...tries }, async () => {
+        // Listed and counted by an attempt whose answer was lost: not fetched, not counted again.
+        const done = await store.committed<ListedPage>(runId, CONVOCATORIAS, id);
+        if (done) return done;
         const res = await deps.bdns.for({ kind: "page", run: runId }).searchConvocatorias({ from, to, page, pageSize: deps.pageSize });
-        // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
-        for (const refused of res.refused) await store.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
-        const { withoutDetail } = await store.upsertListing(res.content, runId);
-        await store.count(runId, "listed", res.content.length);
-        log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
-        return { totalPages: res.totalPages, rows: res.content.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
+        return store.once(runId, CONVOCATORIAS, id, async (tx) => {
+          // A row that can never be valid is a broken record of its own, recorded now: the rest is stored.
+          for (const refused of res.refused) await tx.recordFailure(runId, { kind: "record", key: `${from}..${to} page ${page} ${refused.at}` }, { failure: "BROKEN_RECORD", reason: refused.reason });
+          const { withoutDetail } = await tx.upsertListing(res.content, runId);
+          await tx.count(runId, "listed", res.content.length);
+          log.info({ from, to, page, totalPages: res.totalPages, rows: res.content.length, refused: res.refused.length, withoutDetail: withoutDetail.length }, "listing page stored");
+          return { totalPages: res.totalPages, rows: res.content.length, queue: piece.full ? res.content.map((c) => c.numeroConvocatoria) : withoutDetail };
+        });
       });
     });
     totalPages = r.totalPages;
@@ -113,13 +121,17 @@ async function syncPiece(step: Step, deps: JobDeps, piece: PieceRequest, tries: 
   const codes = [...new Set(queue)];
   if (codes.length > 0) await sendInChunks(step, `fan-out-details ${from}..${to}`, buildDetailRequests(codes, { runId, timestamp: piece.timestamp }));
 
-  const progress = await step.run(`complete ${from}..${to}`, async () => {
+  const completeId = `complete ${from}..${to}`;
+  const progress = await step.run(completeId, async () => {
     const store = await deps.store();
-    // Filed once the events are out: a run then never waits for work that was not requested.
-    await store.queueItems(runId, codes.map(workItem.detail));
-    await store.count(runId, "queued", codes.length);
-    await store.itemDone(runId, item, "stored");
-    const p = await store.completePiece(runId);
+    // Filed once the events are out: a run then never waits for work that was not requested. One
+    // transaction, once: the queued counter, the piece's outcome and the run's progress move together.
+    const p = await store.once(runId, CONVOCATORIAS, completeId, async (tx) => {
+      await tx.queueItems(runId, codes.map(workItem.detail));
+      await tx.count(runId, "queued", codes.length);
+      await tx.itemDone(runId, item, "stored");
+      return tx.completePiece(runId);
+    });
     log.info({ from, to, listed, queued: codes.length, piecesDone: p.done, pieces: p.of }, "piece done");
     return p;
   });

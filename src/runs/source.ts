@@ -18,6 +18,7 @@ import { ConfigError } from "../config/errors.js";
 import type { Env } from "../config/env.js";
 import { DEFAULT_DATABASE_FILE, isPostgresUrl, sqliteFile, storeLocation } from "../adapters/store/db.js";
 import { request, readAll } from "../net/request.js";
+import { storeTrouble } from "../adapters/store/errors.js";
 import { RunSourceError } from "./errors.js";
 import type { RunState, RunSummary } from "./state.js";
 
@@ -84,6 +85,7 @@ async function storeSource(url: string, named: string): Promise<RunSource> {
   } catch (err) {
     await store.close().catch(() => {});
     const msg = message(err);
+    if (storeTrouble(err) === "busy") throw new RunSourceError(`the store at ${where} is busy: a lock held by another session outlasted this read's timeout (${msg})`, "unavailable", "a migration or maintenance holds the run tables; try again shortly");
     if (/no such table|does not exist|no such column|column .* does not exist/i.test(msg)) {
       throw new ConfigError(`the store at ${where} has no run tables, or older ones (${msg})`, "DATABASE_URL", "is it the store `serve` writes to? `ayida-jobs serve --check` creates and migrates it");
     }
@@ -93,6 +95,9 @@ async function storeSource(url: string, named: string): Promise<RunSource> {
     try {
       return await what();
     } catch (err) {
+      if (storeTrouble(err) === "busy") {
+        throw new RunSourceError(`the store at ${where} is busy: a lock held by another session outlasted this read's timeout (${message(err)})`, "unavailable", "a migration or maintenance holds the run tables; try again shortly (--wait retries for up to 60 s)");
+      }
       throw new RunSourceError(`cannot read the store at ${where}: ${message(err)}`, "unavailable", "check that the database is up");
     }
   };

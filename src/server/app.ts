@@ -11,7 +11,8 @@ import type { Logger } from "../config/logger.js";
 import type { InngestServiceApi } from "../service.js";
 import { BATCH_ROUTES, handleBatch, unknownBatchRoute } from "./batch-routes.js";
 import { HttpError, sendError, sendJson } from "./http.js";
-import { handleRuns, isRunsPath } from "./runs-routes.js";
+import { handleRuns, isRunsPath, storeReadFailure } from "./runs-routes.js";
+import type { StoreHealth } from "./store-health.js";
 import { handleMetrics, METRICS_PATH } from "./metrics-route.js";
 
 export const INNGEST_PATH = "/api/inngest";
@@ -27,6 +28,8 @@ export interface AppOptions {
   store?: () => Promise<import("../adapters/store/store.js").Store>;
   /** METRICS_TOKEN: when set, /metrics needs it as a Bearer token. */
   metricsToken?: string | undefined;
+  /** What /health says of the store (store-health.ts); without it /health leaves the store out. */
+  storeHealth?: () => Promise<StoreHealth>;
 }
 
 export interface AppHandler {
@@ -60,11 +63,11 @@ export function createAppHandler(o: AppOptions): AppHandler {
       if (path === INNGEST_PATH) return inngestHandler(req, res);
       if (path === "/health") {
         if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use GET`, {}, { allow: "GET, HEAD" });
-        return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds });
+        return sendJson(res, 200, { ok: true, mode: o.mode, functions: functionIds, ...(o.storeHealth && { store: await o.storeHealth() }) });
       }
       if (path === METRICS_PATH) return handleMetrics(req, res, o.metricsToken);
       if (Object.hasOwn(BATCH_ROUTES, path)) return handleBatch(path, req, res, { service: o.service, cronSecret: o.cronSecret });
-      if (isRunsPath(path)) return handleRuns(req, res, { store: o.store, cronSecret: o.cronSecret });
+      if (isRunsPath(path)) return handleRuns(req, res, { store: o.store, cronSecret: o.cronSecret }).catch((err: unknown) => Promise.reject(storeReadFailure(err) ?? err));
       throw unknownBatchRoute(path) ?? new HttpError(404, "NOT_FOUND", `no route for ${path}`);
     };
     route().catch((err: unknown) => {

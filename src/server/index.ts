@@ -21,6 +21,10 @@ import { storeLocation } from "../adapters/store/db.js";
 import { openEngineRecord } from "../adapters/inngest/engine-record.js";
 import { checkWritable } from "../adapters/store/writable.js";
 import { Reconciler } from "../functions/reconcile.js";
+import { storeHealth } from "./store-health.js";
+
+/** After the requests are closed, how long closing the store and the budget's connection may take. */
+const CLOSE_STORE_MS = 500;
 
 export interface RunningServer {
   /** The URLs it answers on (the first is the main one). */
@@ -61,10 +65,11 @@ export async function startServer(env: Env, o: { port: number; host: string; log
     await deps.close().catch(() => {});
     throw classifyStoreOpenError(err, storeLocation(env.DATABASE_URL)) ?? err;
   });
+  deps.joinBudget(); // the other instances count this one from now on, busy or not
   const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
   const service = createInngestService({ env, client });
   const mode = inngestMode(env).mode;
-  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store, metricsToken: env.METRICS_TOKEN });
+  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store, metricsToken: env.METRICS_TOKEN, storeHealth: storeHealth(deps.store, logger) });
 
   let servers: http.Server[];
   try {
@@ -102,8 +107,15 @@ export async function startServer(env: Env, o: { port: number; host: string; log
       }, graceMs);
       await closed;
       clearTimeout(timer);
-      await reconciler?.stop();
-      await deps.close();
+      // The reconcile, the store's pool and the budget's connection stop cleanly when nothing holds
+      // them. A step cut at the grace period may still hold a connection (a write waiting on a lock):
+      // it must not hold the process too — they are closed as far as they can be within
+      // CLOSE_STORE_MS, and that is all.
+      const stopping = (async () => {
+        await reconciler?.stop();
+        await deps.close();
+      })().catch(() => undefined);
+      await Promise.race([stopping, new Promise((r) => setTimeout(r, CLOSE_STORE_MS).unref())]);
       logger.flush?.();
     },
   };

@@ -12,6 +12,7 @@ import { RunQueries } from "../adapters/store/run-queries.js";
 import { SYNCABLE_DATASETS } from "../contracts/datasets.js";
 import { runId as runIdRule } from "../contracts/rules.js";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, listRuns, readRunState } from "../runs/state.js";
+import { storeTrouble } from "../adapters/store/errors.js";
 import { checkBearer } from "./auth.js";
 import { HttpError, sendJson } from "./http.js";
 
@@ -60,6 +61,18 @@ export async function handleRuns(req: IncomingMessage, res: ServerResponse, o: {
 }
 
 const DEFAULT_RUNS_LIMIT = 20;
+
+/**
+ * A read the store could not answer, as a 503 a caller retries (`--wait` does, for up to 60 s): the
+ * database down or restarting, or a lock held elsewhere outlasting the read's timeouts. undefined:
+ * not the store's doing.
+ */
+export function storeReadFailure(err: unknown): HttpError | undefined {
+  const trouble = storeTrouble(err);
+  if (trouble === "busy") return new HttpError(503, "STORE_BUSY", "the store is busy: a lock held by another session outlasted this read's timeout; try again shortly", {}, { "retry-after": "2" });
+  if (trouble === "unavailable") return new HttpError(503, "STORE_UNAVAILABLE", "the store's database is not answering (down, restarting or failing over); try again shortly", {}, { "retry-after": "2" });
+  return undefined;
+}
 
 function known(params: URLSearchParams, names: readonly string[]): URLSearchParams {
   for (const key of params.keys()) {

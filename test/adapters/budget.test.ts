@@ -1,16 +1,26 @@
 /**
  * One BDNS budget shared by several processes through the store: real child processes contending on one
- * SQLite file and on the throwaway PostgreSQL, real HTTP to a loopback BDNS that notes when each request
- * arrived.
+ * SQLite file and on the throwaway PostgreSQL, real HTTP to a loopback BDNS.
  *
- * Two measures, two tolerances:
+ * What is measured, and where, so that a busy machine cannot make it fail:
  * - where a start is decided (each child notes it on the clock the machine's processes share): the
  *   budget's own promise, any two starts ≥ 1/rate − toleranceMs apart (budget.ts), + 0.5 ms for
- *   comparing clocks across processes;
- * - where requests arrive (the loopback server): the same, plus what the machine adds between the
- *   write and the server's reading it. On these 2-core machines, with other suites running, that was
- *   measured at p99 5–25 ms and at worst ~50 ms (a process not scheduled): so ≥ 1/rate − 60 ms.
- *   Three processes spacing only themselves put requests ~0 ms apart, which this still tells at once.
+ *   comparing clocks across processes. Three processes spacing only themselves put starts ~0 ms
+ *   apart, which this tells at once;
+ * - that a decided start is a request on the wire: each child notes when each request was handed
+ *   whole to the kernel (its 'finish'; on loopback the server's socket has it then). It left before
+ *   the process decided its next start, and typically (the median) within 2 ms of its decision: a
+ *   start that waited for anything before writing (a timer, an await, a dispatch queue as built-in
+ *   fetch has) would show in most requests, not in a few.
+ * Not measured here: gaps as the loopback server reads them. An earlier version asserted them
+ * (≥ 1/rate − 60 ms) and failed now and then under load (33.5 ms). The cause, measured with per-request
+ * times on both sides: the server runs in the test's own process, and when that process is not
+ * scheduled for ~100 ms it reads a request late and the next one on time (with three CPU hogs: an
+ * arrival gap of 0.4 ms between requests handed to the kernel 104 ms apart, the first read 103.8 ms
+ * after it was sent); and at a load of ~11 on 2 cores a sender is itself sometimes preempted between
+ * deciding and writing (hand-off lag p50 0.8 ms, p99 75 ms). Neither is the budget's doing, and no
+ * tolerance bounds either on a shared machine; what BDNS sees on the wire is `npm run bench budget`'s
+ * to report (its BDNS stand-in runs alone in its process).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,17 +46,13 @@ const PROCESSES = 3;
 const REQUESTS = 210;
 const RATE = 9.5; // the default: 105 ms apart, a few hundred requests in ~22 s (at 10/s the window would be 0 ms)
 const DECIDED_TOLERANCE_MS = toleranceMs(1000 / RATE) + 0.5;
+/** A request handed to the kernel this soon after its decision, typically (the median). */
+const HAND_OFF_MEDIAN_MS = 2;
 
 const gapsOf = (at: number[]) => at.slice(1).map((t, i) => t - at[i]!);
 
 describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCESSES} child processes`, (dialect) => {
-  // What the budget decides is checked here, to half a millisecond; when the bytes reach the server is
-  // not: on a loaded machine a process waits for a core between its start and its write (at a load
-  // average of 8-13 on 2 cores, a request reached the fake BDNS 72 ms after its start, although both
-  // starts were >= 100 ms apart and the fake's late stamps were discounted). That is the machine's
-  // scheduling, not the budget's logic: `npm run bench budget` measures arrivals (and 429s) at a
-  // loopback BDNS in a process of its own.
-  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each made once`, async () => {
+  it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each made once and on the wire at its decision`, async () => {
     const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer.createDatabase();
     // Migrated once here, so that the children time the budget, not their migrations.
     await (await Store.open(databaseUrl)).close();
@@ -62,7 +68,7 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
       for (const c of children) expect(await c.line()).toBe("ready");
       bdns.requests.length = 0; // the warm-up reservations made no request; start counting now
       for (const c of children) c.send("go");
-      const results = await Promise.all(children.map(async (c) => JSON.parse(await c.line()) as { done: number; failures: string[]; fallbacks: boolean[]; starts: number[] }));
+      const results = await Promise.all(children.map(async (c) => JSON.parse(await c.line()) as { done: number; failures: string[]; fallbacks: boolean[]; starts: number[]; left: number[] }));
 
       expect(results.map((r) => [r.done, r.failures, r.fallbacks])).toEqual(Array.from({ length: PROCESSES }, () => [share, [], []]));
       expect(bdns.requests).toHaveLength(REQUESTS);
@@ -70,7 +76,54 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
       expect(decided).toHaveLength(REQUESTS);
       expect(Math.min(...gapsOf(decided))).toBeGreaterThanOrEqual(1000 / RATE - DECIDED_TOLERANCE_MS);
       expect(new Set(bdns.requests.map((r) => r.params.get("numConv"))).size).toBe(REQUESTS);
+      for (const r of results) {
+        expect(r.left.filter((t) => t !== null && t !== undefined), "every request was handed to the kernel").toHaveLength(share);
+        const lags = r.starts.map((d, i) => r.left[i]! - d);
+        expect(lags.filter((lag, i) => lag < 0 || (i + 1 < r.starts.length && r.left[i]! >= r.starts[i + 1]!)), "a request left before its decision, or after the next one").toEqual([]);
+        expect([...lags].sort((a, b) => a - b)[Math.floor(lags.length / 2)]!).toBeLessThan(HAND_OFF_MEDIAN_MS);
+      }
     } finally {
+      await bdns.close();
+    }
+  }, 90_000);
+});
+
+describe(`every process falling back at once (PostgreSQL, ${PROCESSES} child processes): the budget row locked for 5 s`, () => {
+  it("each process starts only in its own turn of the budget's clock: starts stay ≥ 100 ms apart, the fleet at 9.5 × 3/4 per second", async () => {
+    const databaseUrl = await pgServer.createDatabase();
+    await (await Store.open(databaseUrl)).close();
+    const bdns = await startFakeBdns({ dataset: makeDataset(150, { light: true, docs: 0 }) });
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      const codes = bdns.dataset.map((c) => c.bdns);
+      const children = await Promise.all(
+        Array.from({ length: PROCESSES }, (_, i) => startChild("test/support/budget-worker.ts", [JSON.stringify({ databaseUrl, bdnsUrl: bdns.url, rate: RATE, codes: codes.slice(i * 50, (i + 1) * 50), callers: 4 })])),
+      );
+      for (const c of children) expect(await c.line()).toBe("ready");
+      await new Promise((r) => setTimeout(r, 3_000)); // every process has seen the others in the budget table
+      for (const c of children) c.send("go");
+      await new Promise((r) => setTimeout(r, 2_000));
+      await locker.query("BEGIN");
+      await locker.query("SELECT * FROM bdns_budget FOR UPDATE");
+      await new Promise((r) => setTimeout(r, 5_000));
+      await locker.query("COMMIT");
+      type Result = { done: number; failures: string[]; fallbackAt: Array<{ active: boolean; at: number }>; starts: number[] };
+      const results = await Promise.all(children.map(async (c) => JSON.parse(await c.line()) as Result));
+      expect(results.map((r) => r.failures)).toEqual(Array.from({ length: PROCESSES }, () => []));
+
+      // While every process was on its own: from the last one falling back to the first one coming back.
+      const from = Math.max(...results.map((r) => r.fallbackAt.find((f) => f.active)!.at));
+      const to = Math.min(...results.map((r) => r.fallbackAt.find((f) => !f.active)?.at ?? Infinity));
+      expect(to - from, "every process fell back, together, for most of the lock").toBeGreaterThan(3_000);
+      const alone = results.flatMap((r) => r.starts).filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+      const seconds = (to - from) / 1000;
+      console.info(`all falling back for ${seconds.toFixed(1)} s: ${alone.length} starts, ${(alone.length / seconds).toFixed(2)}/s, smallest gap ${Math.min(...gapsOf(alone)).toFixed(1)} ms`);
+      expect(alone.length).toBeGreaterThan(15);
+      expect(Math.min(...gapsOf(alone))).toBeGreaterThanOrEqual(100);
+      expect(alone.length / seconds).toBeLessThanOrEqual(RATE * (PROCESSES / (PROCESSES + 1)) * 1.05 + 1 / seconds);
+    } finally {
+      await locker.end();
       await bdns.close();
     }
   }, 90_000);
@@ -117,6 +170,33 @@ describe("a slot of the shared budget, on a store close by (SQLite)", () => {
   });
 });
 
+describe("a slot's latest start is checked last, just before the request is written", () => {
+  it("a pause between the check and the start (here the limiter's own metrics observer taking 8 ms) cannot make a start late: the slot is given up instead", async () => {
+    const slots: Array<{ at: number; latest: number }> = [];
+    const source = {
+      fallbackIntervalMs: 200,
+      async next() {
+        const at = performance.now() + 20;
+        const slot = { at, latest: at + 5 };
+        slots.push(slot);
+        return slot;
+      },
+      retake: async () => undefined,
+      close: async () => undefined,
+    };
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const spacer = new StartSpacer(9.5, { slots: source, observer: { waited: () => busy(8) } });
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 4 }, () => spacer.run(async () => void starts.push(performance.now()))));
+    expect(starts).toHaveLength(4);
+    // Each start within the window of a slot it was given (the ones whose window passed were given up).
+    for (const t of starts) expect(slots.some((s) => t >= s.at && t <= s.latest), `a start at ${t.toFixed(1)} outside every slot: ${JSON.stringify(slots)}`).toBe(true);
+  });
+});
+
 describe("a slot of the shared budget, on a store that answers after a few ms (a PostgreSQL across a network)", () => {
   it("is never early and never lets a start come later than the budget allows, whatever the clocks' offset within the round trip", async () => {
     const rate = 9.5;
@@ -136,6 +216,8 @@ describe("a slot of the shared budget, on a store that answers after a few ms (a
         return r;
       },
       retake: (end, length, lead) => real.retake(end, length, lead),
+      heartbeat: (id, ttl) => real.heartbeat(id, ttl),
+      leave: (id) => real.leave(id),
       reset: () => real.reset(),
       close: () => real.close(),
     };
@@ -207,6 +289,47 @@ describe("when the shared store is slow or down", () => {
       expect(t.logs.map(([level, m]) => `${level}: ${m.split(";")[0]}`)).toEqual(["warn: BDNS budget: the shared store is unavailable", "info: BDNS budget: the shared store answers again"]);
     } finally {
       await locker.end();
+      await t.spacer.close();
+    }
+  }, 30_000);
+
+  it("PostgreSQL: a lock held on the budget row leaves no connections behind — one per process, none waiting past its lock timeout", async () => {
+    const databaseUrl = await pgServer.createDatabase();
+    await (await Store.open(databaseUrl)).close();
+    const t = await setUp(databaseUrl);
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    const watcher = new pg.Client({ connectionString: databaseUrl });
+    await Promise.all([locker.connect(), watcher.connect()]);
+    const budgetConnections = async () =>
+      (
+        await watcher.query<{ n: string; waiting: string }>(
+          "SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE wait_event_type = 'Lock' AND now() - query_start > interval '1 second') AS waiting FROM pg_stat_activity WHERE application_name = 'ayida-jobs bdns budget'",
+        )
+      ).rows[0]!;
+    try {
+      await locker.query("BEGIN");
+      await locker.query("SELECT * FROM bdns_budget FOR UPDATE");
+      // Starts keep coming for 3 s (on its own spacing), each fallback retry trying the store again.
+      const seen: Array<{ n: number; waiting: number }> = [];
+      const started = performance.now();
+      const load = (async () => {
+        while (performance.now() - started < 3_000) await t.spacer.wait();
+      })();
+      while (performance.now() - started < 3_000) {
+        const c = await budgetConnections();
+        seen.push({ n: Number(c.n), waiting: Number(c.waiting) });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await load;
+      expect(t.budget.fallingBack).toBe(true);
+      expect(Math.max(...seen.map((c) => c.n)), JSON.stringify(seen)).toBeLessThanOrEqual(1);
+      expect(Math.max(...seen.map((c) => c.waiting)), "a budget statement waited on the lock for more than 1 s").toBe(0);
+      await locker.query("COMMIT");
+      await t.untilRecovered();
+      expect(t.budget.fallingBack).toBe(false);
+    } finally {
+      await locker.end();
+      await watcher.end();
       await t.spacer.close();
     }
   }, 30_000);

@@ -5,7 +5,8 @@
  * that even root cannot write — and the command as a process: exit codes, --json, the time bound,
  * no secret ever printed.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
@@ -18,7 +19,9 @@ import { migrations } from "../../src/adapters/store/migrations.js";
 /** Every migration this version applies, in order (their count moves as the schema grows). */
 const MIGRATIONS = Object.keys(migrations("sqlite"));
 import { parseEnv } from "../../src/config/env.js";
-import { CHECKS, expectedFunctionIds, parseEnvLeniently, runDoctor, type CheckReport } from "../../src/doctor/index.js";
+import { CHECKS, VERIFY_DOCUMENTS_CHECK, expectedFunctionIds, parseEnvLeniently, runDoctor, type CheckReport } from "../../src/doctor/index.js";
+import { Store } from "../../src/adapters/store/store.js";
+import { FolderDocumentStore } from "../../src/adapters/store/documents.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { makeDataset, startFakeBdns, type FakeBdns } from "../support/bdns-server.js";
 import { makeDatasetsFixture } from "../support/bdns-datasets.js";
@@ -57,7 +60,7 @@ afterAll(async () => {
 async function check(ids: string[], env: Record<string, string>, o: { server?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Record<string, CheckReport>> {
   const { env: parsed, problems } = parseEnvLeniently(env);
   const server = o.server ? { url: o.server, from: "--url" as const } : { url: `http://127.0.0.1:${await freePort()}`, from: "default" as const };
-  const reports = await runDoctor({ env: parsed, problems, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: CHECKS.filter((c) => ids.includes(c.id)) });
+  const reports = await runDoctor({ env: parsed, problems, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: [...CHECKS, VERIFY_DOCUMENTS_CHECK].filter((c) => ids.includes(c.id)) });
   return Object.fromEntries(reports.map((r) => [r.id, r]));
 }
 
@@ -230,6 +233,25 @@ describe("the app's /api/inngest and its registration", () => {
     }
   });
 
+  it("behind a proxy whose serve is down (502, 503 or 504 from the proxy, not from serve): says serve is down, not that the address or the secret is wrong", async () => {
+    for (const [status, body] of [
+      [502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"],
+      [503, "no healthy upstream"],
+      [504, "<html><body><h1>504 Gateway Time-out</h1></body></html>"],
+    ] as const) {
+      const proxy = await answering(status, body);
+      try {
+        const r = await check(["app", "cron-secret"], { INNGEST_DEV: "1", CRON_SECRET: SECRET }, { server: proxy.url });
+        expect(r.app, String(status)).toMatchObject({ status: "fail", message: expect.stringContaining(`answered ${status} for serve`), fix: expect.stringContaining("start serve") });
+        expect(r.app!.message).toContain("serve is down or unreachable behind it");
+        expect(r.app!.fix).not.toContain("must be the address");
+        expect(r["cron-secret"], String(status)).toMatchObject({ status: "skip", message: expect.stringContaining("serve is down") });
+      } finally {
+        await proxy.close();
+      }
+    }
+  });
+
   it("cloud: the SDK's signed introspection says whether the signing key authenticates", async () => {
     const cloud = await serve({ INNGEST_BASE_URL: hosted.url, INNGEST_EVENT_KEY: EVENT_KEY, INNGEST_SIGNING_KEY: SIGNING_KEY });
     try {
@@ -399,6 +421,45 @@ describe("documents folder", () => {
     expect((await check(["documents"], { DOCUMENTS_DIR: join(file, "docs") })).documents).toMatchObject({ status: "fail", message: expect.stringContaining(`${file} is a file`) });
     const sys = (await check(["documents"], { DOCUMENTS_DIR: "/sys" })).documents!;
     expect(sys).toMatchObject({ status: "fail", message: expect.stringMatching(/^\/sys is not writable \((EACCES|EPERM|EROFS)\)/), fix: expect.stringContaining("DOCUMENTS_DIR") });
+  });
+});
+
+describe("--verify-documents: every stored document re-hashed", () => {
+  it("every file the one recorded: ok with how many and how much; one replaced, one cut, one gone: fail naming each, with how to fetch them again", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "ayida-doctor-verify-"));
+    const env = { DATABASE_URL: join(cwd, "a.db"), DOCUMENTS_DIR: join(cwd, "docs") };
+    const store = await Store.open(env.DATABASE_URL);
+    const files = new FolderDocumentStore(env.DOCUMENTS_DIR);
+    const docs = ["11", "12", "13", "14"].map((id) => ({ id: Number(id), nombreFic: `doc ${id}.pdf`, descripcion: null, long: 5, datMod: "2026-11-01", datPublicacion: "2026-11-01" }));
+    await store.upsertDocuments("900000", docs);
+    for (const d of docs) {
+      const stored = await files.store(files.relativePath("900000", String(d.id), d.nombreFic), Readable.from([Buffer.from(`doc${d.id}`)]), 5);
+      await store.markDocumentStored(String(d.id), { ...stored, datMod: d.datMod });
+    }
+    await store.close();
+    try {
+      const ok = (await check(["documents-verified"], env, { cwd }))["documents-verified"]!;
+      expect(ok).toMatchObject({ status: "ok", message: "4 stored documents re-hashed (20 bytes): every file is the one recorded", details: { checked: 4, mismatches: [] } });
+
+      writeFileSync(join(env.DOCUMENTS_DIR, "900000", "11-doc_11.pdf"), "XXXXX"); // same size, other bytes
+      writeFileSync(join(env.DOCUMENTS_DIR, "900000", "12-doc_12.pdf"), "doc"); // cut
+      rmSync(join(env.DOCUMENTS_DIR, "900000", "13-doc_13.pdf")); // gone
+      const bad = (await check(["documents-verified"], env, { cwd }))["documents-verified"]!;
+      expect(bad).toMatchObject({ status: "fail", message: expect.stringMatching(/^3 of 4 stored documents are not the files recorded: /), fix: expect.stringContaining("ayida-jobs document 900000 11") });
+      expect(bad.details!.mismatches).toEqual([
+        { table: "documentos", id: "11", bdns: "900000", path: "900000/11-doc_11.pdf", problem: "sha256 differs" },
+        { table: "documentos", id: "12", bdns: "900000", path: "900000/12-doc_12.pdf", problem: "3 bytes, 5 recorded" },
+        { table: "documentos", id: "13", bdns: "900000", path: "900000/13-doc_13.pdf", problem: "missing" },
+      ]);
+      // The command: only with the flag, and then not bound by --timeout's 4 s (reading every file takes its time).
+      const plain = await runCli(["doctor", "--json"], { cwd, env: { INNGEST_DEV: "1", ...env } });
+      expect(JSON.parse(plain.stdout).checks.map((c: CheckReport) => c.id)).not.toContain("documents-verified");
+      const verified = await runCli(["doctor", "--verify-documents", "--json"], { cwd, env: { INNGEST_DEV: "1", ...env } });
+      expect(verified.code).toBe(1);
+      expect(JSON.parse(verified.stdout).checks.find((c: CheckReport) => c.id === "documents-verified")).toMatchObject({ status: "fail", details: { checked: 4 } });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  * sweep value.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -145,6 +145,19 @@ describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dial
     const before = countRequests(h.bdns.requests, "/planesestrategicos");
     await sync("planes-estrategicos", "p2");
     expect(countRequests(h.bdns.requests, "/planesestrategicos") - before).toBe(broken.length);
+  });
+
+  it("planes estratégicos: a stored document file replaced on disk is noticed by --full and fetched again; the intact ones are not", async () => {
+    await sync("planes-estrategicos", "pf1");
+    const [victim, ...others] = await rows("planes_estrategicos_documentos", "id");
+    const path = join(h.dir, "documents", String(victim!.stored_path));
+    writeFileSync(path, Buffer.alloc(Number(victim!.stored_size), 0x58)); // same size, written after it was stored
+    utimesSync(path, new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
+    const downloads = countRequests(h.bdns.requests, "/planesestrategicos/documentos");
+    await sync("planes-estrategicos", "pf2", { full: true });
+    expect(countRequests(h.bdns.requests, "/planesestrategicos/documentos") - downloads).toBe(1);
+    expect(readFileSync(path).equals(documentBytes(planDocument(fx, Number(victim!.id))!))).toBe(true);
+    expect(others.length).toBeGreaterThan(0);
   });
 
   it("planes estratégicos --full: every plan's detail is fetched again, the ones already stored too", async () => {

@@ -90,6 +90,18 @@ describe("failure → Inngest's retry decision", () => {
   });
 });
 
+describe("with the store down too (a restart, a failover)", () => {
+  it("still hands Inngest a retry on our schedule: transient or permanent, nothing is lost that the next attempt cannot record", async () => {
+    const down = await Store.open(join(mkdtempSync(join(tmpdir(), "ayida-err-")), "db.sqlite"));
+    await down.close(); // every write now fails, as a database that went away does
+    for (const err of [new BdnsError("SERVER", "500"), new RangeError("connection lost"), new BdnsError("NOT_FOUND", "204")]) {
+      const e = await toJobError(err, down, at("down"), NOW);
+      expect(e, err.message).toBeInstanceOf(RetryAfterError);
+      expect(e, err.message).not.toBeInstanceOf(NonRetriableError);
+    }
+  });
+});
+
 describe("the retry schedule", () => {
   it("RETRY_BACKOFF replaces it: durations separated by commas, the last repeats; a bad one names the rule", () => {
     const env = parseEnv({ RETRY_BACKOFF: "1s, 2s,500ms" });

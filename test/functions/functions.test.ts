@@ -3,7 +3,7 @@
  * API (fan-out really goes over the wire), a real SQLite file and a real documents folder.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -296,6 +296,30 @@ describe("processConvocatoriaDetail and processDocumentStorage", () => {
     expect(readFileSync(path).equals(good)).toBe(true);
   });
 
+  it("a stored file replaced or removed on disk is noticed when its detail is fetched again (sync --full), fetched again and repaired; an intact one is not", async () => {
+    await detail("900000", "r1");
+    for (const id of ["9000000", "9000001"]) await document("900000", id, "r1");
+    const [a, b] = h.bdns.dataset[0]!.documents;
+    const pathA = join(h.dir, "documents", "900000", "9000000-Resolucio_900000.pdf");
+    const pathB = join(h.dir, "documents", "900000", "9000001-Anexo_1.docx");
+    // Another deployment sharing the folder wrote its own file there: same size, later (its mtime).
+    writeFileSync(pathA, Buffer.alloc(a!.long, 0x58));
+    utimesSync(pathA, new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
+    expect((await detail("900000", "r2")).result).toMatchObject({ outcome: "unchanged", queued: 1 }); // only the replaced one
+    expect(h.events.events().at(-1)!.data).toMatchObject({ documentId: "9000000", runId: "r2" });
+    expect((await document("900000", "9000000", "r2")).result).toMatchObject({ status: "stored" });
+    expect(readFileSync(pathA).equals(documentBytes(a!))).toBe(true);
+    // Removed, or cut to another size: the same.
+    rmSync(pathB);
+    expect((await detail("900000", "r3")).result).toMatchObject({ queued: 1 });
+    expect((await document("900000", "9000001", "r3")).result).toMatchObject({ status: "stored" });
+    expect(readFileSync(pathB).equals(documentBytes(b!))).toBe(true);
+    // Intact: nothing queued, nothing downloaded.
+    const downloads = h.bdns.count("/convocatorias/documentos");
+    expect((await detail("900000", "r4")).result).toMatchObject({ queued: 0 });
+    expect(h.bdns.count("/convocatorias/documentos")).toBe(downloads);
+  });
+
   it("a document of another convocatoria is refused: nothing downloaded, nothing written under the wrong code", async () => {
     await detail("900000", "o1");
     await detail("900001", "o1");
@@ -338,8 +362,11 @@ describe("processConvocatoriaDetail and processDocumentStorage", () => {
       ["document", "900001/9000011", "queued"],
     ]);
     await document("900001", "9000010", "q1");
-    await detail("900001", "q1"); // a re-delivery: the detail is unchanged now, and queues what is still missing
-    expect((await h.store.getItems("q1")).map((i) => i.state)).toEqual(["unchanged", "stored", "queued"]);
+    // A re-delivery within the run: the detail this run stored stays "stored" (its outcome is the
+    // first attempt's, counted once), and what is still missing stays queued.
+    await detail("900001", "q1");
+    expect((await h.store.getItems("q1")).map((i) => i.state)).toEqual(["stored", "stored", "queued"]);
+    expect(await h.store.getRun("q1")).toMatchObject({ new: 1, unchanged: 0 });
   });
 
   it("every log line a function writes carries jobName, the event's runId and Inngest's run id", async () => {

@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InngestTestEngine } from "@inngest/test";
+import { InngestTestEngine, mockCtx } from "@inngest/test";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createInngestClient } from "../../src/config/client.js";
@@ -17,6 +17,8 @@ import { buildSyncRequests } from "../../src/contracts/sync-requests.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { createScheduleFunctions, scheduledRunId } from "../../src/functions/schedules.js";
 import { startServer } from "../../src/server/index.js";
+import { Store } from "../../src/adapters/store/store.js";
+import { startPostgres } from "../support/postgres.js";
 import { runCli } from "../support/cli.js";
 import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
 
@@ -132,18 +134,25 @@ describe("registration, as Inngest receives it (PUT /api/inngest over HTTP)", ()
 
 describe("a tick (@inngest/test)", () => {
   let api: FakeEventApi;
+  let store: Store;
+  const deps = () => ({ store: async () => store, logger: pino({ level: "silent" }) });
   beforeAll(async () => {
     api = await startFakeEventApi();
+    store = await Store.open(join(mkdtempSync(join(tmpdir(), "ayida-tick-")), "ayida.db"));
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api.close();
+    await store.close();
+  });
 
   it.each(["convocatorias", "concesiones", "organos"])("%s: sends <dataset>/sync.requested exactly as `ayida-jobs sync` builds it, under the tick's runId", async (dataset) => {
     api.requests.length = 0;
     const schedule = parseSchedule(dataset, scheduleVariable(dataset), "TZ=Europe/Madrid 0 3 * * *");
     const client = createInngestClient(parseEnv({ INNGEST_DEV: api.url }), { logger: pino({ level: "silent" }) });
-    const [fn] = createScheduleFunctions(client, [schedule]);
+    const [fn] = createScheduleFunctions(client, [schedule], deps());
     const tick = Date.parse("2026-11-29T02:00:00.000Z");
-    const t = new InngestTestEngine({ function: fn as never, events: [{ name: "inngest/scheduled.timer", data: { cron: schedule.cron }, ts: tick } as never] });
+    // One engine run: the same run id in every execution of it, as Inngest gives (the test engine makes a new one per execution).
+    const t = new InngestTestEngine({ function: fn as never, events: [{ name: "inngest/scheduled.timer", data: { cron: schedule.cron }, ts: tick } as never], transformCtx: (ctx) => ({ ...mockCtx(ctx), runId: `01ENGINE-${dataset}` }) });
     const { result, error } = await t.execute();
     expect(error).toBeUndefined();
 
@@ -155,17 +164,47 @@ describe("a tick (@inngest/test)", () => {
     expect(result).toMatchObject({ dataset, schedule: "TZ=Europe/Madrid 0 3 * * *", runId });
   });
 
-  it("the same tick run again sends the same event id (Inngest drops the repeat)", async () => {
+  it("the same tick retried by its engine sends the same event id again (Inngest drops the repeat)", async () => {
     api.requests.length = 0;
     const schedule = parseSchedule("regiones", "SCHEDULE_REGIONES", "0 5 * * 1");
     const client = createInngestClient(parseEnv({ INNGEST_DEV: api.url }), { logger: pino({ level: "silent" }) });
-    const [fn] = createScheduleFunctions(client, [schedule]);
+    const [fn] = createScheduleFunctions(client, [schedule], deps());
     const event = { name: "inngest/scheduled.timer", data: { cron: schedule.cron }, ts: Date.parse("2026-11-30T05:00:00Z") };
-    for (let i = 0; i < 2; i++) await new InngestTestEngine({ function: fn as never, events: [event as never] }).execute();
+    // One engine run, attempted twice (its send's answer lost): the claim is its own both times.
+    for (let i = 0; i < 2; i++) await new InngestTestEngine({ function: fn as never, events: [event as never], transformCtx: (ctx) => ({ ...mockCtx(ctx), runId: "01ENGINE-RUN-A" }) }).execute();
     const [a, b] = api.events();
     expect(a!.id).toBe(b!.id);
     expect(a!.data.runId).toBe("scheduled-regiones-20261130T0500Z");
   });
+
+  it.each(["sqlite", "postgres"] as const)("two engines sharing one database (%s) run a tick once: the first to claim it in the store sends, the other sends nothing", async (dialect) => {
+    const other = await startFakeEventApi();
+    const pgServer = dialect === "postgres" ? await startPostgres() : undefined;
+    const shared = pgServer ? await Store.open(await pgServer.createDatabase()) : store;
+    try {
+      api.requests.length = 0;
+      const schedule = parseSchedule("convocatorias", "SCHEDULE_CONVOCATORIAS", "* * * * *");
+      const engines = [api, other].map((e) => createScheduleFunctions(createInngestClient(parseEnv({ INNGEST_DEV: e.url }), { logger: pino({ level: "silent" }) }), [schedule], { store: async () => shared, logger: pino({ level: "silent" }) })[0]!);
+      const event = { name: "inngest/scheduled.timer", data: { cron: schedule.cron }, ts: Date.parse(`2026-12-01T10:0${dialect === "sqlite" ? 1 : 2}:00Z`) };
+      // Both engines fire the same minute, each with its own run (staging and production on one database).
+      const results = await Promise.all(
+        engines.map((fn, i) => new InngestTestEngine({ function: fn as never, events: [event as never], transformCtx: (ctx) => ({ ...mockCtx(ctx), runId: `01ENGINE-${i}` }) }).execute()),
+      );
+      expect(results.map((r) => r.error)).toEqual([undefined, undefined]);
+      const sent = [...api.events(), ...other.events()];
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.data.runId).toBe(scheduledRunId("convocatorias", new Date(event.ts)));
+      const skipped = results.map((r) => r.result as { skipped?: string }).filter((r) => r.skipped);
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]!.skipped).toMatch(/already claimed by engine run 01ENGINE-[01]/);
+    } finally {
+      await other.close();
+      if (pgServer) {
+        await shared.close();
+        await pgServer.stop();
+      }
+    }
+  }, 60_000);
 });
 
 describe("the CLI", () => {

@@ -83,7 +83,7 @@ describe("dev mode", () => {
     const res = await fetch(`${url}/health`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ ok: true, mode: "dev", functions: FUNCTIONS.map(([id]) => id) });
+    expect(JSON.parse(text)).toEqual({ ok: true, mode: "dev", functions: FUNCTIONS.map(([id]) => id), store: { dialect: "sqlite", state: "ok", since: expect.any(String) } });
     expect(text).not.toContain(SECRET);
   });
 

@@ -9,7 +9,8 @@
  * (a checkout under a private home such as /root), they are copied once into a world-readable cache
  * under the temp directory.
  */
-import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { execFile, execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { promisify } from "node:util";
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { arch, platform, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,6 +20,16 @@ import { freePort } from "./ports.js";
 export interface TestPostgres {
   /** A new, empty database on the server, as a DATABASE_URL. */
   createDatabase(): Promise<string>;
+  /**
+   * `pg_ctl restart` on the same port and data: what an operator's restart or a failover does to the
+   * clients — `fast` ends every session with 57P01 (admin shutdown), `immediate` drops them without a
+   * word ("Connection terminated unexpectedly").
+   */
+  restart(mode: "fast" | "immediate"): Promise<void>;
+  /** Stops the server (its data stays): connections are refused until `startServer`. */
+  stopServer(mode: "fast" | "immediate"): Promise<void>;
+  /** Starts a server stopped by `stopServer`, on the same port. */
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -93,9 +104,15 @@ export async function startPostgres(): Promise<TestPostgres> {
     const o: ExecFileSyncOptions = { stdio: "pipe", cwd: dir, ...user };
     execFileSync(cmd, args, o);
   };
+  // While the tests run, without blocking the test process (it may host a server the children call).
+  const runAsync = async (cmd: string, args: string[]) => {
+    await promisify(execFile)(cmd, args, { cwd: dir, ...user });
+  };
   run(bin("initdb"), ["-D", data, "-U", "ayida", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
   const port = await freePort();
-  run(bin("pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const start = ["-D", data, "-l", join(dir, "log"), "-w", "-o", options, "start"];
+  run(bin("pg_ctl"), start);
   const base = `postgres://ayida@127.0.0.1:${port}`;
   let n = 0;
   return {
@@ -107,9 +124,19 @@ export async function startPostgres(): Promise<TestPostgres> {
       await client.end();
       return `${base}/${name}`;
     },
+    async restart(mode) {
+      await runAsync(bin("pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-w", "-m", mode, "-o", options, "restart"]);
+    },
+    async stopServer(mode) {
+      await runAsync(bin("pg_ctl"), ["-D", data, "-w", "-m", mode, "stop"]);
+    },
+    async startServer() {
+      await runAsync(bin("pg_ctl"), start);
+    },
     async stop() {
       try {
-        run(bin("pg_ctl"), ["-D", data, "-m", "immediate", "stop"]);
+        // Not running (a test stopped it with stopServer): nothing to stop.
+        if (existsSync(join(data, "postmaster.pid"))) run(bin("pg_ctl"), ["-D", data, "-m", "immediate", "stop"]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -100,8 +100,10 @@ export class StartSpacer {
   /** One loop per process while anything waits: one slot at a time, then the fair queue's next. */
   private async pump(): Promise<void> {
     this.pumping = true;
+    /** Taken from the queue for a slot that passed before it could start: it goes first. */
+    let held: Waiter | undefined;
     try {
-      while (this.queue.size > 0) {
+      while (held || this.queue.size > 0) {
         let slot = this.slots ? await this.slots.next() : undefined;
         const spacing = this.slots && !slot ? this.slots.fallbackIntervalMs : this.intervalMs;
         // With a shared slot, the slots themselves are spaced; the local floor only matters when the
@@ -114,14 +116,22 @@ export class StartSpacer {
           await sleepUntil(slot.at);
           if (performance.now() > slot.latest) continue;
         }
+        const w = held ?? this.queue.take()!;
+        held = undefined;
+        // The last look at the clock, right before the start: a pause since the look above (a GC, the
+        // process not scheduled on a busy machine) must not make the start late. The slot is given up.
         const now = performance.now();
-        const w = this.queue.take()!;
-        this.observer?.waited?.((now - w.queuedAt) / 1000, w.work);
+        if (slot && now > slot.latest) {
+          this.observer?.missed?.(now - slot.latest);
+          held = w;
+          continue;
+        }
         try {
           w.resolve(w.start());
         } catch (err) {
           w.reject(err);
         }
+        this.observer?.waited?.((now - w.queuedAt) / 1000, w.work);
         // Node hands a request its socket on the next tick: let that write happen before anything
         // else, above all before the next reservation (synchronous on SQLite, and it may wait for
         // another process's lock): measured, skipping this let a request leave up to 55 ms late.

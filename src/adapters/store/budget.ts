@@ -38,7 +38,15 @@ export interface SlotStore {
    * row still ends where that slot ended): a late process alone loses nothing. `undefined` otherwise.
    */
   retake(slotEndMs: number, lengthMs: number, leadMs: number): Promise<Reservation | undefined>;
-  /** Drops the connection after a failure or a timeout; the next reservation opens a new one. */
+  /**
+   * Says this process shares the budget (its id, seen now) and returns every sharer seen within
+   * `ttlMs`, this one included, by id: the order in which they take turns when none can reach the
+   * store. Forgets sharers not seen for a day.
+   */
+  heartbeat(id: string, ttlMs: number): Promise<{ sharers: string[]; nowMs: number }>;
+  /** This process stops sharing (a clean shutdown): the others count one fewer at their next heartbeat. */
+  leave(id: string): Promise<void>;
+  /** Drops the connection after it failed; the next reservation opens a new one. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -49,6 +57,18 @@ export interface SlotStore {
  */
 const MAX_AHEAD_MS = 30_000;
 export const BUDGET_ROW = "bdns";
+/** Sharers not seen for this long are deleted (their process is long gone). */
+const FORGET_SHARERS_MS = 86_400_000;
+
+/**
+ * PostgreSQL bounds every budget statement itself: a reservation takes a few ms, so one that waits on
+ * a lock (a session holding the row: `SELECT … FOR UPDATE`, a long transaction) gives up after
+ * LOCK_TIMEOUT_MS, and any that runs away after STATEMENT_TIMEOUT_MS. The connection is then free
+ * again — the process falls back meanwhile, and never opens a second connection while the first is
+ * still waiting (one budget connection per process, whatever the lock does).
+ */
+export const BUDGET_LOCK_TIMEOUT_MS = 250;
+export const BUDGET_STATEMENT_TIMEOUT_MS = 1_000;
 
 export function openBudgetStore(databaseUrl: string | undefined): SlotStore {
   const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
@@ -59,6 +79,7 @@ class SqliteSlots implements SlotStore {
   readonly dialect = "sqlite";
   private db: import("better-sqlite3").Database | undefined;
   private statement: import("better-sqlite3").Statement | undefined;
+  private opening: Promise<void> | undefined;
 
   constructor(readonly location: string) {}
 
@@ -83,7 +104,32 @@ class SqliteSlots implements SlotStore {
     return r.changes === 1 ? { slotMs: now + leadMs, nowMs: now } : undefined;
   }
 
-  private async open(): Promise<void> {
+  async heartbeat(id: string, ttlMs: number): Promise<{ sharers: string[]; nowMs: number }> {
+    if (!this.db) await this.open();
+    const now = Number(process.hrtime.bigint()) / 1e6;
+    const db = this.db!;
+    const rows = db.transaction(() => {
+      db.prepare("INSERT INTO bdns_budget_sharers (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at").run(id, now);
+      db.prepare("DELETE FROM bdns_budget_sharers WHERE seen_at < ?").run(now - FORGET_SHARERS_MS);
+      return db.prepare("SELECT id FROM bdns_budget_sharers WHERE seen_at >= ? ORDER BY id").all(now - ttlMs) as Array<{ id: string }>;
+    })();
+    return { sharers: rows.map((r) => r.id), nowMs: now };
+  }
+
+  async leave(id: string): Promise<void> {
+    this.db?.prepare("DELETE FROM bdns_budget_sharers WHERE id = ?").run(id);
+  }
+
+  /** Opened once, whoever asks first (the heartbeat and a reservation may ask at the same moment). */
+  private open(): Promise<void> {
+    this.opening ??= this.openFile().catch((err: unknown) => {
+      this.opening = undefined;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  private async openFile(): Promise<void> {
     const { default: SQLite } = await import("better-sqlite3");
     mkdirSync(dirname(this.location), { recursive: true });
     const db = new SQLite(this.location);
@@ -94,7 +140,8 @@ class SqliteSlots implements SlotStore {
       // and the event loop is blocked meanwhile: fail fast and fall back.
       db.pragma("busy_timeout = 50");
       db.exec(`CREATE TABLE IF NOT EXISTS bdns_budget (id TEXT PRIMARY KEY, next_at REAL NOT NULL);
-               INSERT OR IGNORE INTO bdns_budget (id, next_at) VALUES ('${BUDGET_ROW}', 0);`);
+               INSERT OR IGNORE INTO bdns_budget (id, next_at) VALUES ('${BUDGET_ROW}', 0);
+               CREATE TABLE IF NOT EXISTS bdns_budget_sharers (id TEXT PRIMARY KEY, seen_at REAL NOT NULL);`);
       this.statement = db.prepare(
         `UPDATE bdns_budget SET next_at = max(min(next_at, :now + :maxAhead), :now + :lead) + :length
          WHERE id = :id RETURNING next_at - :length AS slot`,
@@ -108,7 +155,7 @@ class SqliteSlots implements SlotStore {
 
   reset(): void {
     this.db?.close();
-    this.db = this.statement = undefined;
+    this.db = this.statement = this.opening = undefined;
   }
 
   async close(): Promise<void> {
@@ -159,9 +206,34 @@ class PostgresSlots implements SlotStore {
     return row ? { slotMs: row.slot, nowMs: row.now } : undefined;
   }
 
+  async heartbeat(id: string, ttlMs: number): Promise<{ sharers: string[]; nowMs: number }> {
+    const client = await (this.client ??= this.open());
+    const r = await client.query<{ id: string; now: number }>({
+      name: "bdns-budget-heartbeat",
+      text: `WITH c AS (SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS now),
+             seen AS (INSERT INTO bdns_budget_sharers (id, seen_at) SELECT $1, c.now FROM c ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at),
+             gone AS (DELETE FROM bdns_budget_sharers s USING c WHERE s.seen_at < c.now - $3::float8)
+             SELECT s.id, c.now FROM bdns_budget_sharers s, c WHERE s.seen_at >= c.now - $2::float8 AND s.id <> $1
+             UNION ALL SELECT $1, c.now FROM c ORDER BY 1`,
+      values: [id, ttlMs, FORGET_SHARERS_MS],
+    });
+    return { sharers: r.rows.map((x) => x.id), nowMs: r.rows[0]!.now };
+  }
+
+  async leave(id: string): Promise<void> {
+    const client = await this.client?.catch(() => undefined);
+    await client?.query("DELETE FROM bdns_budget_sharers WHERE id = $1", [id]);
+  }
+
   private async open(): Promise<import("pg").Client> {
     const { default: pg } = await import("pg");
-    const client = new pg.Client({ connectionString: this.url, application_name: "ayida-jobs bdns budget", connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: "ayida-jobs bdns budget",
+      connectionTimeoutMillis: 2000,
+      lock_timeout: BUDGET_LOCK_TIMEOUT_MS,
+      statement_timeout: BUDGET_STATEMENT_TIMEOUT_MS,
+    });
     // A lost connection is reported here; without a listener it would end the process.
     client.on("error", () => this.drop(client));
     try {

@@ -16,6 +16,8 @@ import { sql, type Kysely } from "kysely";
 import type { ColumnType, ColumnValue, TableDeclaration } from "../../datasets/types.js";
 import type { OpenedDb } from "./db.js";
 import type { Database } from "./schema.js";
+import { transact } from "./transact.js";
+import type { FileCheck } from "./document-store.js";
 
 /** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
 export interface PreparedRow {
@@ -124,7 +126,7 @@ export abstract class TableWriter {
       conditions.push(sql`${c} >= ${scope.dateRange.from}`, sql`${c} <= ${scope.dateRange.to}`);
     }
     const inScope = sql.join(conditions, sql` AND `);
-    return this.db.transaction().execute(async (tx) => {
+    return transact(this.db, async (tx) => {
       const counted = await sql<{ live: number | string; missing: number | string | null }>`SELECT COUNT(*) AS live, SUM(CASE WHEN last_seen_at < ${o.since} THEN 1 ELSE 0 END) AS missing FROM ${t} WHERE ${inScope}`.execute(tx);
       const live = Number(counted.rows[0]?.live ?? 0);
       const missing = Number(counted.rows[0]?.missing ?? 0);
@@ -331,7 +333,7 @@ export class DetailTable {
 
   /** Store a fetched detail on its row: new (first), changed (other hash) or unchanged. */
   async storeDetail(id: string, detail: { json: string; hash: string; columns: Record<string, ColumnValue> }, now: string): Promise<"new" | "changed" | "unchanged" | "no-row"> {
-    return this.db.transaction().execute(async (tx) => {
+    return transact(this.db, async (tx) => {
       const t = sql.table(this.table);
       const k = sql.ref(this.keyColumn);
       const prev = await sql<{ h: string | null }>`SELECT detail_hash AS h FROM ${t} WHERE ${k} = ${id}`.execute(tx);
@@ -345,18 +347,22 @@ export class DetailTable {
     });
   }
 
-  /** Record the documents a detail lists; returns the ids never stored. */
-  async upsertDocuments(parentId: string, docs: ReadonlyArray<{ id: string; name: string | null; raw: string }>, now: string): Promise<string[]> {
+  /**
+   * Record the documents a detail lists; returns the ids never stored, and — with `fileIntact` — those
+   * stored whose file no longer looks like the one stored (see Store.upsertDocuments).
+   */
+  async upsertDocuments(parentId: string, docs: ReadonlyArray<{ id: string; name: string | null; raw: string }>, now: string, fileIntact?: FileCheck): Promise<string[]> {
     if (docs.length === 0) return [];
     const t = sql.table(this.docs);
-    await this.db.transaction().execute(async (tx) => {
+    await transact(this.db, async (tx) => {
       for (const d of docs) {
         await sql`INSERT INTO ${t} (id, parent_id, nombre_fic, raw_json, first_seen_at, updated_at) VALUES (${d.id}, ${parentId}, ${d.name}, ${d.raw}, ${now}, ${now})
           ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, nombre_fic = excluded.nombre_fic, raw_json = excluded.raw_json, updated_at = excluded.updated_at`.execute(tx);
       }
     });
-    const stored = await sql<{ id: string }>`SELECT id FROM ${t} WHERE id IN (${sql.join(docs.map((d) => d.id))}) AND stored_at IS NOT NULL`.execute(this.db);
-    const done = new Set(stored.rows.map((r) => r.id));
+    const stored = await sql<{ id: string; stored_path: string | null; stored_size: number | null; stored_at: string | null }>`SELECT id, stored_path, stored_size, stored_at FROM ${t} WHERE id IN (${sql.join(docs.map((d) => d.id))}) AND stored_at IS NOT NULL`.execute(this.db);
+    const done = new Set<string>();
+    for (const r of stored.rows) if (!fileIntact || (await fileIntact({ ...r, stored_size: r.stored_size === null ? null : Number(r.stored_size) }))) done.add(r.id);
     return docs.map((d) => d.id).filter((id) => !done.has(id));
   }
 

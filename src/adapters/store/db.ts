@@ -34,6 +34,12 @@ export interface OpenOptions {
   migrate?: boolean;
   /** PostgreSQL: give up connecting after this long (default: pg's own, no limit). */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: a pooled connection was lost while nobody was using it (a restart, a failover: 57P01
+   * admin shutdown, "Connection terminated unexpectedly"). The pool drops it and opens another on
+   * the next query; this hears of it (for the logs). Never the end of the process.
+   */
+  onConnectionLost?: (err: Error) => void;
 }
 
 /** Opens (by default creating and migrating) the store at `databaseUrl` (default ./data/ayida-jobs.db). */
@@ -55,6 +61,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
     };
     location = storeLocation(url);
     const pool = new pg.Pool({ connectionString: url, max: migrate ? 10 : 2, types, ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
+    survivesLostConnections(pool, o.onConnectionLost);
     dialect = new PostgresDialect({ pool });
     kind = "postgres";
     raw = { pgPool: pool };
@@ -92,6 +99,20 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
     throw new Error(`database migration ${failed ? `${failed} ` : ""}failed at ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return { db, dialect: kind, location, ...raw };
+}
+
+/**
+ * A pool whose server goes away must not take the process with it. node-postgres reports a lost
+ * connection as an 'error' event: on the pool for an idle connection, on the client for one checked
+ * out between two queries (inside a transaction, say) — and an 'error' event nobody listens to ends
+ * the process. Both are listened to: the pool then drops the connection (pg-pool removes an idle one
+ * at once, and a checked-out one that is no longer queryable when it is released), the query that
+ * was running fails with its own error (the caller's to retry), and the next one connects again.
+ */
+function survivesLostConnections(pool: import("pg").Pool, onLost: ((err: Error) => void) | undefined): void {
+  const lost = (err: Error) => onLost?.(err);
+  pool.on("error", lost);
+  pool.on("connect", (client) => client.on("error", lost));
 }
 
 /**

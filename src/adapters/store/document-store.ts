@@ -40,6 +40,31 @@ export interface DocumentStore {
   stat(storedPath: string): Promise<{ size: number; modifiedAt: Date } | undefined>;
 }
 
+/**
+ * A stored document's last change is when it was written, before its row said `stored_at`; later than
+ * that by more than this (the clocks of a shared filesystem's hosts, or of the bucket's servers), and
+ * somebody else wrote it.
+ */
+const WRITTEN_AFTER_SLACK_MS = 2_000;
+
+/** What a store's row says of a stored document. */
+export type StoredRow = { stored_path: string | null; stored_size: number | null; stored_at: string | null };
+/** Whether what is stored under a row still looks like what was stored (looksIntact, bound to a store). */
+export type FileCheck = (row: StoredRow) => Promise<boolean>;
+
+/**
+ * The cheap check (one stat or HEAD, no read) that what is stored under a row is still what was
+ * stored: there, of the stored size, and not written after the row recorded it. A file another
+ * deployment sharing the folder (or bucket) replaced, or one removed or cut, fails it; the document
+ * is then fetched again (the document function re-hashes before it trusts a file). Same size and an
+ * older time can still hide a replacement: `doctor --verify-documents` re-hashes every one.
+ */
+export async function looksIntact(store: Pick<DocumentStore, "stat">, row: StoredRow): Promise<boolean> {
+  if (!row.stored_path || row.stored_size === null || !row.stored_at) return false;
+  const found = await store.stat(row.stored_path);
+  return found !== undefined && found.size === Number(row.stored_size) && found.modifiedAt.getTime() <= Date.parse(row.stored_at) + WRITTEN_AFTER_SLACK_MS;
+}
+
 /** The body's size is not the one BDNS announced: a truncated or padded transfer. */
 export class SizeMismatchError extends Error {
   override readonly name = "SizeMismatchError";

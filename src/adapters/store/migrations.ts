@@ -305,6 +305,30 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await db.schema.createIndex("run_items_activity").on("run_items").columns(["run_id", "updated_at"]).execute();
       },
     },
+    // What each step of a run committed, with its result (store.ts, `once`): a step retried after its
+    // transaction committed, or run again, returns what it wrote instead of writing and counting again.
+    // A scheduled tick is claimed here too, so two engines sharing the database run it once.
+    "0009_run_steps": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("run_steps")
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("dataset", "text", (c) => c.notNull())
+          .addColumn("step", "text", (c) => c.notNull())
+          .addColumn("result", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("run_steps_pk", ["run_id", "dataset", "step"])
+          .execute();
+      },
+    },
+    // The processes sharing the BDNS budget (store/budget.ts), each seen lately: when the store cannot
+    // be reached they take turns by their rank here. SQLite keeps it in the budget file.
+    "0010_bdns_budget_sharers": {
+      async up(db: Kysely<unknown>) {
+        if (dialect !== "postgres") return;
+        await db.schema.createTable("bdns_budget_sharers").addColumn("id", "text", (c) => c.primaryKey()).addColumn("seen_at", double, (c) => c.notNull()).execute();
+      },
+    },
   };
 }
 

@@ -3,7 +3,7 @@
  * Written once for SQLite and PostgreSQL (Kysely), read-only, and bounded: counts come grouped, lists
  * come with a limit, so a run of 600,000 items is still a few small answers.
  */
-import { sql, type Kysely } from "kysely";
+import { PostgresAdapter, sql, type Kysely } from "kysely";
 import type { Database, ItemState, SyncRunsTable } from "./schema.js";
 
 /** A sync_runs row as the queries return it (counters are numbers on both dialects). */
@@ -44,6 +44,17 @@ export interface ItemRow {
 const IN_CHUNK = 500;
 const STATES: readonly ItemState[] = ["queued", "failing", "stored", "unchanged", "failed"];
 
+/**
+ * A read never waits for a lock longer than this (PostgreSQL: an ACCESS EXCLUSIVE lock of a
+ * migration or a VACUUM FULL on the run tables would otherwise hold `runs`, `status`, `--wait` and
+ * /api/runs for as long as it lasts): it fails as "the store is busy" (storeTrouble), which
+ * the CLI reports and `--wait` retries, and /api/runs answers 503. No read runs longer than
+ * READ_STATEMENT_TIMEOUT_MS either. SQLite's readers do not wait for writers (WAL); a file locked
+ * otherwise fails after its busy_timeout (5 s), as busy too.
+ */
+export const READ_LOCK_TIMEOUT_MS = 2_000;
+export const READ_STATEMENT_TIMEOUT_MS = 15_000;
+
 export class RunQueries {
   constructor(protected readonly db: Kysely<Database>) {}
 
@@ -55,7 +66,17 @@ export class RunQueries {
    * other write on serve's connection can land inside it.
    */
   snapshot<T>(read: (q: RunQueries) => Promise<T>): Promise<T> {
-    return this.db.transaction().setIsolationLevel("repeatable read").setAccessMode("read only").execute((tx) => read(this.on(tx)));
+    if (this.db.isTransaction) return read(this); // already in one (a snapshot's own reads)
+    return this.db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .setAccessMode("read only")
+      .execute(async (tx) => {
+        if (tx.getExecutor().adapter instanceof PostgresAdapter) {
+          await sql.raw(`SET LOCAL lock_timeout = ${READ_LOCK_TIMEOUT_MS}; SET LOCAL statement_timeout = ${READ_STATEMENT_TIMEOUT_MS}`).execute(tx);
+        }
+        return read(this.on(tx));
+      });
   }
 
   /** The same queries over another executor (the snapshot's transaction). */
@@ -145,6 +166,7 @@ export class RunQueries {
    * per state (run_items_failing is (state, updated_at)), never a scan.
    */
   async lastActivity(): Promise<string | null> {
+    if (!this.db.isTransaction) return this.snapshot((q) => q.lastActivity()); // bounded like every read
     const times: Array<string | null> = [];
     for (const state of STATES) {
       const r = await this.db.selectFrom("run_items").select((eb) => eb.fn.max("updated_at").as("t")).where("state", "=", state).executeTakeFirst();
@@ -157,6 +179,7 @@ export class RunQueries {
 
   /** A query that touches the run tables: a store without them (not migrated) fails here, with a clear cause. */
   async check(): Promise<void> {
+    if (!this.db.isTransaction) return this.snapshot((q) => q.check());
     await sql`SELECT run_id, retry_of FROM sync_runs WHERE 1 = 0`.execute(this.db);
     await sql`SELECT run_id, state, next_attempt_at FROM run_items WHERE 1 = 0`.execute(this.db);
   }

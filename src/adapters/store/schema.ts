@@ -141,11 +141,25 @@ export interface RunItemsTable {
   updated_at: string;
 }
 
+/**
+ * The steps of a run that committed their writes, each with the result it returned (JSON): the
+ * store's own memo of a step, written in the step's transaction.
+ */
+export interface RunStepsTable {
+  run_id: string;
+  dataset: string;
+  /** The step's key within the run and dataset (e.g. `detail 123456`, `complete 2026-11-01..2026-11-07`). */
+  step: string;
+  result: string;
+  at: string;
+}
+
 export interface Database {
   convocatorias: ConvocatoriasTable;
   documentos: DocumentosTable;
   sync_runs: SyncRunsTable;
   sync_failures: SyncFailuresTable;
   run_items: RunItemsTable;
+  run_steps: RunStepsTable;
   removal_holds: RemovalHoldsTable;
 }

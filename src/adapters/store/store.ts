@@ -6,6 +6,8 @@ import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
+import { transact } from "./transact.js";
+import type { FileCheck } from "./document-store.js";
 import type { Database, DocumentosTable, ItemKind, ItemState } from "./schema.js";
 
 /** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
@@ -54,7 +56,7 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly dialect: OpenedDb["dialect"],
     readonly location: string,
-    raw: Pick<OpenedDb, "sqlite" | "pgPool">,
+    private readonly raw: Pick<OpenedDb, "sqlite" | "pgPool">,
   ) {
     this.tables = new DatasetTables(db, raw);
   }
@@ -70,12 +72,73 @@ export class Store {
   }
 
   /**
+   * Whether the database answers now: a trivial query, bounded by `timeoutMs`. `busy`: PostgreSQL's
+   * every pooled connection is in use (long pages) and none came free in time — the database is
+   * there, this process is just using all it may; `down`: it failed or did not answer.
+   */
+  async probe(timeoutMs: number): Promise<{ state: "ok" | "busy" | "down"; error?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const ping = sql`SELECT 1`.execute(this.db);
+    ping.catch(() => undefined); // an answer after the bound is dropped, failures included
+    try {
+      await Promise.race([ping, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+      return { state: "ok" };
+    } catch (err) {
+      const pool = this.raw.pgPool;
+      const busy = pool !== undefined && pool.totalCount >= (pool.options.max ?? 10) && pool.waitingCount > 0 && /no answer within/.test(String(err));
+      return { state: busy ? "busy" : "down", error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Writes that must land together or not at all (a stored document: its row, the run's counter and
    * its item — a kill between them would leave the run counting a document it then calls unchanged).
    * `work` gets a Store on one transaction; the bulk page writers (`tables.of`) are not available on it.
    */
   atomically<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new Store(tx, this.dialect, this.location, {})));
+    return this.transact((tx) => work(new Store(tx, this.dialect, this.location, {})));
+  }
+
+  private transact<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return transact(this.db, work);
+  }
+
+  // --- steps: their writes and counters, committed once -----------------------------------------
+
+  /**
+   * A step's writes and its counters, committed once. `write` runs in one transaction that also
+   * records its result under (run, dataset, step): one error inside it (a serialization failure, a
+   * connection lost) leaves nothing half-done, and a step that already committed — retried because
+   * its answer never reached Inngest, or run again from the start — gets the recorded result back and
+   * writes and counts nothing. (Two attempts racing past the check: the second's insert of the same
+   * key fails and rolls its writes back, and it returns the first's result.)
+   */
+  async once<T>(runId: string, dataset: string, step: string, write: (tx: Store) => Promise<T>): Promise<T> {
+    try {
+      return await this.atomically(async (tx) => {
+        const done = await tx.committed<T>(runId, dataset, step);
+        if (done !== undefined) return done;
+        const result = await write(tx);
+        await tx.db.insertInto("run_steps").values({ run_id: runId, dataset, step, result: JSON.stringify(result ?? null), at: isoNow() }).execute();
+        return result;
+      });
+    } catch (err) {
+      // Two attempts at once (two engines claiming one scheduled tick, a step run twice in parallel):
+      // the one that committed first wins, and this one, rolled back, returns what it committed.
+      if (!this.db.isTransaction && isUniqueViolation(err)) {
+        const done = await this.committed<T>(runId, dataset, step);
+        if (done !== undefined) return done;
+      }
+      throw err;
+    }
+  }
+
+  /** What a step of a run committed, if it did: checked before its work (a BDNS request) is done again. */
+  async committed<T>(runId: string, dataset: string, step: string): Promise<T | undefined> {
+    const row = await this.db.selectFrom("run_steps").select("result").where("run_id", "=", runId).where("dataset", "=", dataset).where("step", "=", step).executeTakeFirst();
+    return row ? (JSON.parse(row.result) as T) : undefined;
   }
 
   // --- convocatorias ---------------------------------------------------------------------------
@@ -86,7 +149,7 @@ export class Store {
    */
   async upsertListing(rows: readonly SearchRow[], runId: string, now = isoNow()): Promise<{ withoutDetail: string[] }> {
     const unique = [...new Map(rows.map((r) => [r.numeroConvocatoria, r])).values()]; // paging can repeat a row
-    await this.db.transaction().execute(async (tx) => {
+    await this.transact(async (tx) => {
       for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
         const values = unique.slice(i, i + ROWS_PER_INSERT).map((r) => ({
           bdns: r.numeroConvocatoria,
@@ -143,7 +206,7 @@ export class Store {
   async upsertDetail(detail: ConvocatoriaDetail, raw: Record<string, unknown>, runId: string, now = isoNow()): Promise<DetailOutcome> {
     const hash = contentHash(raw);
     const bdns = detail.codigoBDNS;
-    return this.db.transaction().execute(async (tx) => {
+    return this.transact(async (tx) => {
       const prev = await tx.selectFrom("convocatorias").select(["content_hash"]).where("bdns", "=", bdns).executeTakeFirst();
       const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash ? "unchanged" : "changed";
       if (outcome === "unchanged") {
@@ -187,20 +250,22 @@ export class Store {
   // --- documentos ------------------------------------------------------------------------------
 
   /**
-   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, or the
-   * stored file is not the revision BDNS now announces (another size or modification date).
+   * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, the
+   * stored file is not the revision BDNS now announces (another size or modification date), or —
+   * with `fileIntact` — the file on disk no longer looks like the one stored.
    */
-  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], now = isoNow()): Promise<string[]> {
+  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], o: { now?: string; fileIntact?: FileCheck } = {}): Promise<string[]> {
     if (docs.length === 0) return [];
+    const now = o.now ?? isoNow();
     const ids = docs.map((d) => String(d.id));
     const existing = new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
     const toStore: string[] = [];
-    await this.db.transaction().execute(async (tx) => {
+    await this.transact(async (tx) => {
       for (const d of docs) {
         const id = String(d.id);
         const prev = existing.get(id);
         const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now };
-        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta })) toStore.push(id);
+        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta }) || (o.fileIntact && !(await o.fileIntact(prev)))) toStore.push(id);
         await tx
           .insertInto("documentos")
           .values({ id, first_seen_at: now, ...meta })
@@ -404,6 +469,12 @@ export class Store {
 const CONVOCATORIAS = "convocatorias";
 /** A dataset's sync row filed by another dataset's function of the same `sync all`: asked for, not picked up yet. */
 export const REQUESTED = "requested";
+
+/** A primary key already taken: PostgreSQL 23505, SQLite's SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
+}
 const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
 
 function itemRow(runId: string, it: WorkItem) {

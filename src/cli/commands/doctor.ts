@@ -10,6 +10,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .description("check the configuration and every dependency: event API and key, the app's /api/inngest and its registration, CRON_SECRET, BDNS, the store, the documents folder")
     .option("--url <url>", "the deployment's serve, e.g. https://jobs.example.com (env: AYIDA_SERVER_URL; default http://127.0.0.1:$PORT, 3000)")
     .option("--timeout <seconds>", `time limit of each check (default ${DEFAULT_TIMEOUT_S}); the whole takes at most twice that`)
+    .option("--verify-documents", "also re-hash every stored document and compare it with the store (reads every file: as long as that takes, not held to --timeout)")
     .addHelpText(
       "after",
       `
@@ -21,20 +22,22 @@ Checks: configuration (mode; which keys are set, never their values), schedules,
 key accepted), signing key (cloud: Inngest accepts it), app /api/inngest (reachable; cloud: the signing
 key authenticates), functions registered (the Dev Server's count against the app's), CRON_SECRET (set;
 the batch routes refuse a request without it), BDNS (one request through the limiter), store (reachable,
-every migration applied), documents folder (writable, free space).
+every migration applied), documents folder (writable, free space); with --verify-documents, documents
+verified (every stored file re-hashed against the size and sha256 recorded).
 
 Examples:
   $ ayida-jobs doctor
   $ AYIDA_SERVER_URL=https://jobs.example.com ayida-jobs doctor --json | jq '.checks[] | select(.status=="fail")'
   $ ayida-jobs doctor --url http://127.0.0.1:3000 --env-file .env.production
+  $ ayida-jobs doctor --verify-documents --json | jq '.checks[] | select(.id=="documents-verified") | .details.mismatches'
 
 Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
     )
-    .action(async (o: { url?: string; timeout?: string }) => {
+    .action(async (o: { url?: string; timeout?: string; verifyDocuments?: boolean }) => {
       ctx.state.command = "doctor";
       if (o.timeout !== undefined && !(/^\d+(\.\d+)?$/.test(o.timeout) && Number(o.timeout) > 0 && Number(o.timeout) <= 60)) throw new UsageError(`--timeout: ${JSON.stringify(o.timeout)} must be seconds, above 0 and at most 60`);
       if (o.url !== undefined && !/^https?:\/\/[^/\s]+/.test(o.url)) throw new UsageError(`--url: ${JSON.stringify(o.url)} must be an http(s) URL, e.g. http://127.0.0.1:3000`);
-      const { runDoctor, parseEnvLeniently } = await import("../../doctor/index.js");
+      const { runDoctor, parseEnvLeniently, CHECKS, VERIFY_DOCUMENTS_CHECK } = await import("../../doctor/index.js");
       const { secretValues, urlPasswords } = await import("../../config/env.js");
       const { env, problems } = parseEnvLeniently(process.env);
       ctx.out.setSecrets([...secretValues(env), ...urlPasswords(o.url), ...problems.map((p) => process.env[p.key] ?? "")]);
@@ -43,7 +46,7 @@ Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
       const t0 = performance.now();
       const { out } = ctx;
       if (!out.opts.json) out.info(`ayida-jobs doctor: checking (serve at ${server.url}${server.from === "default" ? ", the default; set AYIDA_SERVER_URL or --url for a deployment" : ""})…`);
-      const checks = await runDoctor({ env, problems, server, cwd: ctx.cwd, timeoutMs });
+      const checks = await runDoctor({ env, problems, server, cwd: ctx.cwd, timeoutMs, checks: o.verifyDocuments ? [...CHECKS, VERIFY_DOCUMENTS_CHECK] : CHECKS });
       const durationMs = Math.round(performance.now() - t0);
       const count = (s: string) => checks.filter((c) => c.status === s).length;
       const summary = { ok: count("ok"), warn: count("warn"), fail: count("fail"), skip: count("skip") };

@@ -23,7 +23,7 @@ Routes:
   POST /api/batch/sync-<dataset>            one per dataset of \`ayida-jobs datasets\` (sync-organos, …); body {"from","to","full","runId"}; same auth
   POST /api/batch/sync-all                  every dataset under one runId; same body; same auth
   GET  /api/runs[/:runId]                   runs as \`ayida-jobs runs|status --json\` show them; same auth
-  GET  /health                              {"ok","mode","functions"}
+  GET  /health                              {"ok","mode","functions","store":{"dialect","state","since"}}; 200 while the database is down
   GET  /metrics                             Prometheus text format; needs Authorization: Bearer $METRICS_TOKEN when that is set
 
 Examples:
@@ -94,7 +94,7 @@ Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 7
       const code = signal === "SIGTERM" ? 143 : EXIT.interrupted;
       // The promise is "gone by the grace period": whatever still holds the event loop after the
       // close (a hung call to the event API, a socket) must not keep the process alive.
-      setTimeout(() => process.exit(code), graceS * 1000 + 2000).unref();
+      setTimeout(() => process.exit(code), graceS * 1000 + 1000).unref();
       await server.close(graceS * 1000);
       out.info("stopped");
       ctx.exitCode = code;

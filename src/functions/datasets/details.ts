@@ -8,6 +8,7 @@
  */
 import { BdnsError } from "../../adapters/bdns/errors.js";
 import type { WorkItem } from "../../adapters/store/store.js";
+import { looksIntact } from "../../adapters/store/document-store.js";
 import { datasetPayload, type DatasetDetailData, type DatasetDocumentData } from "../../contracts/dataset-events.js";
 import { datasetEventTypes, toSdkDatasetEvent } from "../../contracts/dataset-event-types.js";
 import { canonicalHash } from "../../datasets/canonical.js";
@@ -16,6 +17,9 @@ import type { AyidaInngest } from "../../config/client.js";
 import type { JobDeps } from "../deps.js";
 import { mapJobErrors, recordRunFailure } from "../errors.js";
 import { DATASET_DETAIL_FLOW, FAN_OUT_CHUNK } from "../flow.js";
+
+type StoredDetail = { outcome: "new" | "changed" | "unchanged"; documents: number; toStore: string[] };
+type DocumentOutcome = { status: "stored" | "skipped"; path: string; sha256: string; size: number };
 
 export const detailItem = (d: DatasetDeclaration) => (data: { id: string }): WorkItem => ({ dataset: d.name, kind: "detail", key: data.id });
 export const documentItem = (d: DatasetDeclaration) => (data: { id: string; documentId: string }): WorkItem => ({ dataset: d.name, kind: "document", key: `${data.id}/${data.documentId}` });
@@ -39,19 +43,26 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
         const store = await deps.store();
         await store.ensureRun(runId, "detail", { retryOf }, d.name);
         return mapJobErrors(deps, { runId, item, attempt, maxAttempts }, async () => {
+          // Stored by an attempt whose answer was lost: its outcome stands (see Store.once).
+          const step = `detail ${id}`;
+          const done = await store.committed<StoredDetail>(runId, d.name, step);
+          if (done) return done;
           const body = await deps.bdns.for({ kind: "plan", run: runId }).fetchJson(details.path, { [details.param]: id });
           if (!body || typeof body !== "object" || Array.isArray(body)) throw new BdnsError("BROKEN_RECORD", `${details.path}: ${d.name} ${id}: the answer is not a record`, { path: details.path });
           const { advertencia: _notice, ...detail } = body as Record<string, unknown>;
           const columns = Object.fromEntries(Object.entries(details.columns ?? {}).map(([c, f]) => [c, f(detail)]));
           const now = new Date().toISOString();
-          const outcome = await store.tables.details(table).storeDetail(id, { json: JSON.stringify(detail), hash: canonicalHash(detail), columns }, now);
-          if (outcome === "no-row") throw new BdnsError("NOT_FOUND", `${d.name} ${id} is not in ${table.name}: sync the dataset first`);
           const docs = details.documents ? details.documents.list(detail).map((x) => ({ ...x, raw: JSON.stringify(x) })) : [];
-          const toStore = await store.tables.details(table).upsertDocuments(id, docs, now);
-          // With documents to store, the item is done once they are queued (below).
-          if (toStore.length === 0) await store.itemDone(runId, item, outcome === "unchanged" ? "unchanged" : "stored");
-          log.info({ outcome, documents: docs.length, toStore: toStore.length }, "detail stored");
-          return { outcome, documents: docs.length, toStore };
+          const r = await store.once(runId, d.name, step, async (tx): Promise<StoredDetail> => {
+            const outcome = await tx.tables.details(table).storeDetail(id, { json: JSON.stringify(detail), hash: canonicalHash(detail), columns }, now);
+            if (outcome === "no-row") throw new BdnsError("NOT_FOUND", `${d.name} ${id} is not in ${table.name}: sync the dataset first`);
+            const toStore = await tx.tables.details(table).upsertDocuments(id, docs, now, (row) => looksIntact(deps.documents, row));
+            // With documents to store, the item is done once they are queued (below).
+            if (toStore.length === 0) await tx.itemDone(runId, item, outcome === "unchanged" ? "unchanged" : "stored");
+            return { outcome, documents: docs.length, toStore };
+          });
+          log.info({ outcome: r.outcome, documents: r.documents, toStore: r.toStore.length }, "detail stored");
+          return r;
         });
       });
       for (let i = 0; i < r.toStore.length; i += FAN_OUT_CHUNK) {
@@ -79,26 +90,30 @@ export function createDetailFunctions(inngest: AyidaInngest, deps: JobDeps, d: D
         const store = await deps.store();
         await store.ensureRun(data.runId, "document", { retryOf: data.retryOf }, d.name);
         return mapJobErrors(deps, { runId: data.runId, item, attempt, maxAttempts }, async () => {
+          const step = `document ${item.key}`;
+          const done = await store.committed<DocumentOutcome>(data.runId, d.name, step);
+          if (done) return done;
           const docs = store.tables.details(table);
           const meta = await docs.getDocument(data.documentId);
           if (!meta || meta.parent_id !== data.id) throw new BdnsError("UNKNOWN_DOCUMENT", `document ${data.documentId} is not listed in ${d.name} ${data.id}`);
           if (meta.stored_path && meta.sha256) {
             const onDisk = await deps.documents.inspect(meta.stored_path);
             if (onDisk && onDisk.sha256 === meta.sha256 && onDisk.size === meta.stored_size) {
-              await store.itemDone(data.runId, item, "unchanged");
-              return { status: "skipped" as const, path: meta.stored_path, sha256: meta.sha256, size: onDisk.size };
+              const skipped = { status: "skipped" as const, path: meta.stored_path, sha256: meta.sha256, size: onDisk.size };
+              return store.once(data.runId, d.name, step, async (tx) => (await tx.itemDone(data.runId, item, "unchanged"), skipped));
             }
           }
           const path = deps.documents.relativePathIn([d.name, data.id], data.documentId, meta.nombre_fic);
           const download = await deps.bdns.for({ kind: "document", run: data.runId }).download(details.documents!.path, { [details.documents!.param]: data.documentId });
           const stored = await deps.documents.store(path, download.body, download.contentLength);
-          await store.atomically(async (tx) => {
+          const result = await store.once(data.runId, d.name, step, async (tx) => {
             await tx.tables.details(table).markDocumentStored(data.documentId, stored, new Date().toISOString());
             await tx.count(data.runId, "documents_stored", 1, d.name);
             await tx.itemDone(data.runId, item, "stored");
+            return { status: "stored" as const, ...stored };
           });
           log.info({ path: stored.path, size: stored.size }, "document stored");
-          return { status: "stored" as const, ...stored };
+          return result;
         });
       });
     },

@@ -188,9 +188,14 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
       recordRemovalsHeld(d.name, marked.hold.reason, marked.held); // metrics
       log.warn({ unit: key, held: marked.held, reason: marked.hold.reason }, `removal held back: ${marked.hold.message}; nothing marked removed (sync ${d.name} --allow-removal marks them if BDNS really dropped them)`);
     }
-    if (totals.details > 0) await store.count(runId, "queued", totals.details, d.name);
-    await store.itemDone(runId, item, "stored");
-    const progress = await store.completePiece(runId, d.name);
+    // Once: a retry after this committed must not count the unit's details or its piece again (a
+    // second pieces_done would call the sync done before its last unit). The removal above is
+    // idempotent by itself (a second pass finds nothing unmarked, a hold is recorded once).
+    const progress = await store.once(runId, d.name, `${key} complete`, async (tx) => {
+      if (totals.details > 0) await tx.count(runId, "queued", totals.details, d.name);
+      await tx.itemDone(runId, item, "stored");
+      return tx.completePiece(runId, d.name);
+    });
     log.info({ unit: key, ...totals, removed: marked.removed, removalsHeld: marked.held, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
     return { removed: marked.removed, removalsHeld: marked.held, ...progress };
   });

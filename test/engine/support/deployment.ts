@@ -3,10 +3,14 @@
  * `ayida-jobs serve`, each a child process with its own folder under one temp dir. `close()` kills every child by process group
  * and is safe to call after a failure.
  *
- * `instances: 2` runs two `serve` processes on one store and documents folder behind a round-robin
- * balancer (balancer.ts) that is the one app URL the Dev Server syncs: a deployment of two instances.
- * Each instance names itself in its BDNS_API_URL (`…/serve-a/api`), so the stand-in's request log
- * says which instance asked.
+ * `instances: 2` (or more) runs that many `serve` processes on one store and documents folder behind a
+ * round-robin balancer (balancer.ts) that is the one app URL the Dev Server syncs: a deployment of
+ * several instances. Each instance names itself in its BDNS_API_URL (`…/serve-a/api`), so the
+ * stand-in's request log says which instance asked.
+ *
+ * `database: "postgres"` puts the store on a throwaway PostgreSQL server (test/support/postgres.ts)
+ * instead of a SQLite file — one that a case can restart or stop under the deployment
+ * (`d.postgres.server.restart("fast")`). The StoreProbe then has no file to read: read the database.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +25,7 @@ import { freePorts } from "./free-ports.js";
 import { CRON_SECRET, startServe, type ServeProcess } from "./serve-process.js";
 import { StoreProbe } from "./store-probe.js";
 import { tailOf, type Exit } from "./processes.js";
+import { startPostgres, type TestPostgres } from "../../support/postgres.js";
 
 export interface DeploymentOptions {
   dataset: FakeConvocatoria[];
@@ -30,8 +35,10 @@ export interface DeploymentOptions {
   maxPerSecond?: number;
   /** The stand-in also serves the ten other datasets, built from these options. */
   datasets?: DatasetsFixtureOptions;
-  /** serve processes behind the app URL (default 1; 2: behind a round-robin balancer). */
-  instances?: 1 | 2;
+  /** serve processes behind the app URL (default 1; more: behind a round-robin balancer). */
+  instances?: number;
+  /** Where the store is (default a SQLite file). */
+  database?: "sqlite" | "postgres";
   /** The Dev Server's --retry-interval (see DevServerOptions). */
   retryIntervalS?: number;
   /** Start serve and wait until the app is synced (default true). */
@@ -51,8 +58,10 @@ export interface Deployment {
   serve: ServeProcess | undefined;
   /** Every serve process started so far for the app (instances: 2 → both). */
   instances: ServeProcess[];
-  /** instances: 2 → the balancer in front of them. */
+  /** instances > 1 → the balancer in front of them. */
   balancer: Balancer | undefined;
+  /** database: "postgres" → its server and the store's DATABASE_URL. */
+  postgres: { server: TestPostgres; url: string } | undefined;
   /** serve's own URL (the app's, without /api/inngest). */
   serverUrl: string;
   /** The environment an operator of this deployment has: INNGEST_DEV, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, CRON_SECRET. */
@@ -81,6 +90,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
   let dev: DevServer | undefined;
   let serve: ServeProcess | undefined;
   let balancer: Balancer | undefined;
+  let postgres: Deployment["postgres"];
   const instances: ServeProcess[] = [];
   let serves = 0;
 
@@ -90,11 +100,17 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
     await dev?.stop();
     await bdns?.close();
     store.close();
+    await postgres?.server.stop();
     if (process.env.AYIDA_ENGINE_KEEP) console.error(`engine suite: kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   };
 
   try {
+    if (o.database === "postgres") {
+      const server = await startPostgres();
+      postgres = { server, url: await server.createDatabase() };
+    }
+    const databaseUrl = postgres?.url ?? store.databaseFile;
     bdns = await startBdnsStandIn({ dataset: o.dataset, minGapMs: o.minGapMs ?? 100, ...(o.maxPerSecond && { maxPerSecond: o.maxPerSecond }), ...(o.datasets && { datasets: o.datasets }), dir });
     dev = await startDevServer({
       appUrl,
@@ -114,17 +130,18 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
       get balancer() {
         return balancer;
       },
+      postgres,
       serverUrl: `http://localhost:${port}`,
-      operatorEnv: () => ({ INNGEST_DEV: dev!.url, DATABASE_URL: store.databaseFile, DOCUMENTS_DIR: store.documentsDir, BDNS_API_URL: bdns!.url, CRON_SECRET }),
+      operatorEnv: () => ({ INNGEST_DEV: dev!.url, DATABASE_URL: databaseUrl, DOCUMENTS_DIR: store.documentsDir, BDNS_API_URL: bdns!.url, CRON_SECRET }),
       async startServe() {
         if (serve && !serve.proc.hasExited()) throw new Error("serve is already running");
-        const settings = { devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseFile: store.databaseFile, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }), ...(o.serveArgs && { args: o.serveArgs }) };
-        if ((o.instances ?? 1) === 2) {
+        const settings = { devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseUrl, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }), ...(o.serveArgs && { args: o.serveArgs }) };
+        if ((o.instances ?? 1) > 1) {
           if (balancer) throw new Error("restarting a balanced deployment is not supported");
-          const ports = await freePorts(2);
+          const ports = await freePorts(o.instances!);
           // One after the other: two first-time migrations of one SQLite file at once would race.
           for (const [i, p] of ports.entries()) {
-            const name = `serve-${"ab"[i]}`;
+            const name = `serve-${"abcdefgh"[i]}`;
             instances.push(await startServe({ ...settings, port: p, bdnsUrl: bdns!.url.replace(/\/api$/, `/${name}/api`) }, name));
           }
           balancer = await startBalancer(port, ports);

@@ -1,7 +1,7 @@
 /**
  * `ayida-jobs serve` as a real child process, the built bin run the way an operator runs it:
  * `node -- bin/ayida-jobs.js serve --port P`, pointed at the Dev Server (INNGEST_DEV=<its URL>), a
- * SQLite file and a documents folder of its own, and the BDNS stand-in.
+ * store (a SQLite file, or the case's PostgreSQL) and a documents folder, and the BDNS stand-in.
  */
 import { BIN } from "./repo.js";
 import { startProcess, tailOf, type ChildProc } from "./processes.js";
@@ -11,7 +11,8 @@ export interface ServeSettings {
   port: number;
   devServerUrl: string;
   bdnsUrl: string;
-  databaseFile: string;
+  /** DATABASE_URL: a SQLite file or a PostgreSQL URL. */
+  databaseUrl: string;
   documentsDir: string;
   /** Working directory and log folder. */
   dir: string;
@@ -37,7 +38,7 @@ export async function startServe(s: ServeSettings, name = "serve"): Promise<Serv
     CI: "1",
     FORCE_COLOR: "0",
     INNGEST_DEV: s.devServerUrl,
-    DATABASE_URL: s.databaseFile,
+    DATABASE_URL: s.databaseUrl,
     DOCUMENTS_DIR: s.documentsDir,
     BDNS_API_URL: s.bdnsUrl,
     CRON_SECRET,
