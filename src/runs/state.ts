@@ -55,7 +55,11 @@ export interface DatasetState {
   dataset: string;
   /** What started this dataset's row: sync, detail, document, retry (null: items but no row). */
   kind: string | null;
-  /** The row's own status: requested (`sync all`: asked for, not picked up yet), running, succeeded (its pieces are done), failed. */
+  /**
+   * The row's status: requested (`sync all`: asked for, not picked up yet), running, succeeded, failed. A sync
+   * row's is its own work's (succeeded: its pieces are done, its items may still be going); a row a direct
+   * request started (detail, document, retry) has no work of its own, so its status is its items' (= state).
+   */
   status: string | null;
   state: RunStateName;
   done: boolean;
@@ -256,15 +260,19 @@ function datasetState(row: RunRow | undefined, groups: readonly ItemGroup[], dat
   // has filed at least one.
   const done = kind === "sync" ? (status === "succeeded" || status === "failed") && itemsSettled : items.total > 0 && itemsSettled;
   const failed = items.failed > 0 || status === "failed";
+  const state: RunStateName = done ? (failed ? "failed" : "succeeded") : "running";
+  // A row without work of its own is never finished by a function (it is filed "running" and stays
+  // so): it ends with its items, so its status and end are theirs.
+  const ownWork = kind === "sync" || row === undefined;
   return {
     dataset,
     kind,
-    status,
-    state: done ? (failed ? "failed" : "succeeded") : "running",
+    status: ownWork || status === "failed" || status === "requested" ? status : state,
+    state,
     done,
     window: row?.window_from && row.window_to ? { from: row.window_from, to: row.window_to } : null,
     startedAt: row?.started_at ?? null,
-    finishedAt: row?.finished_at ?? null,
+    finishedAt: row?.finished_at ?? (done && !ownWork ? latest(groups.map((g) => g.last_update)) : null),
     pieces: { total: Number(row?.pieces ?? 0), done: Number(row?.pieces_done ?? 0) },
     counters: {
       listed: Number(row?.listed ?? 0),

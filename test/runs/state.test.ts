@@ -151,7 +151,22 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
     expect(await read("d1")).toMatchObject({ state: "running", done: false, datasets: [expect.objectContaining({ kind: "detail", items: expect.objectContaining({ total: 0 }) })] });
     await store.itemDone("d1", workItem.detail("5"), "unchanged", T(2));
-    expect(await read("d1")).toMatchObject({ state: "succeeded", done: true, finishedAt: T(2) });
+    const s = await read("d1");
+    expect(s).toMatchObject({ state: "succeeded", done: true, finishedAt: T(2) });
+    // The row of a direct request has no work of its own: its status is its items' outcome, not the
+    // "running" it was filed with (runs --json showed "status":"running" beside "state":"succeeded").
+    expect(s.datasets[0]).toMatchObject({ status: "succeeded", state: "succeeded", finishedAt: T(2) });
+  });
+
+  it("a direct request's row reads running while its items are, and failed when one failed for good", async () => {
+    await store.ensureRun("d2", "document", {}, "convocatorias", T(0));
+    await store.queueItems("d2", [workItem.document("5", "a.pdf"), workItem.document("5", "b.pdf")], T(1));
+    await store.itemDone("d2", workItem.document("5", "a.pdf"), "stored", T(2));
+    expect((await read("d2")).datasets[0]).toMatchObject({ status: "running", state: "running", finishedAt: null });
+    await store.recordFailure("d2", workItem.document("5", "b.pdf"), { failure: "HTTP_404", reason: "gone" }, T(3));
+    const s = await read("d2");
+    expect(s).toMatchObject({ state: "failed", done: true });
+    expect(s.datasets[0]).toMatchObject({ status: "failed", state: "failed", finishedAt: T(3) });
   });
 
   it("--wait's expectations: what was sent and not seen keeps the run pending, then running, until every item appears", async () => {
