@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { datasetsMarkdownTable } from "../src/datasets/describe.js";
+import { datasetsMarkdownTable } from "../src/contracts/dataset-catalog.js";
 
 export const BEGIN = "<!-- datasets:begin -->";
 export const END = "<!-- datasets:end -->";
