@@ -7,7 +7,7 @@ import type { SendableEvent } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
-import type { WaitCommandOptions } from "./commands/help.js";
+import type { WaitCommandOptions } from "./follow.js";
 
 export interface Target {
   mode: "dev" | "cloud";
@@ -129,7 +129,7 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
       return;
     }
     out.info(`${events.length} event(s) sent, runId ${runId}; waiting for the run (${reader.source.where}); Ctrl-C stops waiting, not the work`);
-    const [{ expectationsOf }, { datasetEventOf }] = await Promise.all([import("../runs/state.js"), import("../contracts/dataset-events.js")]);
+    const [{ expectationsOf }, { datasetEventOf }] = await Promise.all([import("../runs/expectations.js"), import("../contracts/dataset-events.js")]);
     await following.follow(ctx, {
       command,
       source: reader.source,

@@ -4,7 +4,7 @@ import type { SourcedCode } from "../../contracts/build.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { decodeTextFile } from "../text-file.js";
-import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./send-options.js";
 
 export function registerDetail(program: Command, ctx: CliContext): void {
   const command = program
