@@ -11,7 +11,8 @@ import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { runStateSchema, runSummarySchema } from "../../src/cli/output-schemas.js";
 import { datasetEventOf } from "../../src/contracts/dataset-events.js";
-import { expectationsOf, listRuns, readRunState, withExpectations } from "../../src/runs/state.js";
+import { expectationsOf, withExpectations } from "../../src/runs/expectations.js";
+import { listRuns, readRunState } from "../../src/runs/state.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 let pgServer: TestPostgres;
