@@ -65,7 +65,7 @@ export async function main(argv: string[] = process.argv, io: CliIo = processIo(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await createProgram(ctx, io).parseAsync(argv);
+    await createProgram(ctx, io, argv).parseAsync(argv);
     return ctx.exitCode ?? EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
