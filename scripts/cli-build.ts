@@ -1,20 +1,20 @@
 /**
  * What the CLI's build (tsup.config.ts) adds to esbuild, so that a command loads no more than it uses,
- * in as few files as it can: each file is one the ESM loader resolves, reads and links (~0.5 ms).
+ * in as few files as it can: each file is one more that Node resolves, reads and compiles.
  *
- * mergeCliChunks, the second pass (run after esbuild), regroups esbuild's chunks with Rollup:
+ * mergeCliChunks, the second pass (run after esbuild), regroups esbuild's chunks with Rollup, and
+ * writes them as CommonJS (see the write below):
  * - What the entry imports statically stays in the entry: `--help` is one file. esbuild splits every
  *   module that a lazily loaded chunk shares with the entry into a chunk of its own (the error classes,
  *   commander, the version: 13 files); Rollup knows such modules are loaded whenever the entry's lazy
- *   imports run, and lets the lazy chunks import them from the entry. An entry with a top-level await
- *   would deadlock that (a lazy chunk importing from an entry still evaluating waits for it), so Rollup
- *   refuses it there: src/cli/run.ts has none.
+ *   imports run, and lets the lazy chunks import them from the entry. (A top-level await would
+ *   deadlock that; CommonJS has none, and Rollup refuses to write one.)
  * - What a command loads after its arguments parse comes in stages of one file each (STAGES), not in
  *   the dozen small chunks esbuild makes of it by which lazy imports share what.
  * It only regroups esbuild's output (plain ESM, one esbuild chunk = one Rollup module): no transform,
  * no tree shaking, the code stays esbuild's. Source maps are carried through to src/.
  */
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { Plugin as EsbuildPlugin } from "esbuild";
 import { rollup, type GetManualChunk, type ManualChunkMeta, type Plugin } from "rollup";
@@ -77,11 +77,18 @@ export async function mergeCliChunks(dir: string, entries: string[]): Promise<vo
   const manualChunks = stageChunks(entries.map((name) => resolve(dir, `${name}.js`)));
   // onlyExplicitManualChunks: otherwise Rollup also moves into a stage's file every module the stage
   // imports, wherever else it is used (the entry's own, or a piece `runs` needs, bringing it the SDK).
-  await bundle.write({ dir: out, format: "es", entryFileNames: "[name].js", chunkFileNames, manualChunks, onlyExplicitManualChunks: true, sourcemap: true });
+  // CommonJS, in a folder marked so (its package.json): a CommonJS program never starts Node's ESM
+  // loader, whose own modules, resolution and linking cost every start ~5 ms (bin/ayida-jobs.js
+  // requires the entry). import() of a chunk becomes a require() on a later tick; import.meta.url is
+  // rebuilt from __filename; a top-level await would be refused here (CommonJS has none). The packages
+  // left outside (better-sqlite3, pg, pino) are CommonJS; `interop: "default"` reads them as Node's
+  // ESM did (the default import is module.exports).
+  await bundle.write({ dir: out, format: "cjs", interop: "default", entryFileNames: "[name].js", chunkFileNames, manualChunks, onlyExplicitManualChunks: true, sourcemap: true });
   await bundle.close();
   for (const f of readdirSync(dir)) rmSync(join(dir, f));
   for (const f of readdirSync(out)) renameSync(join(out, f), join(dir, f));
   rmSync(out, { recursive: true });
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
 }
 
 /** What each esbuild chunk was built from, from its source map: `src/…` and `node_modules/<package>/…`. */

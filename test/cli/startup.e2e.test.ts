@@ -1,14 +1,13 @@
 /**
  * What the fast paths load. Not their times (bench/cli.ts measures those), but the work that makes
- * them: the files the ESM loader resolves, reads and links, what those files hold (from their source
- * maps), and Node's own built-in modules. A static import of the SDK into the entry, a dataset
+ * them: the files required, what those files hold (from their source maps), and Node's own built-in
+ * modules — among them the ESM loader's, which a CommonJS CLI never starts. A static import of the SDK into the entry, a dataset
  * declaration on the send path, or a `Response` built for bytes already in hand each costs every run
  * milliseconds, silently; here it fails.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { startFakeEventApi, type FakeEventApi } from "../support/event-api.js";
@@ -28,11 +27,13 @@ let hooks: string;
 let api: FakeEventApi;
 
 beforeAll(async () => {
-  // A loader hook that notes every file the ESM loader reads, and a preload that notes the built-ins at exit.
+  // A preload that notes, at exit, every file required and Node's built-in modules. (No ESM loader hook:
+  // one would start the ESM loader in a process that otherwise never needs it.)
   hooks = mkdtempSync(join(tmpdir(), "ayida-startup-"));
-  writeFileSync(join(hooks, "hooks.mjs"), `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) {\n  if (url.startsWith("file:")) appendFileSync(process.env.AYIDA_TRACE_FILES, url + "\\n");\n  return next(url, context);\n}\n`);
-  writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(hooks, "hooks.mjs")).href)});\n`);
-  writeFileSync(join(hooks, "builtins.cjs"), `process.on("exit", () => require("node:fs").writeFileSync(process.env.AYIDA_TRACE_BUILTINS, process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join("\\n")));\n`);
+  writeFileSync(
+    join(hooks, "trace.cjs"),
+    `process.on("exit", () => {\n  const fs = require("node:fs");\n  fs.writeFileSync(process.env.AYIDA_TRACE_FILES, Object.keys(require.cache).join("\\n"));\n  fs.writeFileSync(process.env.AYIDA_TRACE_BUILTINS, process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join("\\n"));\n});\n`,
+  );
   api = await startFakeEventApi();
 });
 
@@ -47,13 +48,13 @@ async function loadedBy(args: string[], env: Record<string, string> = {}): Promi
   const r = await runCli(args, {
     env: {
       ...env,
-      NODE_OPTIONS: `--import=${pathToFileURL(join(hooks, "register.mjs")).href} --require=${join(hooks, "builtins.cjs")}`,
+      NODE_OPTIONS: `--require=${join(hooks, "trace.cjs")}`,
       AYIDA_TRACE_FILES: filesLog,
       AYIDA_TRACE_BUILTINS: builtinsLog,
     },
   });
   expect(r.code, r.stderr).toBe(0);
-  const files = readFileSync(filesLog, "utf8").split("\n").filter((u) => u.startsWith("file:")).map((u) => relative(root, fileURLToPath(u))).filter((f) => f.startsWith("dist/"));
+  const files = readFileSync(filesLog, "utf8").split("\n").map((f) => relative(root, f)).filter((f) => f.startsWith("dist/"));
   const sources = new Set<string>();
   for (const f of files) {
     const map = JSON.parse(readFileSync(join(root, `${f}.map`), "utf8")) as { sources: string[] };
@@ -69,6 +70,8 @@ describe("start-up: what each fast path loads", () => {
   it("--help: the entry file alone, no subprocess, terminal or crypto modules", async () => {
     const l = await loadedBy(["--help"]);
     expect(l.files).toEqual(["dist/cli/cli.js"]);
+    // The CLI is CommonJS (scripts/cli-build.ts): no ES module, so Node never starts its ESM loader.
+    expect(l.builtins).not.toContain("internal/modules/esm/module_job");
     // (node:net is there: stdout and stderr are pipes here, which Node itself opens with it.)
     for (const b of ["child_process", "tty", "os", "crypto"]) expect(l.builtins, b).not.toContain(b);
     expect(fromPackage(l, "chalk")).toEqual([]);
@@ -82,6 +85,7 @@ describe("start-up: what each fast path loads", () => {
     expect(l.builtins).not.toContain("internal/deps/undici/undici");
     // What runs after the arguments parse is one file (scripts/cli-build.ts, STAGES), not esbuild's dozen.
     expect(l.files).toHaveLength(2);
+    expect(l.builtins).not.toContain("internal/modules/esm/module_job");
   });
 
   it("detail (a send): the SDK, but no dataset declaration and not Node's fetch (undici)", async () => {

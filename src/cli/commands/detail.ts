@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { SourcedCode } from "../../contracts/build.js";
 import type { CliContext } from "../context.js";
@@ -49,7 +48,8 @@ export async function readCodes(ctx: CliContext, file: string): Promise<SourcedC
   const name = file === "-" ? "stdin" : file;
   let bytes: Buffer;
   try {
-    bytes = file === "-" ? await readStream(ctx.stdin) : await readFile(file);
+    // node:fs/promises only when a file is read: it brings streams and readline, which no other start needs.
+    bytes = file === "-" ? await readStream(ctx.stdin) : await (await import("node:fs/promises")).readFile(file);
   } catch (err) {
     throw new UsageError(`--file: cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
