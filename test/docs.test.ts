@@ -145,6 +145,17 @@ describe("the docs", () => {
     expect(broken).toEqual([]);
   });
 
+  it("list every error code the CLI can print in docs/cli.md's exit-code table, and none it cannot", () => {
+    const files = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(`${dir}/${e.name}`) : e.name.endsWith(".ts") ? [`${dir}/${e.name}`] : []));
+    // Every code a CliError is given (`code: "X"`) or defaults to (`?? "X"`).
+    const emitted = new Set(files("src/cli").flatMap((f) => [...read(f).matchAll(/(?:\bcode: |code \?\? )"([A-Z][A-Z_]+)"/g)].map((m) => m[1]!)));
+    const section = read("docs/cli.md").split(/^## Exit codes$/m)[1]!.split(/^## /m)[0]!;
+    const lastCell = (row: string) => row.split("|").at(-2) ?? ""; // | code | meaning | error `code` |
+    const listed = new Set([...section.matchAll(/^\|.*\|$/gm)].flatMap((row) => [...lastCell(row[0]).matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]!)));
+    expect([...emitted].filter((c) => !listed.has(c)).sort()).toEqual([]);
+    expect([...listed].filter((c) => !emitted.has(c)).sort()).toEqual([]);
+  });
+
   it("keep the README to what a newcomer reads on the first day", () => {
     expect(read("README.md").split("\n").length).toBeLessThanOrEqual(300);
   });

@@ -21,3 +21,29 @@ export function parseWaitDuration(option: string, value: string, min = 1): numbe
   if (!(ms >= min && ms <= MAX_WAIT_MS)) throw new UsageError(`${option}: ${JSON.stringify(value)} must be a duration from ${min}ms to 7d, like 90s, 30m, 2h or 1d`);
   return ms;
 }
+
+/** --wait and its bounds as commander parses them (commands/send-options.ts's addWaitOptions). */
+export interface WaitCommandOptions {
+  wait?: boolean;
+  waitTimeout?: string;
+  pickupTimeout: string;
+  poll?: string;
+}
+
+export interface FollowSettings {
+  timeoutMs: number | undefined;
+  pickupMs: number;
+  pollMs: number | undefined;
+}
+
+/**
+ * The wait options as numbers. Checked whenever a command takes them, whether it waits or not: a
+ * `--dry-run` (how a CI step checks its command line) must refuse what the real run would.
+ */
+export function waitSettings(o: WaitCommandOptions): FollowSettings {
+  return {
+    timeoutMs: o.waitTimeout === undefined ? undefined : parseWaitDuration("--wait-timeout", o.waitTimeout),
+    pickupMs: parseWaitDuration("--pickup-timeout", o.pickupTimeout),
+    pollMs: o.poll === undefined ? undefined : parseWaitDuration("--poll", o.poll, 50),
+  };
+}

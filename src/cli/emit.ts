@@ -5,9 +5,8 @@
 import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type Env } from "../config/env.js";
 import type { SendableEvent } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration, waitSettings, type WaitCommandOptions } from "./duration.js";
 import { UsageError } from "./errors.js";
-import type { WaitCommandOptions } from "./follow.js";
 
 export interface Target {
   mode: "dev" | "cloud";
@@ -60,6 +59,7 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
   const env = requireEnv(ctx);
   const wantsWait = Boolean(opts.wait && (opts.wait.wait || opts.wait.waitTimeout !== undefined));
   const timeoutMs = sendTimeout(opts.timeout, wantsWait);
+  const settings = opts.wait && waitSettings(opts.wait); // checked before a dry run returns
   const extra = opts.extra ?? {};
   const target = describeTarget(env);
   ctx.state.runId = runId;
@@ -95,7 +95,6 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
   // --wait reads the run from the store or a server: opened before anything is sent, so a --wait that
   // cannot read the run fails with nothing sent.
   const following = wantsWait ? await import("./follow.js") : undefined;
-  const settings = following?.followSettings(opts.wait!);
   const reader = following && (await following.openFollow(ctx));
   try {
     const { createSender } = await import("../send.js");

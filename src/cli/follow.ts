@@ -18,35 +18,19 @@
 import { DEV_SERVER_URL, inngestMode, type Env } from "../config/env.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT, toCliError } from "./errors.js";
-import { parseWaitDuration } from "./duration.js";
+import { waitSettings, type FollowSettings, type WaitCommandOptions } from "./duration.js";
 import { cut, duration, failureLines, pendingText, progressLine, statusLines, when } from "./run-view.js";
 import { openRunSource, type RunSource } from "../runs/source.js";
 import type { Expectation } from "../runs/expectations.js";
 import type { RunState } from "../runs/state.js";
 import { engineReason, waitForRun, type Sent, type WaitResult } from "../runs/wait.js";
 
-/** --wait and its bounds as commander parses them (commands/send-options.ts's addWaitOptions). */
-export interface WaitCommandOptions {
-  wait?: boolean;
-  waitTimeout?: string;
-  pickupTimeout: string;
-  poll?: string;
-}
-
-export interface FollowSettings {
-  timeoutMs: number | undefined;
-  pickupMs: number;
-  pollMs: number | undefined;
-}
+export type { FollowSettings };
 
 /** The wait options as numbers; undefined when the command does not wait (no --wait, no --wait-timeout). */
 export function followSettings(o: WaitCommandOptions, always = false): FollowSettings | undefined {
-  if (!always && !o.wait && o.waitTimeout === undefined) return undefined;
-  return {
-    timeoutMs: o.waitTimeout === undefined ? undefined : parseWaitDuration("--wait-timeout", o.waitTimeout),
-    pickupMs: parseWaitDuration("--pickup-timeout", o.pickupTimeout),
-    pollMs: o.poll === undefined ? undefined : parseWaitDuration("--poll", o.poll, 50),
-  };
+  const settings = waitSettings(o);
+  return always || o.wait || o.waitTimeout !== undefined ? settings : undefined;
 }
 
 /** Where runs are read from, opened, and the store's latest activity now (the pick-up check's baseline). */

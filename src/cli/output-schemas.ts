@@ -107,7 +107,10 @@ export const sendResultSchema = z.object({
 export const errorResultSchema = z.object({
   ok: z.literal(false),
   command: z.nullable(z.string()),
+  /** Absent before anything was sent: a run exists only once its events do. */
   runId: z.optional(z.string()),
+  /** `retry` that sent nothing (RUN_NOT_FOUND, TOO_MANY, NOTHING_RETRIABLE): the run it was asked to retry. */
+  retryOf: z.optional(z.string()),
   error: z.object({ code: z.string(), message: z.string(), hint: z.optional(z.string()) }),
   /** Invalid input: each rejected field, value and rule. */
   issues: z.optional(z.array(z.object({ field: z.string(), value: z.unknown(), rule: z.string() }))),

@@ -99,17 +99,17 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
   program.hook("preAction", async (_root, action) => {
     rejectOptionLikeValues(action);
     const g = action.optsWithGlobals<GlobalOptions>();
-    const { loadEnvFiles, parseEnv, secretValues, SECRET_KEYS, AWS_SECRET_KEYS } = await import("../config/env.js");
-    const fromEnvironment = () => [...SECRET_KEYS, ...AWS_SECRET_KEYS].map((k) => process.env[k] ?? "");
-    ctx.out.setSecrets(fromEnvironment());
+    const { loadEnvFiles, parseEnv, secretValues } = await import("../config/env.js");
+    // Scrubbed from the start, before the values are known to be valid: an invalid DATABASE_URL's
+    // password is still a password.
+    ctx.out.setSecrets(secretValues(process.env));
     ctx.out.configure(outputOptions(g, process.env));
     const files = await loadEnvFiles({ envFile: g.envFile, cwd: ctx.cwd });
+    ctx.out.setSecrets(secretValues(process.env)); // the env files' too
     ctx.out.configure(outputOptions(g, process.env));
-    ctx.out.setSecrets(fromEnvironment()); // the env files' too
     ctx.out.debug(`env files loaded: ${files.length ? files.join(", ") : "none"}`);
     if (action.name() === "doctor" || action.name() === "completion") return; // doctor reports a bad configuration as a check; completion needs none
     ctx.env = parseEnv(process.env);
-    ctx.out.setSecrets([...secretValues(ctx.env), ...fromEnvironment()]);
   });
 
   const only = argv && commandNamed(program, argv.slice(2));

@@ -7,8 +7,16 @@ import { resolve } from "node:path";
 import * as z from "zod/mini";
 import { ConfigError } from "./errors.js";
 import { parseSchedules, SCHEDULE_VARIABLES } from "./schedules.js";
+import { parseDatabaseUrl, urlPasswords } from "./database-url.js";
 
 const optionalText = z.optional(z.string());
+/**
+ * The secrets this deployment chooses (Inngest's keys come from Inngest): at least 16 characters.
+ * A short one is guessable, and scrubbing it from output would eat ordinary words (a CRON_SECRET of
+ * "wrong" turned every "wrong" into "***"), so it is refused at start-up instead.
+ */
+export const MIN_SECRET_LENGTH = 16;
+const optionalSecret = z.optional(z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32): a short secret is guessable`)));
 const optionalUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }));
 const optionalNumber = (rule: string, ...checks: Parameters<ReturnType<typeof z.coerce.number>["check"]>) =>
   z.optional(z.coerce.number(rule).check(...checks));
@@ -27,11 +35,12 @@ export const envSchema = z.object({
   INNGEST_ENV: optionalText,
   /** `ayida-jobs dev`: the Inngest Dev Server binary to run (else `inngest` on PATH, else npx). */
   INNGEST_DEV_BIN: optionalText,
-  CRON_SECRET: optionalText,
+  CRON_SECRET: optionalSecret,
   /** serve's /metrics: when set, scrapers must send it as a Bearer token. */
-  METRICS_TOKEN: optionalText,
+  METRICS_TOKEN: optionalSecret,
   PORT: optionalNumber("must be a port number 0–65535", z.int("must be a port number 0–65535"), z.gte(0, "must be a port number 0–65535"), z.lte(65535, "must be a port number 0–65535")),
   HOST: optionalText,
+  /** The store (config/database-url.ts): a SQLite path, sqlite:/file:, or postgres(ql)://. */
   DATABASE_URL: optionalText,
   /** The deployment's `serve` (e.g. https://jobs.example.com): `runs`/`status`/`retry`/`--wait` read runs from it, `doctor` checks it. */
   AYIDA_SERVER_URL: optionalUrl,
@@ -90,6 +99,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (result.success) {
     inngestMode(result.data); // INNGEST_DEV's own rule
     parseSchedules(result.data); // a bad cron expression or time zone names its variable
+    parseDatabaseUrl(result.data.DATABASE_URL); // a scheme it cannot use, a URL of the wrong shape
     return result.data;
   }
   const issue = result.error.issues[0]!;
@@ -138,31 +148,22 @@ export function branchEnvironment(source: NodeJS.ProcessEnv = process.env): { na
 export const AWS_SECRET_KEYS = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
 
 /**
- * Values that must never appear in output: the secrets, and the password inside DATABASE_URL and
- * AYIDA_SERVER_URL (basic auth in front of a deployment's serve).
+ * Values that must never appear in output: the secrets (ours, and the AWS SDK's), and the password
+ * inside DATABASE_URL and AYIDA_SERVER_URL (basic auth in front of a deployment's serve), whatever
+ * shape those are in. Takes the raw environment too: the CLI scrubs before it knows it is valid.
  */
-export function secretValues(env: Env): string[] {
-  const values: string[] = SECRET_KEYS.map((k) => env[k]).filter((v): v is string => Boolean(v));
+export function secretValues(env: Partial<Record<(typeof SECRET_KEYS)[number] | (typeof AWS_SECRET_KEYS)[number] | "DATABASE_URL" | "AYIDA_SERVER_URL", string | undefined>>): string[] {
+  const keys = [...SECRET_KEYS, ...AWS_SECRET_KEYS];
+  const values: string[] = keys.map((k) => env[k]).filter((v, i): v is string => Boolean(v) && !refusedAsShort(keys[i]!, v));
   values.push(...urlPasswords(env.DATABASE_URL), ...urlPasswords(env.AYIDA_SERVER_URL));
   return values.filter((v) => v.length >= 4);
 }
 
-/** The password in a URL, as written and decoded; none for a value that is not a URL (a SQLite path). */
-export function urlPasswords(url: string | undefined): string[] {
-  if (!url) return [];
-  try {
-    const password = new URL(url).password;
-    if (!password) return [];
-    let decoded = password;
-    try {
-      decoded = decodeURIComponent(password);
-    } catch {
-      /* a stray %: only the written form */
-    }
-    return [decoded, password];
-  } catch {
-    return [];
-  }
+export { urlPasswords };
+
+/** A secret the deployment chose (CRON_SECRET, METRICS_TOKEN) under the minimum: refused, never used, so never scrubbed (that would only eat words). */
+export function refusedAsShort(key: string, value: string | undefined): boolean {
+  return (key === "CRON_SECRET" || key === "METRICS_TOKEN") && value !== undefined && value.length < MIN_SECRET_LENGTH;
 }
 
 /**

@@ -84,6 +84,29 @@ export function parseSchedules(env: Readonly<Record<string, unknown>>): Schedule
   return out;
 }
 
+/**
+ * `SCHEDULE_*` variables set in `source` that schedule no dataset (SCHEDULE_CONVOCATORIA): serve reads
+ * only the names it knows, so a misspelling schedules nothing, silently. Each with the closest name.
+ */
+export function unknownScheduleVariables(source: Readonly<Record<string, string | undefined>>): Array<{ variable: string; closest: string }> {
+  const known = SCHEDULE_VARIABLES.map((s) => s.variable as string);
+  return Object.keys(source)
+    .filter((k) => k.startsWith("SCHEDULE_") && !known.includes(k) && source[k]?.trim())
+    .sort()
+    .map((variable) => ({ variable, closest: known.reduce((best, k) => (editDistance(variable, k) < editDistance(variable, best) ? k : best)) }));
+}
+
+/** Levenshtein distance: the fewest one-character insertions, deletions and substitutions from a to b. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
 /** The zone as the runtime's time zone database spells it, or undefined when it has no such zone. */
 function canonicalZone(zone: string): string | undefined {
   try {

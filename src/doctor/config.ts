@@ -5,17 +5,21 @@
  */
 import { ConfigError } from "../config/errors.js";
 import { branchEnvironment, inngestMode, parseEnv, type Env } from "../config/env.js";
-import { scheduleVariable, SCHEDULE_VARIABLES } from "../config/schedules.js";
+import { scheduleVariable, SCHEDULE_VARIABLES, unknownScheduleVariables } from "../config/schedules.js";
 import { describeSchedules } from "../config/schedule-info.js";
 import type { Check, DoctorContext } from "./types.js";
 
-/** Parse what is valid; each invalid value becomes a problem and is left out. */
-export function parseEnvLeniently(source: NodeJS.ProcessEnv): { env: Env; problems: DoctorContext["problems"] } {
+/**
+ * Parse what is valid; each invalid value becomes a problem and is left out. `unknown`: variables
+ * that look like ours but are read by nothing (a misspelt SCHEDULE_<DATASET>).
+ */
+export function parseEnvLeniently(source: NodeJS.ProcessEnv): { env: Env; problems: DoctorContext["problems"]; unknown: NonNullable<DoctorContext["unknown"]> } {
   const copy: NodeJS.ProcessEnv = { ...source };
   const problems: DoctorContext["problems"] = [];
+  const unknown = unknownScheduleVariables(source).map(({ variable, closest }) => ({ key: variable, closest }));
   for (let i = 0; i < 64; i++) {
     try {
-      return { env: parseEnv(copy), problems };
+      return { env: parseEnv(copy), problems, unknown };
     } catch (err) {
       if (!(err instanceof ConfigError) || copy[err.key] === undefined) throw err;
       problems.push({ key: err.key, message: err.message, ...(err.hint && { hint: err.hint }) });
@@ -68,10 +72,17 @@ export const schedulesCheck: Check = {
     }
     const all = await describeSchedules(ctx.env);
     const on = [...all].filter(([, s]) => s.cron !== null).map(([dataset, s]) => ({ dataset, ...s }));
-    if (on.length === 0) {
-      return { status: "ok", message: `off: no SCHEDULE_<DATASET> is set (e.g. ${SCHEDULE_VARIABLES[0]!.variable}="TZ=Europe/Madrid 0 3 * * *"); syncs come from sync, the batch routes or an external cron`, details: { schedules: [] } };
+    const listed =
+      on.length === 0
+        ? `off: no SCHEDULE_<DATASET> is set (e.g. ${SCHEDULE_VARIABLES[0]!.variable}="TZ=Europe/Madrid 0 3 * * *"); syncs come from sync, the batch routes or an external cron`
+        : `${on.length} scheduled on serve: ${on.map((s) => `${s.dataset} "${s.cron}" (next ${s.next ?? "never"})`).join(", ")}`;
+    // A name serve does not read (SCHEDULE_CONVOCATORIA): it schedules nothing, and nothing else says so.
+    const unknown = ctx.unknown ?? [];
+    if (unknown.length > 0) {
+      const said = unknown.map((u) => `${u.key} matches no dataset, so nothing is scheduled by it (did you mean ${u.closest}?)`).join("; ");
+      return { status: "warn", message: `${said}; ${listed}`, fix: `rename ${unknown[0]!.key} to ${unknown[0]!.closest} (\`ayida-jobs datasets\` lists the names), or unset it`, details: { schedules: on, unknown: unknown.map((u) => u.key) } };
     }
-    const listed = `${on.length} scheduled on serve: ${on.map((s) => `${s.dataset} "${s.cron}" (next ${s.next ?? "never"})`).join(", ")}`;
+    if (on.length === 0) return { status: "ok", message: listed, details: { schedules: [] } };
     // A valid expression whose day never comes (31 February): serve registers it, and it never runs.
     const never = on.filter((s) => s.next === null).map((s) => `${scheduleVariable(s.dataset)} "${s.cron}"`);
     if (never.length > 0) return { status: "warn", message: `${never.join(", ")} never fires; ${listed}`, fix: `give ${never[0]!.split(" ")[0]} a day that exists (or unset it)`, details: { schedules: on } };

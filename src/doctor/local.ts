@@ -52,13 +52,15 @@ export const storeCheck: Check = {
   title: "store",
   timeoutFix: "check that the database server runs and that DATABASE_URL is right",
   async run(ctx) {
-    const { migrations } = await import("../adapters/store/migrations.js");
-    const url = ctx.env.DATABASE_URL ?? "./data/ayida-jobs.db";
-    if (/^postgres(ql)?:\/\//.test(url)) {
+    if (ctx.problems.some((p) => p.key === "DATABASE_URL")) {
+      return { status: "skip", message: "DATABASE_URL is invalid (see configuration): not checked", details: {} };
+    }
+    const [{ migrations }, { parseDatabaseUrl }] = await Promise.all([import("../adapters/store/migrations.js"), import("../config/database-url.js")]);
+    const target = parseDatabaseUrl(ctx.env.DATABASE_URL, ctx.cwd);
+    if (target.dialect === "postgres") {
       const { default: pg } = await import("pg");
-      const parsed = new URL(url);
-      const location = `${parsed.host}${parsed.pathname}`;
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: ctx.timeoutMs, query_timeout: ctx.timeoutMs });
+      const location = target.location;
+      const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: ctx.timeoutMs, query_timeout: ctx.timeoutMs });
       const onAbort = () => void client.end().catch(() => {});
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       try {
@@ -82,7 +84,7 @@ export const storeCheck: Check = {
         await client.end().catch(() => {});
       }
     }
-    const file = resolve(ctx.cwd, url.replace(/^(sqlite|file):(\/\/)?/, ""));
+    const file = target.file;
     const details = { dialect: "sqlite", location: file };
     if (!existsSync(file)) {
       const parent = await nearestExisting(dirname(file));

@@ -18,6 +18,8 @@ export interface DoctorContext {
   env: Env;
   /** The values that failed validation: each variable and what is wrong with it. */
   problems: Array<{ key: string; message: string; hint?: string }>;
+  /** Variables that look like ours but nothing reads (a misspelt SCHEDULE_<DATASET>), with the closest known name. */
+  unknown?: Array<{ key: string; closest: string }>;
   /** The deployment's serve: --url, else AYIDA_SERVER_URL, else this machine's default port. */
   server: { url: string; from: "--url" | "AYIDA_SERVER_URL" | "default" };
   /** Working directory (relative DATABASE_URL and DOCUMENTS_DIR resolve against it). */

@@ -49,16 +49,17 @@ export const verifyDocumentsCheck: Check = {
   timeoutMs: DOCUMENTS_VERIFY_TIMEOUT_MS,
   timeoutFix: "re-hashing every stored file took over an hour: a hung network filesystem, or run it closer to the disk",
   async run(ctx) {
-    const [{ Store }, { DEFAULT_DOCUMENTS_DIR }, { openDocumentStore }, { sqliteFile, isPostgresUrl }, { documentsTarget }] = await Promise.all([
+    const [{ Store }, { DEFAULT_DOCUMENTS_DIR }, { openDocumentStore }, { parseDatabaseUrl }, { documentsTarget }] = await Promise.all([
       import("../adapters/store/store.js"),
       import("../adapters/store/documents.js"),
       import("../adapters/store/open-documents.js"),
-      import("../adapters/store/db.js"),
+      import("../config/database-url.js"),
       import("../config/env.js"),
     ]);
-    const url = ctx.env.DATABASE_URL ?? "./data/ayida-jobs.db";
-    if (!isPostgresUrl(url) && !existsSync(resolve(ctx.cwd, sqliteFile(url)))) return { status: "skip", message: "no store yet: nothing is recorded as stored" };
-    const store = await Store.open(isPostgresUrl(url) ? url : resolve(ctx.cwd, sqliteFile(url)), { migrate: false, connectTimeoutMs: 10_000 });
+    if (ctx.problems.some((p) => p.key === "DATABASE_URL")) return { status: "skip", message: "DATABASE_URL is invalid (see configuration): not checked" };
+    const db = parseDatabaseUrl(ctx.env.DATABASE_URL, ctx.cwd);
+    if (db.dialect === "sqlite" && !existsSync(db.file)) return { status: "skip", message: "no store yet: nothing is recorded as stored" };
+    const store = await Store.open(db.dialect === "sqlite" ? db.file : db.url, { migrate: false, connectTimeoutMs: 10_000 });
     const target = documentsTarget(ctx.env);
     const files = openDocumentStore(target.kind === "folder" ? { kind: "folder", dir: resolve(ctx.cwd, target.dir ?? DEFAULT_DOCUMENTS_DIR) } : target);
     const mismatches: Mismatch[] = [];

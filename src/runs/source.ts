@@ -16,9 +16,9 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../config/errors.js";
 import type { Env } from "../config/env.js";
-import { DEFAULT_DATABASE_FILE, isPostgresUrl, sqliteFile, storeLocation } from "../adapters/store/db.js";
+import { DEFAULT_DATABASE_FILE, parseDatabaseUrl, type DatabaseTarget } from "../config/database-url.js";
 import { request, readAll } from "../net/request.js";
-import { storeTrouble } from "../adapters/store/errors.js";
+import { classifyStoreOpenError, storeTrouble, type StoreOpenError } from "../adapters/store/errors.js";
 import { RunSourceError } from "./errors.js";
 import type { RunState, RunSummary } from "./state.js";
 
@@ -46,17 +46,17 @@ export const READ_TIMEOUT_MS = 15_000;
 /** Which source the environment names, without opening it (for messages and `--dry-run`). */
 export function describeRunSource(env: Pick<Env, "AYIDA_SERVER_URL" | "DATABASE_URL">, cwd = process.cwd()): { kind: "store" | "server"; where: string } | undefined {
   if (env.AYIDA_SERVER_URL) return { kind: "server", where: env.AYIDA_SERVER_URL };
-  if (env.DATABASE_URL) return { kind: "store", where: storeLocation(env.DATABASE_URL) };
-  const file = sqliteFile(`${cwd}/${DEFAULT_DATABASE_FILE}`);
-  return existsSync(file) ? { kind: "store", where: file } : undefined;
+  if (env.DATABASE_URL) return { kind: "store", where: whereIs(parseDatabaseUrl(env.DATABASE_URL, cwd)) };
+  const file = parseDatabaseUrl(undefined, cwd);
+  return existsSync(whereIs(file)) ? { kind: "store", where: whereIs(file) } : undefined;
 }
 
 export async function openRunSource(env: Env, o: { cwd?: string } = {}): Promise<RunSource> {
   const cwd = o.cwd ?? process.cwd();
   if (env.AYIDA_SERVER_URL) return serverSource(env.AYIDA_SERVER_URL, env.CRON_SECRET);
-  if (env.DATABASE_URL) return storeSource(isPostgresUrl(env.DATABASE_URL) ? env.DATABASE_URL : sqliteFile(env.DATABASE_URL), "DATABASE_URL");
-  const file = sqliteFile(`${cwd}/${DEFAULT_DATABASE_FILE}`);
-  if (existsSync(file)) return storeSource(file, "the default store");
+  if (env.DATABASE_URL) return storeSource(parseDatabaseUrl(env.DATABASE_URL, cwd), "DATABASE_URL");
+  const file = parseDatabaseUrl(undefined, cwd);
+  if (existsSync(whereIs(file))) return storeSource(file, "the default store");
   throw new ConfigError(
     `nowhere to read runs from: AYIDA_SERVER_URL and DATABASE_URL are not set, and there is no store at ${DEFAULT_DATABASE_FILE}`,
     "DATABASE_URL",
@@ -66,18 +66,23 @@ export async function openRunSource(env: Env, o: { cwd?: string } = {}): Promise
 
 // --- the store ------------------------------------------------------------------------------------
 
-async function storeSource(url: string, named: string): Promise<RunSource> {
-  const postgres = isPostgresUrl(url);
-  const where = storeLocation(url);
-  if (!postgres && !existsSync(url)) {
-    throw new ConfigError(`${named}: the store ${url} does not exist`, "DATABASE_URL", "point DATABASE_URL at the file `serve` writes to (a reader never creates one)");
+/** The SQLite file, or PostgreSQL's host and database: never the URL, which may hold a password. */
+function whereIs(t: DatabaseTarget): string {
+  return t.dialect === "sqlite" ? t.file : t.location;
+}
+
+async function storeSource(target: DatabaseTarget, named: string): Promise<RunSource> {
+  const where = whereIs(target);
+  const url = target.dialect === "sqlite" ? target.file : target.url;
+  if (target.dialect === "sqlite" && !existsSync(target.file)) {
+    throw new ConfigError(`${named}: the store ${target.file} does not exist`, "DATABASE_URL", "point DATABASE_URL at the file `serve` writes to (a reader never creates one)");
   }
   const [{ Store }, { RunQueries }, state] = await Promise.all([import("../adapters/store/store.js"), import("../adapters/store/run-queries.js"), import("./state.js")]);
   let store: import("../adapters/store/store.js").Store;
   try {
     store = await Store.open(url, { migrate: false, connectTimeoutMs: READ_TIMEOUT_MS });
   } catch (err) {
-    throw new RunSourceError(`cannot open the store at ${where}: ${message(err)}`, "unavailable", "check DATABASE_URL and that the database is up");
+    throw unusable(err, where) ?? new RunSourceError(`cannot open the store at ${where}: ${message(err)}`, "unavailable", "check DATABASE_URL and that the database is up");
   }
   const q = new RunQueries(store.db);
   try {
@@ -89,7 +94,7 @@ async function storeSource(url: string, named: string): Promise<RunSource> {
     if (/no such table|does not exist|no such column|column .* does not exist/i.test(msg)) {
       throw new ConfigError(`the store at ${where} has no run tables, or older ones (${msg})`, "DATABASE_URL", "is it the store `serve` writes to? `ayida-jobs serve --check` creates and migrates it");
     }
-    throw new RunSourceError(`cannot read the store at ${where}: ${msg}`, "unavailable", "check DATABASE_URL and that the database is up");
+    throw unusable(err, where) ?? new RunSourceError(`cannot read the store at ${where}: ${msg}`, "unavailable", "check DATABASE_URL and that the database is up");
   }
   const read = async <T>(what: () => Promise<T>): Promise<T> => {
     try {
@@ -98,7 +103,7 @@ async function storeSource(url: string, named: string): Promise<RunSource> {
       if (storeTrouble(err) === "busy") {
         throw new RunSourceError(`the store at ${where} is busy: a lock held by another session outlasted this read's timeout (${message(err)})`, "unavailable", "a migration or maintenance holds the run tables; try again shortly (--wait retries for up to 60 s)");
       }
-      throw new RunSourceError(`cannot read the store at ${where}: ${message(err)}`, "unavailable", "check that the database is up");
+      throw unusable(err, where) ?? new RunSourceError(`cannot read the store at ${where}: ${message(err)}`, "unavailable", "check that the database is up");
     }
   };
   return {
@@ -184,6 +189,16 @@ function serverSource(base: string, secret: string | undefined): RunSource {
     },
     close: async () => {},
   };
+}
+
+/**
+ * A store that is there but cannot be used (not a SQLite file, corrupt, a refused login): the same
+ * configuration error (78) `serve` gives for it, so that CI does not retry what retrying cannot fix.
+ * A database that is down stays unavailable (69).
+ */
+function unusable(err: unknown, where: string): StoreOpenError | undefined {
+  const e = classifyStoreOpenError(err, where);
+  return e?.reason === "config" ? e : undefined;
 }
 
 function message(err: unknown): string {

@@ -5,17 +5,17 @@
  * answer (and log) the ones it has to cut short instead of resetting their connections.
  */
 import http from "node:http";
-import { serve } from "inngest/node";
 import type { AyidaInngest } from "../config/client.js";
 import type { Logger } from "../config/logger.js";
 import type { InngestServiceApi } from "../service.js";
 import { BATCH_ROUTES, handleBatch, unknownBatchRoute } from "./batch-routes.js";
-import { HttpError, sendError, sendJson } from "./http.js";
+import { answeredEarly, HttpError, sendError, sendJson } from "./http.js";
+import { createInngestRoute, INNGEST_PATH } from "./inngest-route.js";
 import { handleRuns, isRunsPath, storeReadFailure } from "./runs-routes.js";
 import type { StoreHealth } from "./store-health.js";
 import { handleMetrics, METRICS_PATH } from "./metrics-route.js";
 
-export const INNGEST_PATH = "/api/inngest";
+export { INNGEST_PATH };
 
 export interface AppOptions {
   client: AyidaInngest;
@@ -47,7 +47,7 @@ interface InFlight {
 
 /** The request listener; `serve` attaches it to one server per address it listens on. */
 export function createAppHandler(o: AppOptions): AppHandler {
-  const inngestHandler = serve({ client: o.client, functions: o.functions, servePath: INNGEST_PATH });
+  const inngestHandler = createInngestRoute({ client: o.client, functions: o.functions, mode: o.mode });
   const functionIds = o.functions.map((f) => f.id(o.client.id));
   const inFlight = new Set<InFlight>();
 
@@ -72,6 +72,7 @@ export function createAppHandler(o: AppOptions): AppHandler {
     };
     route().catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
+      answeredEarly(req, res); // a body refused by its size (413) is left unread
       if (err instanceof HttpError) return sendError(res, err);
       o.logger.error({ err, path }, "request failed");
       sendError(res, new HttpError(500, "INTERNAL", "internal error; see the server log"));

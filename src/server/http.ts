@@ -28,16 +28,7 @@ export function sendError(res: ServerResponse, err: HttpError): void {
 
 /** Reads a JSON body of at most `limit` bytes. Empty → undefined. Too big → 413, not JSON → 400. */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8").trim();
+  const text = (await readBody(req, limit)).toString("utf8").trim();
   if (text === "") return undefined;
   try {
     return JSON.parse(text);
@@ -46,6 +37,55 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   }
 }
 
+/**
+ * Reads a body of at most `limit` bytes. A Content-Length above it is refused before a byte is read;
+ * a chunked body as soon as it passes it, holding no more than `limit`. Either way 413, and the rest
+ * is left unread (see `answeredEarly`).
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: unknown) => {
+      req.off("data", onData).off("end", onEnd).off("error", done);
+      if (err) return reject(err);
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      chunks.length = 0;
+      req.pause();
+      done(tooLarge(limit));
+    };
+    const onEnd = () => done();
+    req.on("data", onData).on("end", onEnd).on("error", done);
+  });
+}
+
+/** How long a refused request's remaining body is read and dropped before its connection is closed. */
+const LINGER_MS = 2000;
+
+/**
+ * After answering a request whose body was not (all) read — refused by its size, or before reading it —
+ * drop what still arrives for a moment, then close the connection. Closing at once would reset the
+ * connection with the client's bytes unread, and a client still sending could lose the answer with it
+ * (the reason servers linger on close); reading it all would let a client stream for ever.
+ */
+export function answeredEarly(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  res.once("finish", () => {
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    timer.unref();
+    req.once("end", () => clearTimeout(timer));
+    req.removeAllListeners("data");
+    req.resume();
+  });
+}
+
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, "BODY_TOO_LARGE", `body: must be at most ${limit / 1024} KiB`);
+  const size = limit >= 1024 * 1024 ? `${limit / (1024 * 1024)} MiB` : `${limit / 1024} KiB`;
+  return new HttpError(413, "BODY_TOO_LARGE", `body: must be at most ${size}`);
 }

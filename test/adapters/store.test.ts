@@ -160,6 +160,33 @@ describe.each(["sqlite", "postgres"] as const)("a fleet starting at once on a ne
   }, 60_000);
 });
 
+describe("a fleet starting at once on a new sqlite database, one of them slow", () => {
+  // A process that is creating or migrating the file can hold it for longer than the store's busy
+  // timeout (a slow disk's fsync under load). The others must wait for it behind the migration lock,
+  // however long it takes, not fail with "database is locked" because they touched the file first.
+  it("a process opening it waits for the one holding the migration lock, past the busy timeout", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ayida-fleet-slow-")), "ayida.db");
+    const holder = await startChild("test/support/sqlite-holder.ts", [file]);
+    expect(await holder.line()).toBe("holding");
+    const opener = await startChild("test/support/migrate-worker.ts", [file]);
+    expect(await opener.line()).toBe("ready");
+    opener.send("go");
+    const answer = opener.line();
+    // Longer than the 5 s busy timeout: time for an opener that does not wait on the lock to give up.
+    const early = await Promise.race([answer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 6_500))]);
+    expect(early, "the opener answered while the lock was still held").toBeUndefined();
+    holder.send("release");
+    expect(await holder.line()).toBe("released");
+    expect(await answer).toBe("ok");
+    const store = await Store.open(file);
+    try {
+      expect(await store.getRun("none")).toBeUndefined(); // migrated
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
 describe("content hash", () => {
   it("hashes canonically: key order does not matter, array order does", () => {
     expect(canonicalJson({ b: 1, a: [2, { d: 1, c: null }] })).toBe('{"a":[2,{"c":null,"d":1}],"b":1}');

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { COMMANDS, DATASETS } from "./completion-words.js";
+import { COMMANDS, DATASETS, RUN_DATASETS } from "./completion-words.js";
 
 const has = (shell: string) => spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
 
@@ -55,6 +55,12 @@ describe("bash", () => {
     expect(offer("ayida-jobs", "doctor", "--")).toEqual(expect.arrayContaining(["--url", "--timeout", "--help"]));
     expect(offer("ayida-jobs", "completion", "")).toEqual(["bash", "zsh", "fish"]);
     expect(offer("ayida-jobs", "sync", "--from", "")).toEqual([]); // a value, not a dataset
+  });
+
+  it("offers the dataset names as the value of runs --dataset (not all: a run of all touches each)", () => {
+    expect(offer("ayida-jobs", "runs", "--dataset", "")).toEqual(RUN_DATASETS);
+    expect(offer("ayida-jobs", "runs", "--limit", "5", "--dataset", "con")).toEqual(["convocatorias", "concesiones"]);
+    expect(offer("ayida-jobs", "runs", "--dataset", "organos", "")).toEqual([]); // runs takes no argument
   });
 
   it("completes file names after --env-file and --file", () => {

@@ -132,6 +132,12 @@ describe.each(["sqlite", "postgres"] as const)("on the store directly (%s)", (di
     const unknown = await runCli(["retry", "nobody"], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("knows nothing of run nobody");
+    // Nothing was sent, so there is no new run to name: the document says which run was asked for.
+    const unknownJson = await runCli(["retry", "nobody", "--json"], { env });
+    expect(unknownJson.code).toBe(2);
+    const doc = errorResultSchema.parse(JSON.parse(unknownJson.stdout));
+    expect(doc).toMatchObject({ ok: false, command: "retry", retryOf: "nobody", error: { code: "RUN_NOT_FOUND" } });
+    expect(doc).not.toHaveProperty("runId");
     expect((await runCli(["retry", "n1", "--run-id", "n1"], { env })).stderr).toContain("must not be the run it retries");
   });
 
@@ -325,10 +331,10 @@ describe("through serve: GET /api/runs and /api/runs/:runId", () => {
   });
 
   it("the CLI against a server that refuses it (78) or is not there (69); AYIDA_SERVER_URL without CRON_SECRET (78)", async () => {
-    const wrong = await runCli(["runs", "--json"], { env: { AYIDA_SERVER_URL: url, CRON_SECRET: "not-the-secret" } });
+    const wrong = await runCli(["runs", "--json"], { env: { AYIDA_SERVER_URL: url, CRON_SECRET: "not-the-deployments-secret-0" } });
     expect(wrong.code).toBe(78);
     expect(errorResultSchema.parse(JSON.parse(wrong.stdout))).toMatchObject({ error: { code: "RUNS_REFUSED", message: expect.stringContaining("refused CRON_SECRET (401)") } });
-    expect(wrong.stdout + wrong.stderr).not.toContain("not-the-secret");
+    expect(wrong.stdout + wrong.stderr).not.toContain("not-the-deployments-secret-0");
     const gone = await runCli(["status", "n1"], { env: { AYIDA_SERVER_URL: `http://127.0.0.1:${await freePort()}`, CRON_SECRET: SECRET } });
     expect(gone.code).toBe(69);
     expect(gone.stderr).toContain("cannot reach the server at http://127.0.0.1:");

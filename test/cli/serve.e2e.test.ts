@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, type AddressInfo } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli } from "../support/cli.js";
 import { startFakeEventApi } from "../support/event-api.js";
@@ -73,6 +73,30 @@ describe("ayida-jobs serve", () => {
     }
   });
 
+  it("a database port that accepts connections and says nothing: 69 after the connect timeout (DATABASE_URL's connect_timeout, default 10 s), not silence for ever", async () => {
+    // Accepts every connection and never writes a byte: not PostgreSQL, as a wrong port or a proxy in front of nothing.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const cases = [
+        { args: ["serve", "--port", "0", "--json"], url: `postgres://ayida:pg-pass-0123456789@127.0.0.1:${port}/ayida`, within: "10 s" },
+        { args: ["serve", "--check", "--json"], url: `postgres://ayida:pg-pass-0123456789@127.0.0.1:${port}/ayida?connect_timeout=1`, within: "1 s" },
+      ];
+      for (const c of cases) {
+        const r = await runCli(c.args, { env: { INNGEST_DEV: "1", DATABASE_URL: c.url } });
+        expect(r.code, `${c.args.join(" ")}: ${r.stderr}`).toBe(69);
+        expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, command: "serve", error: { code: "STORE_UNAVAILABLE", message: expect.stringContaining(`no answer within ${c.within} of connecting`), hint: expect.stringContaining("DATABASE_URL") } });
+        expect(r.stdout + r.stderr).not.toContain("pg-pass-0123456789");
+      }
+      expect(held.length).toBeGreaterThanOrEqual(2); // it did connect, each time
+    } finally {
+      held.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
+    }
+  }, 60_000);
+
   it("a port already in use is configuration (78), naming the port; nothing else left running", async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
@@ -86,6 +110,25 @@ describe("ayida-jobs serve", () => {
     } finally {
       taken.close();
     }
+  });
+
+  it("refuses a CRON_SECRET or METRICS_TOKEN shorter than 16 characters at start (78), for every command, without scrubbing ordinary words", async () => {
+    for (const [key, value] of [["CRON_SECRET", "must"], ["CRON_SECRET", "wrong"], ["METRICS_TOKEN", "a-token-of-15ch"]] as const) {
+      for (const args of [["serve", "--check"], ["sync", "convocatorias", "--dry-run"]]) {
+        const r = await runCli(args, { env: { INNGEST_DEV: "1", [key]: value } });
+        expect(r.code, `${key}=${value} ${args.join(" ")}: ${r.stderr}`).toBe(78);
+        // The rule, legible: a short secret would have been scrubbed out of it ("CRON_SECRET: *** be at least…").
+        expect(r.stderr).toContain(`error: ${key}: must be at least 16 characters`);
+        expect(r.stderr).not.toContain("***");
+      }
+    }
+    expect((await runCli(["serve", "--check"], { env: { INNGEST_DEV: "1", CRON_SECRET: "0123456789abcdef" } })).code).toBe(0);
+  });
+
+  it("warns about a SCHEDULE_ variable that names no dataset, naming the closest; it schedules nothing", async () => {
+    const r = await runCli(["serve", "--check"], { env: { INNGEST_DEV: "1", SCHEDULE_CONVOCATORIA: "0 3 * * *" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("warning: SCHEDULE_CONVOCATORIA matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_CONVOCATORIAS?)");
   });
 
   it("--help shows no empty defaults and says what the options default to", async () => {

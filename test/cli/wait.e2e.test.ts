@@ -347,4 +347,20 @@ describe("--wait refuses before sending", () => {
     expect(sendResultSchema.parse(JSON.parse(d.stdout))).toMatchObject({ dryRun: true });
     expect(api.requests).toHaveLength(0);
   });
+
+  it("--dry-run validates the wait options as a send does (the dry run is how a CI step checks its command line)", async () => {
+    const cases: Array<[string[], string]> = [
+      [["detail", "1", "--wait-timeout", "8d", "--dry-run"], '--wait-timeout: "8d" must be a duration from 1ms to 7d'],
+      [["sync", "organos", "--wait", "--pickup-timeout", "soon", "--dry-run"], '--pickup-timeout: "soon" must be a duration'],
+      [["document", "1", "d", "--pickup-timeout", "0s", "--dry-run", "--json"], '--pickup-timeout: "0s" must be a duration'],
+      [["detail", "1", "--pickup-timeout", "soon"], '--pickup-timeout: "soon" must be a duration'], // given without --wait: still checked
+    ];
+    for (const [args, says] of cases) {
+      const r = await runCli(args, { env: { INNGEST_DEV: api.url } });
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(says);
+      if (args.includes("--json")) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: "USAGE" } });
+    }
+    expect(api.requests).toHaveLength(0);
+  });
 });

@@ -58,9 +58,9 @@ afterAll(async () => {
 
 /** Run some checks (by id) with this environment, as the command does. */
 async function check(ids: string[], env: Record<string, string>, o: { server?: string; timeoutMs?: number; cwd?: string } = {}): Promise<Record<string, CheckReport>> {
-  const { env: parsed, problems } = parseEnvLeniently(env);
+  const { env: parsed, problems, unknown } = parseEnvLeniently(env);
   const server = o.server ? { url: o.server, from: "--url" as const } : { url: `http://127.0.0.1:${await freePort()}`, from: "default" as const };
-  const reports = await runDoctor({ env: parsed, problems, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: [...CHECKS, VERIFY_DOCUMENTS_CHECK].filter((c) => ids.includes(c.id)) });
+  const reports = await runDoctor({ env: parsed, problems, unknown, server, cwd: o.cwd ?? dir, timeoutMs: o.timeoutMs ?? 3000, checks: [...CHECKS, VERIFY_DOCUMENTS_CHECK].filter((c) => ids.includes(c.id)) });
   return Object.fromEntries(reports.map((r) => [r.id, r]));
 }
 
@@ -107,6 +107,16 @@ describe("configuration", () => {
   });
 });
 
+describe("short secrets", () => {
+  it("a CRON_SECRET or METRICS_TOKEN under 16 characters fails the configuration check, legibly (not scrubbed into ***)", async () => {
+    const r = await runCli(["doctor", "--json", "--timeout", "2"], { env: { INNGEST_DEV: "1", CRON_SECRET: "must", METRICS_TOKEN: "short", BDNS_API_URL: bdns.url } });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.checks.find((c: CheckReport) => c.id === "configuration")).toMatchObject({ status: "fail", message: expect.stringMatching(/^CRON_SECRET: must be at least 16 characters.*\(and 1 more: METRICS_TOKEN\)$/), details: { invalid: ["CRON_SECRET", "METRICS_TOKEN"] } });
+    expect(r.stdout).not.toContain("***");
+  });
+});
+
 describe("schedules", () => {
   it("off by default; listed with their next tick when set; a bad one fails naming its variable", async () => {
     expect((await check(["schedules"], { INNGEST_DEV: "1" })).schedules).toMatchObject({ status: "ok", message: expect.stringMatching(/^off: no SCHEDULE_<DATASET> is set/) });
@@ -115,6 +125,21 @@ describe("schedules", () => {
     const bad = await check(["configuration", "schedules"], { INNGEST_DEV: "1", SCHEDULE_MINIMIS: "0 25 * * *" });
     expect(bad.schedules).toMatchObject({ status: "fail", message: 'SCHEDULE_MINIMIS: hour "25" is outside 0–23' });
     expect(bad.configuration!.status).toBe("ok"); // reported once, where it belongs
+  });
+
+  it("a SCHEDULE_ variable that names no dataset (a misspelling serve ignores) warns, naming the closest one", async () => {
+    const stray = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_CONVOCATORIA: "TZ=Europe/Madrid 0 3 * * *", SCHEDULE_ORGANOS: "0 4 * * *" })).schedules!;
+    expect(stray).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/^SCHEDULE_CONVOCATORIA matches no dataset, so nothing is scheduled by it \(did you mean SCHEDULE_CONVOCATORIAS\?\); 1 scheduled on serve: organos/),
+      fix: expect.stringContaining("rename SCHEDULE_CONVOCATORIA to SCHEDULE_CONVOCATORIAS"),
+      details: { unknown: ["SCHEDULE_CONVOCATORIA"] },
+    });
+    const two = (await check(["schedules"], { INNGEST_DEV: "1", SCHEDULE_PLANES_ESTRATEGICO: "0 3 * * *", SCHEDULE_AYUDAS_DE_ESTADO: "0 3 * * *" })).schedules!;
+    expect(two.status).toBe("warn");
+    expect(two.message).toContain("SCHEDULE_PLANES_ESTRATEGICO matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_PLANES_ESTRATEGICOS?)");
+    expect(two.message).toContain("SCHEDULE_AYUDAS_DE_ESTADO matches no dataset, so nothing is scheduled by it (did you mean SCHEDULE_AYUDAS_ESTADO?)");
+    expect(two.message).toContain("off: no SCHEDULE_<DATASET> is set");
   });
 
   it("a schedule that can never fire (31 February) warns, naming its variable", async () => {
@@ -585,5 +610,18 @@ describe("ayida-jobs doctor (the command)", () => {
   it("usage errors: --timeout and --url are checked", async () => {
     expect((await runCli(["doctor", "--timeout", "0"])).code).toBe(2);
     expect((await runCli(["doctor", "--url", "localhost:3000"])).code).toBe(2);
+  });
+
+  it("a --url that is not a URL (a port past 65535, an unclosed [) is a usage error naming it, not three checks failing as bugs", async () => {
+    for (const url of ["http://127.0.0.1:99999", "http://[::1", "http://[::1]:3000x", "https://ops:pw-for-doctor-123@host:70000/"]) {
+      for (const json of [false, true]) {
+        const r = await runCli(["doctor", "--url", url, ...(json ? ["--json"] : [])], { env: { INNGEST_DEV: "1" } });
+        expect(r.code, `${url}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/^error: --url: .* must be an http\(s\) URL/m);
+        expect(r.stdout + r.stderr).not.toContain("this is a bug");
+        expect(r.stdout + r.stderr).not.toContain("pw-for-doctor-123");
+        if (json) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, command: "doctor", error: { code: "USAGE" } });
+      }
+    }
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS, DATASETS } from "../cli/completion-words.js";
+import { COMMANDS, DATASETS, RUN_DATASETS } from "../cli/completion-words.js";
 import { runCli } from "../support/cli.js";
 import { requireProgram, run as runProgram } from "./program.js";
 
@@ -51,6 +51,8 @@ describe("zsh", () => {
     expect(offer("ayida-jobs", "--json", "sync", "--to", "2026-01-01", "")).toEqual(DATASETS);
     expect(offer("ayida-jobs", "sync", "--")).toEqual(expect.arrayContaining(["--from", "--to", "--full", "--json"]));
     expect(offer("ayida-jobs", "--env-file", "")).toEqual(["<files>"]);
+    expect(offer("ayida-jobs", "runs", "--dataset", "")).toEqual(RUN_DATASETS);
+    expect(offer("ayida-jobs", "--json", "runs", "--limit", "5", "--dataset", "")).toEqual(RUN_DATASETS);
   });
 });
 
@@ -71,5 +73,7 @@ describe("fish", () => {
     expect(offer("ayida-jobs sync --f")).toEqual(expect.arrayContaining(["--from", "--full"]));
     expect(offer("ayida-jobs doctor --")).toEqual(expect.arrayContaining(["--url", "--timeout", "--json"]));
     expect(offer("ayida-jobs completion ").sort()).toEqual(["bash", "fish", "zsh"]);
+    expect(offer("ayida-jobs runs --dataset ").sort()).toEqual([...RUN_DATASETS].sort());
+    expect(offer("ayida-jobs runs --dataset con").sort()).toEqual(["concesiones", "convocatorias"]);
   });
 });

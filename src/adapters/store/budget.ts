@@ -15,8 +15,8 @@
  *   in: exact to the microsecond and blind to wall-clock steps (SQLite's own 'now' has 1 ms resolution).
  */
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { DEFAULT_DATABASE_FILE } from "./db.js";
+import { dirname } from "node:path";
+import { parseDatabaseUrl } from "../../config/database-url.js";
 
 export interface Reservation {
   /** When the slot begins, in ms of the budget's clock (PostgreSQL's epoch time; the machine's monotonic clock for SQLite). */
@@ -71,8 +71,8 @@ export const BUDGET_LOCK_TIMEOUT_MS = 250;
 export const BUDGET_STATEMENT_TIMEOUT_MS = 1_000;
 
 export function openBudgetStore(databaseUrl: string | undefined): SlotStore {
-  const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
-  return /^postgres(ql)?:\/\//.test(url) ? new PostgresSlots(url) : new SqliteSlots(resolve(url.replace(/^(sqlite|file):(\/\/)?/, "")) + ".budget");
+  const target = parseDatabaseUrl(databaseUrl);
+  return target.dialect === "postgres" ? new PostgresSlots(target.url) : new SqliteSlots(`${target.file}.budget`);
 }
 
 class SqliteSlots implements SlotStore {

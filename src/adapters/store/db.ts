@@ -1,14 +1,16 @@
 /**
  * Opens the database named by DATABASE_URL: a SQLite file by default (no set-up), PostgreSQL for a
- * `postgres://` URL. Both go through Kysely, so every query is written once. Migrations run on open.
+ * `postgres://` URL (config/database-url.ts reads it). Both go through Kysely, so every query is
+ * written once. Migrations run on open.
  */
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { DEFAULT_DATABASE_FILE, databaseLocation, parseDatabaseUrl } from "../../config/database-url.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 
-export const DEFAULT_DATABASE_FILE = "./data/ayida-jobs.db";
+export { DEFAULT_DATABASE_FILE };
 
 export interface OpenedDb {
   db: Kysely<Database>;
@@ -32,7 +34,10 @@ export interface OpenOptions {
    * mode alone. Default true: `serve` and the functions create and migrate.
    */
   migrate?: boolean;
-  /** PostgreSQL: give up connecting after this long (default: pg's own, no limit). */
+  /**
+   * PostgreSQL: give up waiting for a connection of the pool after this long (a reader's bound on
+   * every read). Connecting itself gives up after DATABASE_URL's connect_timeout (default 10 s).
+   */
   connectTimeoutMs?: number;
   /**
    * PostgreSQL: a pooled connection was lost while nobody was using it (a restart, a failover: 57P01
@@ -45,12 +50,12 @@ export interface OpenOptions {
 /** Opens (by default creating and migrating) the store at `databaseUrl` (default ./data/ayida-jobs.db). */
 export async function openDatabase(databaseUrl: string | undefined, o: OpenOptions = {}): Promise<OpenedDb> {
   const migrate = o.migrate ?? true;
-  const url = databaseUrl ?? DEFAULT_DATABASE_FILE;
+  const target = parseDatabaseUrl(databaseUrl); // a ConfigError for a value that names no store
   let dialect: Dialect;
   let kind: OpenedDb["dialect"];
   let location: string;
   let raw: Pick<OpenedDb, "sqlite" | "pgPool">;
-  if (isPostgresUrl(url)) {
+  if (target.dialect === "postgres") {
     const { default: pg } = await import("pg");
     // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
     // JS number (ids ~1e6, sizes < 2^53), and the store's types promise numbers on both dialects.
@@ -59,46 +64,76 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
       getTypeParser: ((oid: number, format?: string) =>
         oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
-    location = storeLocation(url);
-    const pool = new pg.Pool({ connectionString: url, max: migrate ? 10 : 2, types, ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
+    location = target.location;
+    const pool = new pg.Pool({ connectionString: target.url, max: migrate ? 10 : 2, types, Client: connectingWithin(pg.Client, target.connectTimeoutMs), ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
     survivesLostConnections(pool, o.onConnectionLost);
+    await connectOnce(pool, location, target.connectTimeoutMs);
     dialect = new PostgresDialect({ pool });
     kind = "postgres";
     raw = { pgPool: pool };
   } else {
-    const file = sqliteFile(url);
+    const file = target.file;
     if (migrate) mkdirSync(dirname(file), { recursive: true });
     const { default: SQLite } = await import("better-sqlite3");
-    const sqlite = new SQLite(file, { fileMustExist: !migrate });
-    // WAL: the portal can read while the functions write; busy_timeout: concurrent steps wait, not fail.
-    // (WAL is a property of the file: a reader that does not migrate leaves it as its owner set it.)
-    if (migrate) sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("busy_timeout = 5000");
-    // Bulk pages (10,000 award rows) insert into indexes keyed at random (convocatoria, beneficiary):
-    // each row dirties an index page. Checkpointing the WAL every ~100 MiB instead of every 4 MiB
-    // writes such a page to the database once per checkpoint, not once per page of rows. (A bigger
-    // page cache helped less than it cost in memory.) The WAL file is cut back to 64 MiB after each
-    // checkpoint.
-    sqlite.pragma("wal_autocheckpoint = 25000");
-    sqlite.pragma("journal_size_limit = 67108864");
+    // An owner touches the file only under the migration lock (see withSqliteMigrationLock), and until
+    // it is migrated waits as long as the lock does: another process creating or migrating it may hold
+    // it past the busy timeout (a slow disk). A reader opens it as it is.
+    const sqlite = new SQLite(file, { fileMustExist: !migrate, timeout: migrate ? MIGRATION_WAIT_MS : BUSY_TIMEOUT_MS });
     dialect = new SqliteDialect({ database: sqlite });
     kind = "sqlite";
     raw = { sqlite };
     location = file;
   }
   const db = new Kysely<Database>({ dialect });
-  if (!migrate) return { db, dialect: kind, location, ...raw };
+  if (!migrate) {
+    if (raw.sqlite) configureSqlite(raw.sqlite, { owner: false });
+    return { db, dialect: kind, location, ...raw };
+  }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(kind) } });
-  // PostgreSQL: kysely takes an advisory lock. SQLite has none, and kysely's is in-process only.
   const migrateNow = () => (o.upTo ? migrator.migrateTo(o.upTo) : migrator.migrateToLatest());
-  const { error, results } = kind === "sqlite" ? await withSqliteMigrationLock(location, migrateNow) : await migrateNow();
+  // PostgreSQL: kysely takes an advisory lock. SQLite has none, and kysely's is in-process only.
+  const sqlite = raw.sqlite;
+  const { error, results } = sqlite
+    ? await withSqliteMigrationLock(location, async () => {
+        try {
+          configureSqlite(sqlite, { owner: true });
+        } catch (err) {
+          await db.destroy(); // not a SQLite file, or one this process cannot write: the caller says which
+          throw err;
+        }
+        const migrated = await migrateNow();
+        sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // from here on, the store's own patience
+        return migrated;
+      })
+    : await migrateNow();
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ? `${failed} ` : ""}failed at ${location}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return { db, dialect: kind, location, ...raw };
+}
+
+/** How long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+/** How long an owner waits for another process creating or migrating the same SQLite file. */
+const MIGRATION_WAIT_MS = 60_000;
+
+/**
+ * The connection's settings. The owner (serve, the functions) sets WAL, a property of the file, so
+ * that the portal can read while the functions write; a reader that does not migrate leaves the
+ * journal mode as the owner set it.
+ */
+function configureSqlite(sqlite: import("better-sqlite3").Database, o: { owner: boolean }): void {
+  if (o.owner) sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  // Bulk pages (10,000 award rows) insert into indexes keyed at random (convocatoria, beneficiary):
+  // each row dirties an index page. Checkpointing the WAL every ~100 MiB instead of every 4 MiB
+  // writes such a page to the database once per checkpoint, not once per page of rows. (A bigger
+  // page cache helped less than it cost in memory.) The WAL file is cut back to 64 MiB after each
+  // checkpoint.
+  sqlite.pragma("wal_autocheckpoint = 25000");
+  sqlite.pragma("journal_size_limit = 67108864");
 }
 
 /**
@@ -120,13 +155,16 @@ function survivesLostConnections(pool: import("pg").Pool, onLost: ((err: Error) 
  * would each see the migrations as pending and all but one fail half-way ("table already exists").
  * Migrating is serialised through an exclusive transaction on a sidecar file, `<file>.migrate-lock`:
  * the others wait (up to a minute) and then find the file migrated. The OS drops the lock of a process
- * that dies while holding it.
+ * that dies while holding it. Everything an owner does to the file before it is migrated happens
+ * inside the lock, the switch to WAL included: that switch writes the new file's header under an
+ * exclusive lock of the file, and a process that set it before taking this lock could meet another's
+ * switch or migration with only the busy timeout's patience ("database is locked" under load).
  */
-async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+export async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   const { default: SQLite } = await import("better-sqlite3");
   const lock = new SQLite(`${file}.migrate-lock`);
   try {
-    lock.pragma("busy_timeout = 60000");
+    lock.pragma(`busy_timeout = ${MIGRATION_WAIT_MS}`);
     lock.exec("BEGIN EXCLUSIVE"); // blocks this process while another migrates: it has nothing else to do yet
     try {
       return await work();
@@ -139,26 +177,38 @@ async function withSqliteMigrationLock<T>(file: string, work: () => Promise<T>):
 }
 
 /**
+ * pg's Client with a bound on connecting (TCP, TLS, start-up, login): pg has none by default, and a
+ * port that accepts connections but never answers (not PostgreSQL, a proxy in front of nothing) held
+ * `serve` silent for ever. Set on the client, not as the pool's connectionTimeoutMillis, which would
+ * also bound the wait for a free connection of a busy pool.
+ */
+function connectingWithin(Client: typeof import("pg").Client, ms: number | undefined): typeof import("pg").Client {
+  if (ms === undefined) return Client;
+  return class extends Client {
+    constructor(config?: string | import("pg").ClientConfig) {
+      super(typeof config === "string" ? { connectionString: config, connectionTimeoutMillis: ms } : { ...config, connectionTimeoutMillis: config?.connectionTimeoutMillis ?? ms });
+    }
+  };
+}
+
+/** The first connection, before anything runs on it: a database that does not answer says so plainly. */
+async function connectOnce(pool: import("pg").Pool, location: string, ms: number | undefined): Promise<void> {
+  try {
+    (await pool.connect()).release();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    const said = err instanceof Error ? err.message : String(err);
+    if (ms !== undefined && /timeout/i.test(said)) {
+      throw Object.assign(new Error(`no answer within ${ms / 1000} s of connecting (DATABASE_URL's connect_timeout, default 10 s): is a PostgreSQL server listening at ${location}?`, { cause: err }), { code: "ETIMEDOUT" });
+    }
+    throw err;
+  }
+}
+
+/**
  * Where a DATABASE_URL's store is, for messages: the SQLite file, or PostgreSQL's host and database —
  * never the URL itself, which may carry a password.
  */
 export function storeLocation(url: string | undefined): string {
-  const u = url ?? DEFAULT_DATABASE_FILE;
-  if (!isPostgresUrl(u)) return sqliteFile(u);
-  try {
-    const parsed = new URL(u);
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
-    return "PostgreSQL";
-  }
-}
-
-/** The file a SQLite DATABASE_URL names (`./x.db`, `sqlite:x.db`, `file:///abs/x.db`), absolute. */
-export function sqliteFile(url: string): string {
-  return resolve(url.replace(/^(sqlite|file):(\/\/)?/, ""));
-}
-
-/** Whether DATABASE_URL names PostgreSQL (anything else is a SQLite file). */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
+  return databaseLocation(url);
 }

@@ -27,7 +27,8 @@ Load it in the current shell, or install it for every new one:
       ctx.state.command = "completion";
       if (!SHELLS.includes(shell as Shell)) throw new UsageError(`shell: ${JSON.stringify(shell)} is not one of ${SHELLS.join(", ")}`);
       const { SYNCABLE_DATASETS, SYNC_ALL } = await import("../../contracts/datasets.js");
-      const spec = describeProgram(program, [...SYNCABLE_DATASETS, SYNC_ALL]);
+      // `runs --dataset` filters by one dataset: every name but "all" (a run of all touches each).
+      const spec = describeProgram(program, [...SYNCABLE_DATASETS, SYNC_ALL], { "--dataset": SYNCABLE_DATASETS });
       const script = shell === "bash" ? bashScript(spec) : shell === "zsh" ? zshScript(spec) : fishScript(spec);
       process.stdout.write(script); // raw: a script, not a result line (no redaction needed, no secrets in it)
     });
@@ -39,6 +40,8 @@ interface OptionSpec {
   description: string;
   /** Takes a value; `file` when that value is a path. */
   value: false | "file" | "other";
+  /** The values it takes, when they are a known list (`runs --dataset`). */
+  choices?: readonly string[];
 }
 
 interface CommandSpec {
@@ -55,34 +58,41 @@ export interface ProgramSpec {
   commands: CommandSpec[];
 }
 
-function optionSpec(o: Option): OptionSpec {
+function optionSpec(o: Option, values: Readonly<Record<string, readonly string[]>>): OptionSpec {
   const takes = o.required || o.optional;
+  const choices = o.long ? values[o.long] : undefined;
   return {
     ...(o.long && { long: o.long }),
     ...(o.short && { short: o.short }),
     description: o.description,
     value: !takes ? false : /file|path/i.test(`${o.long} ${o.flags}`) ? "file" : "other",
+    ...(takes && choices && { choices }),
   };
 }
 
-/** The program as completion sees it; dataset names for `sync`, the shells for `completion`. */
-export function describeProgram(program: Command, datasets: readonly string[]): ProgramSpec {
+/**
+ * The program as completion sees it; dataset names for `sync`, the shells for `completion`, and
+ * `values`: the words an option's value can be, by its long flag.
+ */
+export function describeProgram(program: Command, datasets: readonly string[], values: Readonly<Record<string, readonly string[]>> = {}): ProgramSpec {
   const visible = (o: Option) => !o.hidden && (o.long || o.short);
   const commands: CommandSpec[] = program.commands.map((c) => ({
     name: c.name(),
     description: c.description(),
-    options: [...c.options.filter(visible).map(optionSpec), { long: "--help", short: "-h", description: "display help for command", value: false }],
+    options: [...c.options.filter(visible).map((o) => optionSpec(o, values)), { long: "--help", short: "-h", description: "display help for command", value: false }],
     args: c.name() === "sync" ? [...datasets] : c.name() === "completion" ? [...SHELLS] : c.name() === "help" ? program.commands.map((x) => x.name()) : [],
   }));
   if (!commands.some((c) => c.name === "help")) commands.push({ name: "help", description: "display help for a command", options: [], args: program.commands.map((x) => x.name()) });
   // Every command lists its own -h/--help; the top level adds them itself.
-  const global = program.options.filter(visible).map(optionSpec);
+  const global = program.options.filter(visible).map((o) => optionSpec(o, values));
   return { name: program.name(), global, commands };
 }
 
 const words = (opts: OptionSpec[]) => opts.flatMap((o) => [o.short, o.long].filter((x): x is string => Boolean(x)));
 const valued = (opts: OptionSpec[], kind: "file" | "other") => [...new Set(words(opts.filter((o) => o.value === kind)))];
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** Each option whose value is one of a known list, once (by flag), with that list. */
+const withChoices = (opts: OptionSpec[]) => [...new Map(opts.filter((o) => o.choices).flatMap((o) => words([o]).map((w) => [w, o.choices!] as const))).entries()];
 
 export function bashScript(p: ProgramSpec): string {
   const fn = `_${p.name.replace(/[^A-Za-z0-9]/g, "_")}`;
@@ -99,7 +109,7 @@ ${fn}() {
   local global=${sq(words(p.global).join(" "))}
   local file_opts=" ${valued(all, "file").join(" ")} "
   local value_opts=" ${valued(all, "other").join(" ")} "
-  case "$file_opts" in *" $prev "*) COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;; esac
+${withChoices(all).map(([flag, choices]) => `  if [[ "$prev" == ${flag} ]]; then COMPREPLY=( $(compgen -W ${sq(choices.join(" "))} -- "$cur") ); return 0; fi\n`).join("")}  case "$file_opts" in *" $prev "*) COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;; esac
   case "$value_opts" in *" $prev "*) COMPREPLY=(); return 0 ;; esac
   for (( i = 1; i < COMP_CWORD; i++ )); do
     case "\${COMP_WORDS[i]}" in
@@ -137,7 +147,7 @@ ${fn}() {
   global=(${words(p.global).map(sq).join(" ")})
   file_opts=(${valued(all, "file").map(sq).join(" ")})
   value_opts=(${valued(all, "other").map(sq).join(" ")})
-  if (( \${file_opts[(Ie)\${words[CURRENT-1]}]} )); then _files; return; fi
+${withChoices(all).map(([flag, choices]) => `  if [[ "\${words[CURRENT-1]}" == ${flag} ]]; then compadd -- ${choices.map(sq).join(" ")}; return; fi\n`).join("")}  if (( \${file_opts[(Ie)\${words[CURRENT-1]}]} )); then _files; return; fi
   if (( \${value_opts[(Ie)\${words[CURRENT-1]}]} )); then return 0; fi
   for (( i = 2; i < CURRENT; i++ )); do
     case "\${words[i]}" in
@@ -171,6 +181,7 @@ export function fishScript(p: ProgramSpec): string {
       ...(o.short ? [`-s ${o.short.replace(/^-/, "")}`] : []),
       ...(o.long ? [`-l ${o.long.replace(/^--/, "")}`] : []),
       ...(o.value === "file" ? ["-r -F"] : o.value === "other" ? ["-x"] : []),
+      ...(o.choices ? [`-a ${sq(o.choices.join(" "))}`] : []),
       `-d ${sq(o.description)}`,
     ].join(" ");
   const names = p.commands.map((c) => c.name).join(" ");

@@ -36,17 +36,18 @@ Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
     .action(async (o: { url?: string; timeout?: string; verifyDocuments?: boolean }) => {
       ctx.state.command = "doctor";
       if (o.timeout !== undefined && !(/^\d+(\.\d+)?$/.test(o.timeout) && Number(o.timeout) > 0 && Number(o.timeout) <= 60)) throw new UsageError(`--timeout: ${JSON.stringify(o.timeout)} must be seconds, above 0 and at most 60`);
-      if (o.url !== undefined && !/^https?:\/\/[^/\s]+/.test(o.url)) throw new UsageError(`--url: ${JSON.stringify(o.url)} must be an http(s) URL, e.g. http://127.0.0.1:3000`);
       const { runDoctor, parseEnvLeniently, CHECKS, VERIFY_DOCUMENTS_CHECK } = await import("../../doctor/index.js");
-      const { secretValues, urlPasswords } = await import("../../config/env.js");
-      const { env, problems } = parseEnvLeniently(process.env);
-      ctx.out.setSecrets([...secretValues(env), ...urlPasswords(o.url), ...problems.map((p) => process.env[p.key] ?? "")]);
+      const { secretValues, urlPasswords, refusedAsShort } = await import("../../config/env.js");
+      const { env, problems, unknown } = parseEnvLeniently(process.env);
+      // An invalid value may still be a secret: scrubbed, unless it is one refused for being short.
+      ctx.out.setSecrets([...secretValues(process.env), ...urlPasswords(o.url), ...problems.filter((p) => !refusedAsShort(p.key, process.env[p.key])).map((p) => process.env[p.key] ?? "")]);
+      if (o.url !== undefined && !isHttpUrl(o.url)) throw new UsageError(`--url: ${JSON.stringify(o.url)} must be an http(s) URL with a host and a port from 1 to 65535, e.g. http://127.0.0.1:3000`);
       const server = o.url ? { url: o.url, from: "--url" as const } : env.AYIDA_SERVER_URL ? { url: env.AYIDA_SERVER_URL, from: "AYIDA_SERVER_URL" as const } : { url: `http://127.0.0.1:${env.PORT ?? 3000}`, from: "default" as const };
       const timeoutMs = Math.round(Number(o.timeout ?? DEFAULT_TIMEOUT_S) * 1000);
       const t0 = performance.now();
       const { out } = ctx;
       if (!out.opts.json) out.info(`ayida-jobs doctor: checking (serve at ${server.url}${server.from === "default" ? ", the default; set AYIDA_SERVER_URL or --url for a deployment" : ""})…`);
-      const checks = await runDoctor({ env, problems, server, cwd: ctx.cwd, timeoutMs, checks: o.verifyDocuments ? [...CHECKS, VERIFY_DOCUMENTS_CHECK] : CHECKS });
+      const checks = await runDoctor({ env, problems, unknown, server, cwd: ctx.cwd, timeoutMs, checks: o.verifyDocuments ? [...CHECKS, VERIFY_DOCUMENTS_CHECK] : CHECKS });
       const durationMs = Math.round(performance.now() - t0);
       const count = (s: string) => checks.filter((c) => c.status === s).length;
       const summary = { ok: count("ok"), warn: count("warn"), fail: count("fail"), skip: count("skip") };
@@ -61,4 +62,14 @@ Exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage.`,
       }
       out.result(`\n${summary.ok} ok, ${summary.warn} warn, ${summary.fail} fail, ${summary.skip} skipped (${(durationMs / 1000).toFixed(1)} s)`);
     });
+}
+
+/** What the checks can request: http(s), a host, a port in range (WHATWG's parser refuses 99999 and an unclosed `[`). */
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.port !== "0" && /^https?:\/\/[^/\s]+/.test(value);
+  } catch {
+    return false;
+  }
 }

@@ -31,7 +31,8 @@ ${SEND_ENV_HELP}`,
     const env = requireEnv(ctx);
     const { build, emit } = await loadSendPath();
     const run = build.newRunContext({ runId: o.runId, retryOf: original });
-    ctx.state.runId = run.runId;
+    // Not ctx.state.runId yet: until something is sent (emit sets it) the new run does not exist, and
+    // an error document must not name one. It names the run asked for instead.
     if (!o.dryRun) (await import("../../config/env.js")).requireEventKey(env);
 
     const [{ openRunSource }, { MAX_LIST_LIMIT }, { planRetry }, view] = await Promise.all([
@@ -49,12 +50,13 @@ ${SEND_ENV_HELP}`,
     }
     const { out } = ctx;
     if (state.state === "pending") {
-      throw new UsageError(`runId: the ${source.where} knows nothing of run ${original}`, { code: "RUN_NOT_FOUND", hint: "check the run id (`ayida-jobs runs` lists them); nothing was sent" });
+      throw new UsageError(`runId: the ${source.where} knows nothing of run ${original}`, { code: "RUN_NOT_FOUND", hint: "check the run id (`ayida-jobs runs` lists them); nothing was sent", details: { retryOf: original } });
     }
     if (state.failuresOmitted > 0) {
       throw new CliError(`run ${original} has ${state.totals.items.failed} items failed for good, more than one retry re-requests (${MAX_LIST_LIMIT})`, {
         code: "TOO_MANY",
         hint: "that many failures is an outage, not a few bad records: run the sync again over its window instead; nothing was sent",
+        details: { retryOf: original },
       });
     }
     if (!state.done) out.warn(`run ${original} is still ${state.state}: only what failed for good so far is re-requested`);

@@ -1,6 +1,6 @@
 /** What the sending commands share: their options, help text and the lazily loaded send path. */
 import { Option, type Command } from "commander";
-import type { WaitCommandOptions } from "../follow.js";
+import type { WaitCommandOptions } from "../duration.js";
 
 /** The options every sending command takes, as `SendCommandOptions`. */
 export function addSendOptions(command: Command, what: string): Command {
@@ -11,7 +11,7 @@ export function addSendOptions(command: Command, what: string): Command {
   return addWaitOptions(command);
 }
 
-/** --wait and its bounds (`WaitCommandOptions`, which follow.ts reads): on every sending command (and --pickup-timeout/--poll on `status --watch`). */
+/** --wait and its bounds (`WaitCommandOptions`, duration.ts): on every sending command (and --pickup-timeout/--poll on `status --watch`). */
 export function addWaitOptions(command: Command, o: { watch?: boolean } = {}): Command {
   if (!o.watch) {
     command

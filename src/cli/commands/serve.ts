@@ -41,6 +41,7 @@ Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 7
     .action(async (o: { port?: string; host?: string; grace?: string; check?: boolean }) => {
       ctx.state.command = "serve";
       const env = requireEnv(ctx);
+      const { out } = ctx;
       const port = o.port === undefined ? (env.PORT ?? 3000) : Number(o.port);
       if (o.port !== undefined && !/^\d+$/.test(o.port)) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: ${JSON.stringify(o.port)} must be a port number 0–65535`);
@@ -49,9 +50,10 @@ Exit codes: 0 --check ok, 69 the store's database is down or its disk is full, 7
       const host = o.host || env.HOST || "127.0.0.1";
       const { startServer, devServerCommand } = await import("../../server/index.js");
       const { inngestMode } = await import("../../config/env.js");
+      const { unknownScheduleVariables } = await import("../../config/schedules.js");
+      for (const u of unknownScheduleVariables(process.env)) out.warn(`${u.variable} matches no dataset, so nothing is scheduled by it (did you mean ${u.closest}?)`);
       const server = await startServer(env, { port: o.check ? 0 : port, host: o.check ? "127.0.0.1" : host });
       const info = { ok: true, command: "serve", url: server.urls[0], urls: server.urls, mode: server.mode, functions: server.functionIds, store: server.storeLocation };
-      const { out } = ctx;
 
       if (o.check) {
         // Opening and reading prove nothing: a file this user may not write, a read-only database or
