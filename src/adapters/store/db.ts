@@ -5,7 +5,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, type Dialect } from "kysely";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.js";
 import { DEFAULT_DATABASE_FILE, databaseLocation, parseDatabaseUrl } from "../../config/database-url.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -79,7 +80,7 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
     // it is migrated waits as long as the lock does: another process creating or migrating it may hold
     // it past the busy timeout (a slow disk). A reader opens it as it is.
     const sqlite = new SQLite(file, { fileMustExist: !migrate, timeout: migrate ? MIGRATION_WAIT_MS : BUSY_TIMEOUT_MS });
-    dialect = new SqliteDialect({ database: sqlite });
+    dialect = new ImmediateSqliteDialect({ database: sqlite });
     kind = "sqlite";
     raw = { sqlite };
     location = file;
