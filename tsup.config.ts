@@ -12,10 +12,14 @@ const common: Options = {
 
 export default defineConfig([
   {
-    // The library: `import { InngestService } from "ayida-jobs"`. The Inngest SDK stays a real
-    // dependency here, so the caller's SDK and ours are one copy (EventType triggers match).
+    // The library: `import { InngestService } from "ayida-jobs"`, and `ayida-jobs/inngest` (the
+    // functions and routes inside the portal's own app). The Inngest SDK stays a real dependency
+    // here, so the caller's SDK and ours are one copy (EventType triggers match, and the caller's
+    // `serve` from inngest/next serves our client). Shared code is in shared chunks: one copy of
+    // each module (the metrics registry, the settings of each client) whichever entry loads it.
     ...common,
-    entry: { index: "src/index.ts" },
+    entry: { index: "src/index.ts", inngest: "src/inngest.ts" },
+    splitting: true,
     dts: true,
     clean: true,
   },

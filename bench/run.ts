@@ -1,7 +1,7 @@
 /**
  * `npm run bench [section…]`: the speed and memory targets of the issues, measured against
  * baselines taken in the same run. Sections: cli, jobs, server, datasets, budget, documents (a 200 MB
- * document into the folder and into S3), engine (the pipeline
+ * document into the folder and into S3), store-reads (the portal's reads at volume), engine (the pipeline
  * on the real Inngest Dev Server: it needs the Dev Server binary, as the engine suite does). Exit 1 when
  * a target is missed.
  */
@@ -13,8 +13,9 @@ import { benchJobs, serveFakeBdns } from "./jobs.js";
 import { benchDocuments, serveFakeS3, storeBigDocument } from "./documents.js";
 import { benchServer } from "./server.js";
 import { benchDatasets, serveFakeDatasets } from "./datasets.js";
+import { benchStoreReads } from "./store-reads.js";
 
-const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets(), budget: () => benchBudget(), engine: () => benchEngine(), documents: () => benchDocuments() };
+const sections: Record<string, () => Promise<boolean>> = { cli: () => benchCli(), jobs: () => benchJobs(), server: () => benchServer(), datasets: () => benchDatasets(), budget: () => benchBudget(), engine: () => benchEngine(), documents: () => benchDocuments(), "store-reads": () => benchStoreReads() };
 
 async function main(wanted: string[]): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);

@@ -13,3 +13,5 @@ export type { Env } from "./config/env.js";
 export { ConfigError } from "./config/errors.js";
 export { sendResultSchema, errorResultSchema, runStateSchema, runSummarySchema, runsResultSchema, statusResultSchema } from "./cli/output-schemas.js";
 export type { RunState, RunSummary, RunStateName, DatasetState, FailedItem, FailingItem } from "./runs/state.js";
+export { PORTAL_READS, ABIERTO_SQL, compileRead, ftsMatch } from "./adapters/store/portal-reads.js";
+export type { PortalRead, StoreDialect } from "./adapters/store/portal-reads.js";

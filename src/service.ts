@@ -27,8 +27,11 @@ export function createInngestService(opts: ServiceOptions = {}) {
 
   return {
     send,
-    /** `convocatorias/sync.requested`; window defaults to the 7 days ending yesterday. */
-    async triggerConvocatoriasSync(o: { from?: string; to?: string; full?: boolean; runId?: string } = {}) {
+    /**
+     * `convocatorias/sync.requested`; window defaults to the 7 days ending yesterday. `allowRemoval`: as
+     * for triggerDatasetSync (the window's convocatorias, and with `full` their documents).
+     */
+    async triggerConvocatoriasSync(o: { from?: string; to?: string; full?: boolean; allowRemoval?: boolean; runId?: string } = {}) {
       const ctx = newRunContext({ runId: o.runId });
       return trigger([buildSyncRequest(o, ctx)], ctx.runId);
     },

@@ -7,7 +7,7 @@ import { PassThrough } from "node:stream";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { DATASETS_DOC, withTable } from "../scripts/readme-datasets.js";
+import { DATASETS_DOC, READS_DOC, withReads, withTable } from "../scripts/readme-datasets.js";
 import { createProgram } from "../src/cli/program.js";
 import { Output } from "../src/cli/output.js";
 import { envSchema } from "../src/config/env.js";
@@ -69,6 +69,11 @@ describe("the docs", () => {
   it("the dataset table is the one the declarations give (npm run docs rewrites it)", () => {
     const datasets = read(DATASETS_DOC);
     expect(datasets).toBe(withTable(datasets));
+  });
+
+  it("the portal's reads are the ones the store's code holds and its tests run (npm run docs rewrites them)", () => {
+    const reads = read(READS_DOC);
+    expect(reads).toBe(withReads(reads));
   });
 
   it("name every dataset, and the generated batch routes", () => {
@@ -143,6 +148,14 @@ describe("the docs", () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it("show the portal app's files (docs/your-app.md) exactly as the engine suite builds and runs them", () => {
+    // Each block opens with `// <path>`: the file of test/engine/fixtures/portal-app it shows, in full.
+    const blocks = [...read("docs/your-app.md").matchAll(/^```ts\n\/\/ (src\/\S+)\n([\s\S]*?)^```/gm)].map((m) => ({ path: m[1]!, code: m[2]! }));
+    const fixture = (path: string) => read(join("test/engine/fixtures/portal-app", path));
+    expect(blocks.map((b) => b.path)).toEqual(expect.arrayContaining(["src/inngest/client.ts", "src/inngest/functions.ts", "src/app/api/inngest/route.ts", "src/app/api/batch/[route]/route.ts"]));
+    for (const b of blocks) expect(b.code, `docs/your-app.md: ${b.path}`).toBe(fixture(b.path));
   });
 
   it("list every error code the CLI can print in docs/cli.md's exit-code table, and none it cannot", () => {

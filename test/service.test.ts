@@ -41,8 +41,8 @@ describe("InngestService", () => {
     const service = createInngestService({ env: parseEnv({ INNGEST_DEV: api.url }) });
     await service.triggerDatasetSync("regiones", { allowRemoval: true, runId: "lib-force" });
     expect(api.events()[0]).toMatchObject({ name: "regiones/sync.requested", data: { runId: "lib-force", allowRemoval: true }, id: "regiones/sync.requested?allowRemoval=true&runId=lib-force" });
-    await expect(service.triggerDatasetSync("convocatorias", { allowRemoval: true })).rejects.toBeInstanceOf(InvalidInputError);
-    expect(api.events()).toHaveLength(1);
+    await service.triggerConvocatoriasSync({ allowRemoval: true, runId: "lib-force-c" });
+    expect(api.events()[1]).toMatchObject({ name: "convocatorias/sync.requested", data: { runId: "lib-force-c", allowRemoval: true }, id: "convocatorias/sync.requested?allowRemoval=true&runId=lib-force-c" });
   });
 
   it("codes travel in their canonical form whatever the caller wrote: 000123 is 123", async () => {

@@ -5,7 +5,7 @@
  */
 import { Inngest, type Logger } from "inngest";
 import { APP_ID } from "../contracts/schemas.js";
-import { inngestMode, type Env } from "./env.js";
+import { inngestMode, parseEnv, type Env } from "./env.js";
 import { createHttpFetch } from "../net/http-fetch.js";
 import { MetricsMiddleware } from "../metrics/inngest-middleware.js";
 
@@ -15,6 +15,9 @@ export interface ClientOptions {
   /** Where the SDK's own warnings go; defaults to stderr so stdout stays clean for results. */
   logger?: Logger;
 }
+
+/** The settings each client was made from, for what is built over it (the functions, the routes). */
+const settings = new WeakMap<object, Env>();
 
 export function createInngestClient(env: Env, opts: ClientOptions = {}) {
   const client = new Inngest({
@@ -30,6 +33,7 @@ export function createInngestClient(env: Env, opts: ClientOptions = {}) {
   const inngestEnv: Record<string, string | undefined> = {};
   for (const key of INNGEST_KEYS) inngestEnv[key] = env[key];
   client.setEnvVars(inngestEnv);
+  settings.set(client, env);
   return client;
 }
 
@@ -45,6 +49,27 @@ const INNGEST_KEYS = [
 ] as const satisfies ReadonlyArray<keyof Env>;
 
 export type AyidaInngest = ReturnType<typeof createInngestClient>;
+
+
+export interface CreateClientOptions extends ClientOptions {
+  /** The variables to read (INNGEST_*, and what the functions and routes built over this client read); default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The client of the app `ayida-portal`, from the environment: INNGEST_DEV (dev mode), or cloud mode
+ * with INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY (INNGEST_SIGNING_KEY_FALLBACK during a rotation),
+ * INNGEST_BASE_URL for a self-hosted Inngest. A setting that breaks its rule is a ConfigError naming it.
+ */
+export function createClient(o: CreateClientOptions = {}): AyidaInngest {
+  return createInngestClient(parseEnv(o.env ?? process.env), o);
+}
+
+/** The settings `client` was made from, if it was made here. */
+export function settingsOf(client: object): Env | undefined {
+  return settings.get(client);
+}
+
 
 /** Warn and error only, on stderr: the SDK's default logger writes info to stdout. */
 const stderrLogger: Logger = {

@@ -40,7 +40,8 @@ export interface SourcedCode {
  * One detail event per distinct code. All codes are checked before anything is returned: a batch
  * with one bad code yields no events at all.
  */
-export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, ctx: RunContext): EventPayload<typeof EVENT.detailRequested>[] {
+/** `o.allowRemoval`: a sync's fan-out carries it on, for the documents a detail no longer lists. */
+export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, ctx: RunContext, o: { allowRemoval?: boolean | undefined } = {}): EventPayload<typeof EVENT.detailRequested>[] {
   const issues: InputIssue[] = [];
   const seen = new Set<string>();
   const events: EventPayload<typeof EVENT.detailRequested>[] = [];
@@ -50,7 +51,7 @@ export function buildDetailRequests(codes: ReadonlyArray<string | SourcedCode>, 
     const code = bdnsOf(issues, source, raw);
     if (code === undefined || seen.has(code)) continue;
     seen.add(code);
-    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx }));
+    events.push(payload(EVENT.detailRequested, { bdns: code, ...ctx, ...(o.allowRemoval && { allowRemoval: true }) }));
   }
   throwIfAny(issues);
   return events;

@@ -38,6 +38,11 @@ export const syncRequestedData = z
     to: z.optional(syncDate),
     /** Fan out every listed convocatoria, not only the new ones or those without a stored detail. */
     full: flag,
+    /**
+     * Mark removed what BDNS no longer lists (convocatorias of the window, documents of a detail) even
+     * when its answer is empty, incomplete or shrank past the removal rule (`sync --allow-removal`).
+     */
+    allowRemoval: flag,
     retryOf,
     /** `sync all`: every dataset the request asked for (not a business key: never in the id). */
     datasets: z.optional(requestedDatasets),
@@ -48,9 +53,10 @@ export const syncRequestedData = z
  * Internal: one piece (≤ 7 days) of a sync window. A backfill from 2013 is ~700 pieces; giving each
  * its own run keeps every run far inside Inngest's 1,000-step and 4 MB limits.
  */
-export const syncPieceRequestedData = z.object({ runId, timestamp, from: syncDate, to: syncDate, full: flag, retryOf }).check(fromToRule());
+export const syncPieceRequestedData = z.object({ runId, timestamp, from: syncDate, to: syncDate, full: flag, allowRemoval: flag, retryOf }).check(fromToRule());
 
-export const detailRequestedData = z.object({ bdns: bdnsCode, runId, timestamp, retryOf });
+/** `allowRemoval`: carried from a sync that has it, for the documents the detail no longer lists. */
+export const detailRequestedData = z.object({ bdns: bdnsCode, runId, timestamp, allowRemoval: flag, retryOf });
 
 export const storageRequestedData = z.object({ bdns: bdnsCode, documentId, runId, timestamp, retryOf });
 
@@ -96,9 +102,9 @@ export interface EventPayload<N extends EventName = EventName> {
  * the runId they make the event id; the timestamp is left out, so a retried request is deduplicated.
  */
 export const EVENT_KEYS = {
-  [EVENT.syncRequested]: ["from", "to", "full"],
-  [EVENT.syncPieceRequested]: ["from", "to", "full"],
-  [EVENT.detailRequested]: ["bdns"],
+  [EVENT.syncRequested]: ["from", "to", "full", "allowRemoval"],
+  [EVENT.syncPieceRequested]: ["from", "to", "full", "allowRemoval"],
+  [EVENT.detailRequested]: ["bdns", "allowRemoval"],
   [EVENT.storageRequested]: ["bdns", "documentId"],
 } as const satisfies { [N in EventName]: ReadonlyArray<keyof DataByEvent[N]> };
 

@@ -16,7 +16,7 @@ export interface SyncInput {
   from?: string | undefined;
   to?: string | undefined;
   full?: boolean | undefined;
-  /** Datasets: mark removed even what an empty or sharply shrunken answer no longer holds (not convocatorias, whose listing removes nothing). */
+  /** Mark removed even what an empty or sharply shrunken answer no longer holds (convocatorias: the window's, and with `full` their documents). */
   allowRemoval?: boolean | undefined;
 }
 
@@ -48,9 +48,6 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   if (!all && windowed.length === 0 && (input.from || input.to)) {
     issues.push({ field: input.from ? "from" : "to", value: input.from ?? input.to, rule: `does not apply: ${name} is not windowed (every sync fetches all of it)` });
   }
-  if (name === "convocatorias" && input.allowRemoval) {
-    issues.push({ field: "allowRemoval", value: true, rule: "does not apply: a convocatorias sync never marks anything removed" });
-  }
   // With `all`, the earliest floor bounds the window, and each dataset starts at its own floor.
   const floor = windowed.map(floorOf).sort()[0] ?? CONVOCATORIAS_FLOOR;
   const today = todayUtc(now);
@@ -68,8 +65,8 @@ export function buildSyncRequests(input: SyncInput, ctx: RunContext, now: Date =
   return targets.map((t) => {
     const window = windowed.includes(t) ? { ...(input.from && { from: input.from }), ...(input.to && { to: input.to }) } : {};
     // `all`: each event names every dataset of the request, so the first one picked up files them all.
-    const data = { ...ctx, ...window, ...(input.full && { full: true }), ...(all && { datasets: [...targets] }) };
-    return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", { ...data, ...(input.allowRemoval && { allowRemoval: true }) });
+    const data = { ...ctx, ...window, ...(input.full && { full: true }), ...(input.allowRemoval && { allowRemoval: true }), ...(all && { datasets: [...targets] }) };
+    return t === "convocatorias" ? payload(EVENT.syncRequested, data) : datasetPayload(findDataset(t)!, "sync", data);
   });
 }
 

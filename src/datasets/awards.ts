@@ -9,9 +9,9 @@ import type { Column, Feed } from "./types.js";
 export const REGISTRATION_WINDOW: Feed["window"] = { fromParam: "fechaRegInicio", toParam: "fechaRegFin", toExclusive: true };
 
 /** `nif` and `beneficiario` (the name, latest spelling) columns from BDNS's "NIF NAME". */
-export function beneficiaryColumns<R extends { beneficiario?: unknown }>(): Record<"nif" | "beneficiario", Column<R>> {
+export function beneficiaryColumns<R extends { beneficiario?: unknown }>(o: { indexNif?: boolean } = {}): Record<"nif" | "beneficiario", Column<R>> {
   return {
-    nif: { type: "text", value: (r) => nifOf(r.beneficiario) },
+    nif: { type: "text", value: (r) => nifOf(r.beneficiario), ...(o.indexNif && { index: true }) },
     beneficiario: { type: "text", value: (r) => nameOf(r.beneficiario) },
   };
 }
@@ -29,10 +29,10 @@ export function awardColumns<R extends Record<string, unknown>>(): Record<string
     nivel1: { type: "text", value: (r) => toText(r.nivel1) },
     nivel2: { type: "text", value: (r) => toText(r.nivel2) },
     nivel3: { type: "text", value: (r) => toText(r.nivel3) },
-    fecha_concesion: { type: "text", value: (r) => toDate(r.fechaConcesion) },
+    fecha_concesion: { type: "date", value: (r) => toDate(r.fechaConcesion) },
     instrumento: { type: "text", value: (r) => toText(r.instrumento) },
-    importe: { type: "real", value: (r) => toNumber(r.importe) },
-    ayuda_equivalente: { type: "real", value: (r) => toNumber(r.ayudaEquivalente) },
+    importe: { type: "numeric", value: (r) => toNumber(r.importe) },
+    ayuda_equivalente: { type: "numeric", value: (r) => toNumber(r.ayudaEquivalente) },
     url_br: { type: "text", value: (r) => toText(r.urlBR) },
     tiene_proyecto: { type: "integer", value: (r) => toFlag(r.tieneProyecto) },
   };

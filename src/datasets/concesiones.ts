@@ -36,11 +36,17 @@ export const concesiones: DatasetDeclaration = {
           ...awardColumns<Row>(),
           descripcion_cooficial: { type: "text", value: (r: Row) => toText(r.descripcionCooficial) },
           codigo_invente: { type: "text", value: (r: Row) => toText(r.codigoInvente ?? r.codigoINVENTE) },
-          fecha_alta: { type: "text", value: (r: Row) => toDate(r.fechaAlta), index: true },
+          fecha_alta: { type: "date", value: (r: Row) => toDate(r.fechaAlta), index: true },
           id_persona: { type: "bigint", value: (r: Row) => toInt(r.idPersona), index: true },
-          ...beneficiaryColumns<Row>(),
+          ...beneficiaryColumns<Row>({ indexNif: true }),
         },
         normalise: withoutNameNoise,
+        // A beneficiary's and a convocatoria's awards, counted and summed per year: the portal reads them
+        // from here (the ranking of a year, a convocatoria's total), not from millions of rows.
+        totals: [
+          { table: "beneficiarios_totales", by: "id_persona", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: ["nif", "beneficiario"] },
+          { table: "convocatorias_totales", by: "id_convocatoria", date: "fecha_concesion", count: "concesiones", sums: ["importe", "ayuda_equivalente"], carry: [] },
+        ],
       },
     },
   ],

@@ -33,7 +33,7 @@ export const grandesBeneficiarios: DatasetDeclaration = {
           ejercicio: { type: "integer", value: (r: Row) => toInt(r.ejercicio) },
           nif: { type: "text", value: (r: Row) => nifOf(r.beneficiario), index: true },
           beneficiario: { type: "text", value: (r: Row) => nameOf(r.beneficiario) },
-          ayuda_e_total: { type: "real", value: (r: Row) => toNumber(r.ayudaETotal) },
+          ayuda_e_total: { type: "numeric", value: (r: Row) => toNumber(r.ayudaETotal) },
         },
         scope: (ctx) => ({ ejercicio: toInt(ctx.sweep) }),
         normalise: (r: Row) => ({ ...r, beneficiario: nifOf(r.beneficiario) }),

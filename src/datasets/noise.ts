@@ -65,15 +65,33 @@ export function toNumber(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** The text without NUL characters, which PostgreSQL's text cannot hold. */
+export function withoutNul(s: string): string {
+  return s.includes("\0") ? s.replaceAll("\0", "") : s;
+}
+
 export function toText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const s = String(value).trim();
   return s === "" ? null : s;
 }
 
-/** `2026-09-14` or `2024-10-14T15:57:09+02:00` → `2026-09-14`; anything else → null. */
+/**
+ * `2026-09-14` or `2024-10-14T15:57:09+02:00` → `2026-09-14`; anything else → null, a day no calendar
+ * has (`2026-02-30`, year 0) too: PostgreSQL's date column would refuse it, and the whole page with it
+ * (the raw JSON keeps what BDNS wrote).
+ */
 export function toDate(value: unknown): string | null {
-  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? calendarDate(value.slice(0, 10)) : null;
+}
+
+/** `YYYY-MM-DD` if it is a day of the calendar (years 1–9999), else null. */
+export function calendarDate(ymd: string): string | null {
+  const [y, m, d] = ymd.split("-").map(Number) as [number, number, number];
+  if (!(y >= 1)) return null;
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d ? ymd : null;
 }
 
 export function toFlag(value: unknown): number | null {

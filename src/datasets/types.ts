@@ -8,8 +8,12 @@
  */
 import type * as z from "zod/mini";
 
-/** SQL column types the tables use (identical on SQLite and PostgreSQL; dates are ISO text). */
-export type ColumnType = "text" | "integer" | "bigint" | "real";
+/**
+ * SQL column types the tables use. `date` (`YYYY-MM-DD`) is PostgreSQL's date and ISO text on SQLite;
+ * `numeric` (amounts) PostgreSQL's exact numeric and SQLite's real; the store reads both back as the
+ * same strings and numbers (adapters/store/db.ts).
+ */
+export type ColumnType = "text" | "integer" | "bigint" | "numeric" | "date";
 
 export type ColumnValue = string | number | null;
 
@@ -53,6 +57,22 @@ export interface TableDeclaration<Row = Record<string, unknown>> {
    * for every table; this is what is particular to the table.
    */
   normalise?: (row: Row) => unknown;
+  /** Totals tables the page writes keep in step with the rows (concesiones: per beneficiary, per convocatoria). */
+  totals?: readonly TotalsDeclaration[];
+}
+
+/**
+ * Per `by` and year of `date` (its `ejercicio`), the rows not removed: how many (`count`), the sums of
+ * `sums`, and `carry` as the latest row written has them. Written in the transaction of every page and
+ * every removal (adapters/store/totals.ts).
+ */
+export interface TotalsDeclaration {
+  table: string;
+  by: string;
+  date: string;
+  count: string;
+  sums: readonly string[];
+  carry: readonly string[];
 }
 
 export type Sweep =

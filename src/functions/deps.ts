@@ -22,8 +22,15 @@ export interface JobDeps {
   pageSize: number;
   /** The backoff after a transient failure (RETRY_BACKOFF); undefined: flow.ts's default. */
   retryBackoffMs?: readonly number[] | undefined;
+  /**
+   * A run that stored at least this many rows refreshes the planner's statistics of its tables when its
+   * last unit is done (default ANALYZE_AFTER_ROWS).
+   */
+  analyzeAfterRows?: number | undefined;
 }
 
+/** Rows a run stores before the planner's statistics are refreshed after it (see JobDeps.analyzeAfterRows). */
+export const ANALYZE_AFTER_ROWS = 50_000;
 /** At most one "connection lost" line this often. */
 const LOST_LOG_EVERY_MS = 10_000;
 

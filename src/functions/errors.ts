@@ -67,7 +67,7 @@ export async function mapJobErrors<T>(deps: Pick<JobDeps, "store" | "retryBackof
 /** The original event's data, as the failure handler receives it in inngest/function.failed. */
 type FailedEventData = { runId: string; bdns?: string; documentId?: string; from?: string; to?: string; timestamp?: string; retryOf?: string };
 
-interface FailedRun {
+export interface FailedRun {
   event: { data: { event: { data: FailedEventData } } };
   error: Error;
 }

@@ -3,14 +3,13 @@
  * functions. Bodies are checked against the contracts before anything is sent. A caller that retries
  * passes its own `runId`: the event ids derive from it, so Inngest drops the repeat.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { InvalidInputError } from "../contracts/errors.js";
 import { EventSendError } from "../send-error.js";
 import type { InngestServiceApi, TriggerResult } from "../service.js";
 import { checkBearer } from "./auth.js";
 import { SYNCABLE_DATASETS, SYNC_ALL } from "../contracts/datasets.js";
 import { DATASETS } from "../datasets/index.js";
-import { HttpError, readJsonBody, sendJson } from "./http.js";
+import { allowMethods, HttpError, jsonResponse, readJsonBody } from "./http.js";
 
 type FieldType = "string" | "boolean";
 interface Route {
@@ -21,15 +20,11 @@ interface Route {
 
 const str = (v: unknown) => v as string | undefined;
 
-/**
- * A route that syncs one dataset (or all): a window only where the dataset is windowed, and
- * `allowRemoval` only where a sync can mark rows removed (not convocatorias).
- */
+/** A route that syncs one dataset (or all): a window only where the dataset is windowed. */
 function syncRoute(dataset: string, windowed: boolean): Route {
-  const removes = dataset !== "convocatorias";
   return {
     required: {},
-    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", ...(removes && { allowRemoval: "boolean" }), runId: "string" },
+    optional: { ...(windowed && { from: "string", to: "string" }), full: "boolean", allowRemoval: "boolean", runId: "string" },
     trigger: (service, b) => service.triggerDatasetSync(dataset, defined({ from: str(b.from), to: str(b.to), full: b.full as boolean | undefined, allowRemoval: b.allowRemoval as boolean | undefined, runId: str(b.runId) })),
   };
 }
@@ -61,11 +56,12 @@ export function unknownBatchRoute(path: string): HttpError | undefined {
   return new HttpError(404, "NOT_FOUND", `no route for ${path}; batch routes: ${Object.keys(BATCH_ROUTES).join(", ")}`);
 }
 
-export async function handleBatch(path: string, req: IncomingMessage, res: ServerResponse, o: { service: InngestServiceApi; cronSecret: string | undefined }): Promise<void> {
+/** The batch route at `path` (a key of BATCH_ROUTES): 202 once the event API took the events. */
+export async function handleBatch(path: string, request: Request, o: { service: InngestServiceApi; cronSecret: string | undefined }): Promise<Response> {
   const route = BATCH_ROUTES[path]!;
-  if (req.method !== "POST") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use POST`, {}, { allow: "POST" });
-  checkBearer(req, o.cronSecret);
-  const body = checkShape(route, await readJsonBody(req));
+  allowMethods(request, "POST");
+  checkBearer(request, o.cronSecret);
+  const body = checkShape(route, await readJsonBody(request));
   let result: TriggerResult;
   try {
     result = await route.trigger(o.service, body);
@@ -79,7 +75,7 @@ export async function handleBatch(path: string, req: IncomingMessage, res: Serve
     }
     throw err;
   }
-  sendJson(res, 202, { ok: true, queued: true, runId: result.runId, ids: result.ids });
+  return jsonResponse(202, { ok: true, queued: true, runId: result.runId, ids: result.ids });
 }
 
 /** A JSON object with only the route's fields, each of its type. Names the field and the rule. */

@@ -1,7 +1,12 @@
-/** Small HTTP helpers for the server: JSON answers, bounded bodies, errors that carry a status. */
-import type { IncomingMessage, ServerResponse } from "node:http";
+/**
+ * The routes speak the Web's Request and Response (what a Next.js route.ts exports, and what `serve`
+ * mounts through node-bridge.ts): JSON answers, bounded bodies, errors that carry a status.
+ */
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A handler a Next.js App Router `route.ts` can export, and `serve` mounts. */
+export type WebHandler = (request: Request) => Promise<Response>;
 
 /** An answer that ends a request early; every one has a JSON body. */
 export class HttpError extends Error {
@@ -16,19 +21,23 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return; // already answered: cut short by shutdown while this request still ran
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers }).end(text);
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers } });
 }
 
-export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { ok: false, error: { code: err.code, message: err.message }, ...err.extra }, err.headers);
+export function errorResponse(err: HttpError): Response {
+  return jsonResponse(err.status, { ok: false, error: { code: err.code, message: err.message }, ...err.extra }, err.headers);
+}
+
+/** 405 unless the request's method is one of `allowed`, naming them in Allow. */
+export function allowMethods(request: Request, ...allowed: string[]): void {
+  if (allowed.includes(request.method)) return;
+  throw new HttpError(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed here; use ${allowed[0]}`, {}, { allow: allowed.join(", ") });
 }
 
 /** Reads a JSON body of at most `limit` bytes. Empty → undefined. Too big → 413, not JSON → 400. */
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const text = (await readBody(req, limit)).toString("utf8").trim();
+export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBody(request, limit)).trim();
   if (text === "") return undefined;
   try {
     return JSON.parse(text);
@@ -40,49 +49,36 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
 /**
  * Reads a body of at most `limit` bytes. A Content-Length above it is refused before a byte is read;
  * a chunked body as soon as it passes it, holding no more than `limit`. Either way 413, and the rest
- * is left unread (see `answeredEarly`).
+ * is left unread (serve's node bridge drops it for a moment, then closes the connection).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (err?: unknown) => {
-      req.off("data", onData).off("end", onEnd).off("error", done);
-      if (err) return reject(err);
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) {
+    await request.body?.cancel().catch(() => undefined);
+    throw tooLarge(limit);
+  }
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
       chunks.length = 0;
-      req.pause();
-      done(tooLarge(limit));
-    };
-    const onEnd = () => done();
-    req.on("data", onData).on("end", onEnd).on("error", done);
-  });
-}
-
-/** How long a refused request's remaining body is read and dropped before its connection is closed. */
-const LINGER_MS = 2000;
-
-/**
- * After answering a request whose body was not (all) read — refused by its size, or before reading it —
- * drop what still arrives for a moment, then close the connection. Closing at once would reset the
- * connection with the client's bytes unread, and a client still sending could lose the answer with it
- * (the reason servers linger on close); reading it all would let a client stream for ever.
- */
-export function answeredEarly(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
-  res.once("finish", () => {
-    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
-    timer.unref();
-    req.once("end", () => clearTimeout(timer));
-    req.removeAllListeners("data");
-    req.resume();
-  });
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  return body;
 }
 
 function tooLarge(limit: number): HttpError {

@@ -6,22 +6,21 @@
 import { lookup } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
 import http from "node:http";
+import { serve } from "inngest/edge";
 import { createInngestClient } from "../config/client.js";
 import { ConfigError } from "../config/errors.js";
 import { inngestMode, reconcileAfterMs, type Env } from "../config/env.js";
 import { createLogger, type Logger } from "../config/logger.js";
-import { createFunctions, createJobDeps } from "../functions/index.js";
-import { setBudgetFallback } from "../metrics/index.js";
-import { createInngestService } from "../service.js";
+import { createHostedFunctions, hostedOf } from "../functions/host.js";
 import { createMetricsRegistry } from "../metrics/index.js";
-import { parseSchedules } from "../config/schedules.js";
-import { createAppHandler, INNGEST_PATH } from "./app.js";
+import { createAppHandler } from "./app.js";
+import { createRoutes } from "./host.js";
+import { guardInngest, INNGEST_PATH } from "./inngest-route.js";
 import { classifyStoreOpenError } from "../adapters/store/errors.js";
 import { storeLocation } from "../adapters/store/db.js";
 import { openEngineRecord } from "../adapters/inngest/engine-record.js";
 import { checkWritable } from "../adapters/store/writable.js";
 import { Reconciler } from "../functions/reconcile.js";
-import { storeHealth } from "./store-health.js";
 
 /** After the requests are closed, how long closing the store and the budget's connection may take. */
 const CLOSE_STORE_MS = 500;
@@ -54,28 +53,30 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   checkServeConfig(env);
   const logger = o.logger ?? createLogger(env);
   await createMetricsRegistry(); // /metrics: from here on the recorders count
-  // The client's default fetch bounds every call (30 s): a hung event API must not hold a request,
-  // or the shutdown, forever.
+  // What the package entry (ayida-jobs/inngest) gives the portal's app, mounted on node:http. The
+  // client's default fetch bounds every call (30 s): a hung event API must not hold a request, or the
+  // shutdown, forever.
   const client = createInngestClient(env, { logger });
-  // The limiter's wait is measured by the BDNS client; the budget says when it falls back (metrics).
-  const deps = createJobDeps(env, logger, { observer: { fallback: (active) => setBudgetFallback(active) } });
+  const functions = createHostedFunctions(client, { env, logger }); // + the schedules set (SCHEDULE_<DATASET>)
+  const hosted = hostedOf(functions)!;
   // Open (and migrate) now: a bad DATABASE_URL fails start-up, not the first job; as what it is (the
   // database down, or DATABASE_URL naming no usable store), not as a bug.
-  const store = await deps.store().catch(async (err: unknown) => {
-    await deps.close().catch(() => {});
+  const store = await hosted.store().catch(async (err: unknown) => {
+    await functions.close().catch(() => {});
     throw classifyStoreOpenError(err, storeLocation(env.DATABASE_URL)) ?? err;
   });
-  deps.joinBudget(); // the other instances count this one from now on, busy or not
-  const functions = createFunctions(client, deps, parseSchedules(env)); // + the schedules set (SCHEDULE_<DATASET>)
-  const service = createInngestService({ env, client });
-  const mode = inngestMode(env).mode;
-  const app = createAppHandler({ client, functions, service, logger, cronSecret: env.CRON_SECRET, mode, store: deps.store, metricsToken: env.METRICS_TOKEN, storeHealth: storeHealth(deps.store, logger) });
+  hosted.joinBudget(); // the other instances count this one from now on, busy or not
+  // The SDK's own adapter for Web-standard Request/Response, as inngest/next is in the portal.
+  const inngest = guardInngest(client, serve({ client, functions: [...functions], servePath: INNGEST_PATH }));
+  const routes = createRoutes({ client, functions, inngest });
+  const mode = client.mode;
+  const app = createAppHandler({ routes, logger });
 
   let servers: http.Server[];
   try {
     servers = [await listen(http.createServer(app.listener), o.port, o.host)];
   } catch (err) {
-    await deps.close();
+    await functions.close();
     throw listenError(err, o.port, o.host);
   }
   // The Dev Server calls the app at "localhost"; where that resolves to ::1, answer there too.
@@ -87,7 +88,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
   // The store converges to the engine's record of runs serve could not record (functions/reconcile.ts).
   const afterMs = reconcileAfterMs(env);
   const record = openEngineRecord(env);
-  const reconciler = afterMs > 0 && !("unavailable" in record) ? new Reconciler(deps.store, record, logger.child({ component: "reconcile" }), { afterMs }) : undefined;
+  const reconciler = afterMs > 0 && !("unavailable" in record) ? new Reconciler(hosted.store, record, logger.child({ component: "reconcile" }), { afterMs }) : undefined;
   reconciler?.start();
 
   return {
@@ -113,7 +114,7 @@ export async function startServer(env: Env, o: { port: number; host: string; log
       // CLOSE_STORE_MS, and that is all.
       const stopping = (async () => {
         await reconciler?.stop();
-        await deps.close();
+        await functions.close();
       })().catch(() => undefined);
       await Promise.race([stopping, new Promise((r) => setTimeout(r, CLOSE_STORE_MS).unref())]);
       logger.flush?.();

@@ -6,7 +6,6 @@
  * the same `Authorization: Bearer $CRON_SECRET` as the batch routes (401 without it, 503 when the server
  * has none). Read-only; an unknown runId is a run in state `pending`, as the CLI shows it.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Store } from "../adapters/store/store.js";
 import { RunQueries } from "../adapters/store/run-queries.js";
 import { SYNCABLE_DATASETS } from "../contracts/datasets.js";
@@ -14,7 +13,7 @@ import { runId as runIdRule } from "../contracts/rules.js";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, listRuns, readRunState } from "../runs/state.js";
 import { storeTrouble } from "../adapters/store/errors.js";
 import { checkBearer } from "./auth.js";
-import { HttpError, sendJson } from "./http.js";
+import { allowMethods, HttpError, jsonResponse } from "./http.js";
 
 export const RUNS_PATH = "/api/runs";
 export const MAX_RUNS_LIMIT = 1000;
@@ -23,11 +22,15 @@ export function isRunsPath(path: string): boolean {
   return path === RUNS_PATH || path.startsWith(`${RUNS_PATH}/`);
 }
 
-export async function handleRuns(req: IncomingMessage, res: ServerResponse, o: { store: (() => Promise<Store>) | undefined; cronSecret: string | undefined }): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use GET`, {}, { allow: "GET, HEAD" });
-  checkBearer(req, o.cronSecret);
-  const url = new URL(req.url ?? "/", "http://server");
-  const rest = url.pathname.slice(RUNS_PATH.length);
+/**
+ * `path`: the request's path from /api/runs on (an app mounted under a base path passes it without
+ * that prefix).
+ */
+export async function handleRuns(request: Request, path: string, o: { store: (() => Promise<Store>) | undefined; cronSecret: string | undefined }): Promise<Response> {
+  allowMethods(request, "GET", "HEAD");
+  checkBearer(request, o.cronSecret);
+  const url = new URL(request.url);
+  const rest = path.slice(RUNS_PATH.length);
   if (!o.store) throw new HttpError(503, "NO_STORE", "this server has no store to read runs from");
   const q = new RunQueries((await o.store()).db);
 
@@ -39,11 +42,11 @@ export async function handleRuns(req: IncomingMessage, res: ServerResponse, o: {
       throw new HttpError(400, "INVALID_INPUT", `dataset: ${JSON.stringify(dataset)} is not a dataset; valid: ${SYNCABLE_DATASETS.join(", ")}`);
     }
     const [runs, lastActivityAt] = await Promise.all([listRuns(q, { limit, dataset }), q.lastActivity()]);
-    return sendJson(res, 200, { ok: true, runs, lastActivityAt });
+    return jsonResponse(200, { ok: true, runs, lastActivityAt });
   }
 
   const segment = rest.slice(1);
-  if (segment.includes("/")) throw new HttpError(404, "NOT_FOUND", `no route for ${url.pathname}; runs routes: ${RUNS_PATH}, ${RUNS_PATH}/:runId`);
+  if (segment.includes("/")) throw new HttpError(404, "NOT_FOUND", `no route for ${path}; runs routes: ${RUNS_PATH}, ${RUNS_PATH}/:runId`);
   let runId: string;
   try {
     runId = decodeURIComponent(segment);
@@ -57,7 +60,7 @@ export async function handleRuns(req: IncomingMessage, res: ServerResponse, o: {
     failures: count(params, "failures", DEFAULT_LIST_LIMIT, 0, MAX_LIST_LIMIT),
     failing: count(params, "failing", DEFAULT_LIST_LIMIT, 0, MAX_LIST_LIMIT),
   });
-  sendJson(res, 200, { ok: true, run });
+  return jsonResponse(200, { ok: true, run });
 }
 
 const DEFAULT_RUNS_LIMIT = 20;

@@ -13,6 +13,7 @@ import type { PreparedRow } from "../../src/adapters/store/dataset-tables.js";
 import { STANDARD_COLUMNS } from "../../src/adapters/store/dataset-tables.js";
 import { DATASETS } from "../../src/datasets/index.js";
 import { catalogos } from "../../src/datasets/catalogos.js";
+import { concesiones } from "../../src/datasets/concesiones.js";
 import { readAnswer } from "../../src/functions/datasets/rows.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
@@ -28,8 +29,10 @@ const t = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s)).toISOString(
 
 describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect) => {
   let store: Store;
+  let url: string;
   beforeEach(async () => {
-    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer.createDatabase());
+    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer.createDatabase();
+    store = await Store.open(url);
     for (const run of ["r1", "r2", "r3"]) await store.ensureRun(run, "sync", {}, "catalogos");
   });
   afterEach(() => store.close());
@@ -106,6 +109,34 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
     expect(await store.getRun("r2", "catalogos")).toMatchObject({ removed: 0, removals_held: 3 });
     const holds = await store.db.selectFrom("removal_holds").selectAll().execute();
     expect(holds.map((h) => [h.run_id, h.dataset, h.unit, Number(h.held), Number(h.live), h.reason, h.message, h.at])).toEqual([["r2", "catalogos", "reglamentos:C", 3, 3, "empty", "BDNS answered empty", t(12)]]);
+  });
+
+  it("an award page with an impossible date and a NUL in a text is stored whole: the date is none, the raw JSON keeps the rest", async () => {
+    const feed = concesiones.feeds[0]!;
+    await store.ensureRun("n1", "sync", {}, "concesiones");
+    const page = readAnswer(feed, { content: [{ id: 1, fechaConcesion: "2026-02-30", fechaAlta: "2026-03-01", beneficiario: "B1 EMPRESA\u0000 SL", importe: 0.1 }, { id: 2, fechaConcesion: "2026-02-28", fechaAlta: "2026-03-01", importe: 0.2 }], totalPages: 1 }, { feed: feed.id }, feed.path).rows;
+    expect(await store.tables.of(feed.table).writePage(page, { runId: "n1", dataset: "concesiones", now: t(1), since: t(0) })).toMatchObject({ new: 2 });
+    const stored = (await sql<{ id: number; fecha_concesion: string | null; importe: number; raw_json: string }>`SELECT id, fecha_concesion, importe, raw_json FROM concesiones ORDER BY id`.execute(store.db)).rows;
+    expect(stored.map((r) => [Number(r.id), r.fecha_concesion, r.importe])).toEqual([[1, null, 0.1], [2, "2026-02-28", 0.2]]);
+    expect(JSON.parse(stored[0]!.raw_json)).toMatchObject({ fechaConcesion: "2026-02-30", beneficiario: "B1 EMPRESA SL" });
+  });
+
+  it("two writers of the same award rows at once (two runs over one week) count each row once in the totals", async () => {
+    const feed = concesiones.feeds[0]!;
+    await store.ensureRun("c1", "sync", {}, "concesiones");
+    const other = await Store.open(store.dialect === "sqlite" ? store.location : url);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const content = Array.from({ length: 300 }, (_, i) => ({ id: round * 1000 + i, idPersona: 7 + (i % 3), fechaConcesion: "2025-03-03", fechaAlta: `2026-03-0${1 + (i % 3)}`, beneficiario: "B1 EMPRESA SL", importe: 10 }));
+        const page = readAnswer(feed, { content, totalPages: 1 }, { feed: feed.id }, feed.path).rows;
+        const o = { runId: "c1", dataset: "concesiones", now: t(round + 1), since: t(round) };
+        await Promise.all([store.tables.of(feed.table).writePage(page, o), other.tables.of(feed.table).writePage(page, o)]);
+      }
+    } finally {
+      await other.close();
+    }
+    const totals = (await sql<{ p: number; n: number; s: number }>`SELECT id_persona AS p, concesiones AS n, importe AS s FROM beneficiarios_totales ORDER BY 1`.execute(store.db)).rows;
+    expect(totals.map((r) => [Number(r.p), Number(r.n), Number(r.s)])).toEqual([[7, 500, 5000], [8, 500, 5000], [9, 500, 5000]]);
   });
 
   it("keysWithNull finds the rows still missing a column (details not fetched yet)", async () => {

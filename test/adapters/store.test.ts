@@ -86,6 +86,14 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
     expect(after!.content_hash).not.toBe(first!.content_hash);
   });
 
+  it("a detail with a NUL in its texts and a deadline no calendar has is stored (PostgreSQL's text, date and jsonb refuse them as sent)", async () => {
+    const a = detailOf(2, { descripcion: "Ayudas\u0000 2026", fechaFinSolicitud: "2026-02-30", fechaInicioSolicitud: "2026-02-01" });
+    expect(await store.upsertDetail(a.detail, a.raw, "r")).toBe("new");
+    const c = await store.getConvocatoria(a.detail.codigoBDNS);
+    expect(c).toMatchObject({ descripcion: "Ayudas 2026", fecha_inicio_solicitud: "2026-02-01", fecha_fin_solicitud: null });
+    expect(JSON.parse(c!.detail_json!)).toMatchObject({ descripcion: "Ayudas 2026", fechaFinSolicitud: "2026-02-30" });
+  });
+
   it("queues documents never stored, or whose stored file is not the revision BDNS announces (size or date)", async () => {
     const docs = detailOf(0).detail.documentos!;
     expect(await store.upsertDocuments("900000", docs)).toEqual(docs.map((d) => String(d.id)));

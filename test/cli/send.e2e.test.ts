@@ -84,6 +84,9 @@ describe("sending", () => {
     expect(r.code).toBe(0);
     expect(api.events()).toEqual([expect.objectContaining({ name: "catalogos/sync.requested", data: { runId: "force", timestamp: expect.stringMatching(ISO), allowRemoval: true }, id: "catalogos/sync.requested?allowRemoval=true&runId=force" })]);
     expect(r.stdout).toMatch(/allowRemoval=true/);
+    const c = await runCli(["sync", "convocatorias", "--allow-removal", "--full", "--run-id", "force-c"], { env: dev });
+    expect(c.code).toBe(0);
+    expect(api.events()[1]).toMatchObject({ name: "convocatorias/sync.requested", data: { runId: "force-c", full: true, allowRemoval: true }, id: "convocatorias/sync.requested?full=true&allowRemoval=true&runId=force-c" });
   });
 
   it("document: the storage event", async () => {
@@ -134,7 +137,6 @@ describe("refusing bad input: exit 2, nothing sent", () => {
     [["document", "123", "../../etc"], /documentId: "..\/..\/etc" must be a document id/],
     [["sync", "subvenciones"], /dataset: "subvenciones" is not a dataset that can be synced; valid: convocatorias, catalogos, .*, or all/],
     [["sync", "organos", "--from", "2026-11-01"], /from: "2026-11-01" does not apply: organos is not windowed/],
-    [["sync", "convocatorias", "--allow-removal"], /allowRemoval: true does not apply: a convocatorias sync never marks anything removed/],
     [["sync", "convocatorias", "--from", "2026-02-30"], /from: "2026-02-30" must be a real calendar date/],
     [["sync", "convocatorias", "--from", "2026-11-07", "--to", "2026-11-01"], /from: "2026-11-07" must not be after to \(2026-11-01\)/],
     [["sync", "convocatorias", "--to", "2999-01-01"], /to: "2999-01-01" must not be in the future/],

@@ -142,7 +142,7 @@ describe("the datasets' sync requests, from their declarations", () => {
     expect(events.find((e) => e.name === "organos/sync.requested")!.id).toBe("organos/sync.requested?full=true&runId=run-1");
   });
 
-  it("allowRemoval (--allow-removal) is a business key: a forced sync is not deduplicated against a normal one; all carries it to every dataset but convocatorias", () => {
+  it("allowRemoval (--allow-removal) is a business key: a forced sync is not deduplicated against a normal one; all carries it to every dataset, convocatorias too", () => {
     const normal = buildSyncRequests({ dataset: "catalogos" }, ctx, now)[0]!;
     const forced = buildSyncRequests({ dataset: "catalogos", allowRemoval: true }, ctx, now)[0]!;
     expect(forced.data).toEqual({ ...ctx, allowRemoval: true });
@@ -150,14 +150,14 @@ describe("the datasets' sync requests, from their declarations", () => {
     expect(forced.id).not.toBe(normal.id);
     expect(normal.id).toBe("catalogos/sync.requested?runId=run-1"); // the ids of what was sent before stay as they were
     const all = buildSyncRequests({ dataset: "all", allowRemoval: true }, ctx, now);
-    expect(all.filter((e) => e.data.allowRemoval === true).map((e) => e.name)).toEqual(DATASETS.map((d) => `${d.name}/sync.requested`));
-    expect(all[0]).toMatchObject({ name: "convocatorias/sync.requested", data: ctx });
+    expect(all.filter((e) => e.data.allowRemoval === true).map((e) => e.name)).toEqual(["convocatorias/sync.requested", ...DATASETS.map((d) => `${d.name}/sync.requested`)]);
+    expect(all[0]).toMatchObject({ name: "convocatorias/sync.requested", data: { ...ctx, allowRemoval: true }, id: "convocatorias/sync.requested?allowRemoval=true&runId=run-1" });
+    expect(buildSyncRequests({ dataset: "convocatorias" }, ctx, now)[0]!.id).toBe("convocatorias/sync.requested?runId=run-1"); // unchanged without it
     const piece = datasetPayload(DATASETS.find((d) => d.name === "catalogos")!, "piece", { ...ctx, feed: "finalidades", allowRemoval: true });
     expect(piece.id).toBe("catalogos/sync.piece.requested?feed=finalidades&allowRemoval=true&runId=run-1");
   });
 
   it.each([
-    [{ dataset: "convocatorias", allowRemoval: true }, "allowRemoval", /does not apply: a convocatorias sync never marks anything removed/],
     [{ dataset: "organos", from: "2026-11-01" }, "from", /does not apply: organos is not windowed/],
     [{ dataset: "sanciones", to: "2026-11-01" }, "to", /does not apply/],
     [{ dataset: "concesiones", from: "2019-12-31" }, "from", /must not be before 2020-01-01, when concesiones's data begins/],

@@ -153,25 +153,28 @@ describe("dev mode", () => {
     expect(sent.find((e) => e.name === "regiones/sync.requested")!.data).not.toHaveProperty("from");
   });
 
-  it("a dataset's route and sync-all take allowRemoval, carried in the event (and its id); convocatorias' does not", async () => {
+  it("every sync route and sync-all take allowRemoval, carried in the event (and its id), convocatorias' too", async () => {
     expect((await post("/api/batch/sync-catalogos", { runId: "force-1", allowRemoval: true })).status).toBe(202);
     expect(events.events()[0]).toMatchObject({ name: "catalogos/sync.requested", data: { runId: "force-1", allowRemoval: true }, id: "catalogos/sync.requested?allowRemoval=true&runId=force-1" });
     events.requests.length = 0;
     expect((await post("/api/batch/sync-all", { runId: "force-all", allowRemoval: true })).status).toBe(202);
     const sent = events.events();
-    expect(sent.filter((e) => e.data.allowRemoval === true)).toHaveLength(DATASETS.length);
-    expect(sent.find((e) => e.name === "convocatorias/sync.requested")!.data).not.toHaveProperty("allowRemoval");
+    expect(sent.filter((e) => e.data.allowRemoval === true)).toHaveLength(DATASETS.length + 1);
+    expect(sent.find((e) => e.name === "convocatorias/sync.requested")).toMatchObject({ data: { allowRemoval: true }, id: "convocatorias/sync.requested?allowRemoval=true&runId=force-all" });
+    events.requests.length = 0;
+    expect((await post("/api/batch/sync-convocatorias", { runId: "force-c", allowRemoval: true })).status).toBe(202);
+    expect(events.events()[0]).toMatchObject({ name: "convocatorias/sync.requested", data: { runId: "force-c", allowRemoval: true } });
   });
 
   it.each<{ path: string; body?: unknown; raw?: string; status: number; message: RegExp }>([
-    { path: "/api/batch/sync-convocatorias", body: { allowRemoval: true }, status: 400, message: /body.allowRemoval: is not a known field; known: from, to, full, runId/ },
+    { path: "/api/batch/sync-convocatorias", body: { removal: true }, status: 400, message: /body.removal: is not a known field; known: from, to, full, allowRemoval, runId/ },
     { path: "/api/batch/sync-catalogos", body: { allowRemoval: "yes" }, status: 400, message: /allowRemoval: "yes" must be true or false/ },
     { path: "/api/batch/sync-convocatoria-individual", raw: "{bad json", status: 400, message: /body: is not valid JSON/ },
     { path: "/api/batch/sync-convocatoria-individual", body: {}, status: 400, message: /bdns: is required/ },
     { path: "/api/batch/sync-convocatoria-individual", body: { bdns: "12x" }, status: 400, message: /bdns: "12x" must be a BDNS code/ },
     { path: "/api/batch/sync-convocatoria-individual", body: { bdns: 123456 }, status: 400, message: /bdns: 123456 must be a string/ },
     { path: "/api/batch/sync-convocatoria-individual", body: [1], status: 400, message: /body: must be a JSON object/ },
-    { path: "/api/batch/sync-convocatorias", body: { desde: "2026-11-01" }, status: 400, message: /body.desde: is not a known field; known: from, to, full, runId/ },
+    { path: "/api/batch/sync-convocatorias", body: { desde: "2026-11-01" }, status: 400, message: /body.desde: is not a known field; known: from, to, full, allowRemoval, runId/ },
     { path: "/api/batch/sync-convocatorias", body: { full: "yes" }, status: 400, message: /full: "yes" must be true or false/ },
     { path: "/api/batch/sync-convocatorias", body: { runId: "--dry-run" }, status: 400, message: /runId: "--dry-run" must be a run id/ },
     { path: "/api/batch/sync-subvenciones", body: {}, status: 400, message: /dataset: "subvenciones" is not a dataset that can be synced; valid: convocatorias, catalogos, .*, or all/ },

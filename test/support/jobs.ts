@@ -39,7 +39,7 @@ export interface JobsHarness {
 
 export async function startJobsHarness(
   dataset: FakeConvocatoria[],
-  o: { pageSize?: number; minGapMs?: number; rate?: number; datasets?: DatasetsFixture; databaseUrl?: string; documents?: DocumentStore } = {},
+  o: { pageSize?: number; minGapMs?: number; rate?: number; datasets?: DatasetsFixture; databaseUrl?: string; documents?: DocumentStore; analyzeAfterRows?: number } = {},
 ): Promise<JobsHarness> {
   const bdns = await startFakeBdns({ dataset, ...(o.minGapMs && { minGapMs: o.minGapMs }), ...(o.datasets && { datasets: o.datasets }) });
   const events = await startFakeEventApi();
@@ -53,6 +53,7 @@ export async function startJobsHarness(
     documents: o.documents ?? new FolderDocumentStore(join(dir, "documents")),
     logger,
     pageSize: o.pageSize ?? 10_000,
+    ...(o.analyzeAfterRows !== undefined && { analyzeAfterRows: o.analyzeAfterRows }),
   };
   const client = createInngestClient(parseEnv({ INNGEST_DEV: events.url }), { logger });
   const fns = createFunctions(client, deps);

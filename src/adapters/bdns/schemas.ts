@@ -5,7 +5,7 @@
  * zod/mini, like the contracts: one flavour of zod in the bundle keeps the CLI's start-up small.
  */
 import * as z from "zod/mini";
-import { canonicalCode } from "../../datasets/noise.js";
+import { calendarDate, canonicalCode, withoutNul } from "../../datasets/noise.js";
 
 /** `""` and missing → null, then the schema (or null). */
 function nullish<T extends z.ZodMiniType>(t: T) {
@@ -15,11 +15,15 @@ function nullish<T extends z.ZodMiniType>(t: T) {
   );
   return z._default(blankIsNull, null); // a missing field is null too
 }
-const text = nullish(z.string());
+/** Text as read, without NUL characters: PostgreSQL's text cannot hold one (SQLite then keeps the same). */
+const text = nullish(z.pipe(z.string(), z.transform(withoutNul)));
 const num = nullish(z.number());
 const bool = nullish(z.boolean());
-/** `2026-09-14` or `2024-10-14T15:57:09+02:00` → the calendar date as written, `YYYY-MM-DD`. */
-const date = nullish(z.pipe(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}/, "a date")), z.transform((s: string) => s.slice(0, 10))));
+/**
+ * `2026-09-14` or `2024-10-14T15:57:09+02:00` → the calendar date as written, `YYYY-MM-DD`; a day no
+ * calendar has (`2026-02-30`) → null, as the dataset columns read it (the raw JSON keeps it).
+ */
+const date = nullish(z.pipe(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}/, "a date")), z.transform((s: string) => calendarDate(s.slice(0, 10)))));
 /**
  * A BDNS code, sometimes sent as a number, sometimes with leading zeros: read in its canonical form
  * (`0900000` is 900000, the convocatoria the store keys on). One that can never be valid (`0`, letters)

@@ -58,15 +58,8 @@ export async function openDatabase(databaseUrl: string | undefined, o: OpenOptio
   let raw: Pick<OpenedDb, "sqlite" | "pgPool">;
   if (target.dialect === "postgres") {
     const { default: pg } = await import("pg");
-    // int8 (bigint columns, count(*)) arrives as a string by default; every value we keep fits a
-    // JS number (ids ~1e6, sizes < 2^53), and the store's types promise numbers on both dialects.
-    // Set on this pool only, not on the pg module every other user of it shares.
-    const types = {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
-    };
     location = target.location;
-    const pool = new pg.Pool({ connectionString: target.url, max: migrate ? 10 : 2, types, Client: connectingWithin(pg.Client, target.connectTimeoutMs), ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
+    const pool = new pg.Pool({ connectionString: target.url, max: migrate ? 10 : 2, types: storeTypes(pg.types), Client: connectingWithin(pg.Client, target.connectTimeoutMs), ...(o.connectTimeoutMs && { connectionTimeoutMillis: o.connectTimeoutMs }) });
     survivesLostConnections(pool, o.onConnectionLost);
     await connectOnce(pool, location, target.connectTimeoutMs);
     dialect = new PostgresDialect({ pool });
@@ -135,6 +128,32 @@ function configureSqlite(sqlite: import("better-sqlite3").Database, o: { owner: 
   // checkpoint.
   sqlite.pragma("wal_autocheckpoint = 25000");
   sqlite.pragma("journal_size_limit = 67108864");
+}
+
+/**
+ * How the store reads PostgreSQL's values: as the same JavaScript values SQLite gives it, so one code
+ * path serves both (schema.ts's types). Set on the store's pool only, not on the pg module every other
+ * user of it shares.
+ * - int8 (bigint columns, count(*)) and numeric (amounts, sums) as numbers: ids are ~1e9, sizes < 2^53,
+ *   and an amount in euros with cents keeps its 15 significant digits in a double;
+ * - date as its ISO text (`2026-09-14`; pg's default is a Date at local midnight, off by a day west of UTC);
+ * - timestamptz as ISO 8601 UTC with milliseconds (`2026-09-14T10:00:00.000Z`), what the store writes;
+ * - jsonb as its text, as SQLite gives it (PostgreSQL's normal form: keys ordered, spaces after : and ,).
+ */
+export function storeTypes(types: typeof import("pg").types): { getTypeParser: typeof types.getTypeParser } {
+  const { INT8, NUMERIC, DATE, TIMESTAMPTZ, JSONB } = types.builtins;
+  const time = types.getTypeParser(TIMESTAMPTZ, "text") as (v: string) => Date | number;
+  const parsers: Record<number, (v: string) => unknown> = {
+    [INT8]: Number,
+    [NUMERIC]: Number,
+    [DATE]: (v) => v,
+    [TIMESTAMPTZ]: (v) => {
+      const d = time(v);
+      return d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : v;
+    },
+    [JSONB]: (v) => v,
+  };
+  return { getTypeParser: ((oid: number, format?: string) => parsers[oid] ?? types.getTypeParser(oid, format as "text")) as typeof types.getTypeParser };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Schema migrations, run on first use. Append new ones; never edit one that has shipped. */
 import { sql, type ColumnDataType, type Kysely, type Migration, type RawBuilder } from "kysely";
+import { portalMigrations } from "./migrations-portal.js";
 
 export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migration> {
   // SQLite's REAL is 8 bytes; PostgreSQL's `real` is 4, too coarse for budgets.
@@ -329,6 +330,7 @@ export function migrations(dialect: "sqlite" | "postgres"): Record<string, Migra
         await db.schema.createTable("bdns_budget_sharers").addColumn("id", "text", (c) => c.primaryKey()).addColumn("seen_at", double, (c) => c.notNull()).execute();
       },
     },
+    ...portalMigrations(dialect),
   };
 }
 

@@ -28,8 +28,34 @@ export interface ConvocatoriasTable {
   first_seen_at: string;
   listed_at: string | null;
   last_fetched_at: string | null;
+  /** When the detail last changed, or the row was marked removed or came back: the feed of changes. */
   last_changed_at: string | null;
   last_run_id: string | null;
+  /** When a completed listing of its window no longer held it (null while BDNS lists it). */
+  removed_at: string | null;
+  /** The BDNS code as a number (generated from `bdns`): order codes by it. */
+  codigo: Generated<number | null>;
+}
+
+/** A convocatoria's classifications (adapters/store/facets.ts), one row each. */
+export interface ConvocatoriaFacetasTable {
+  bdns: string;
+  faceta: string;
+  valor: string;
+  descripcion: string | null;
+  /** The convocatoria's, so that a facet and a period are one index range. */
+  fecha_recepcion: string | null;
+}
+
+/** Per beneficiary (id_persona) and year of concesión: the awards not removed (adapters/store/totals.ts). */
+export interface BeneficiariosTotalesTable {
+  id_persona: number;
+  ejercicio: number;
+  nif: string | null;
+  beneficiario: string | null;
+  concesiones: number;
+  importe: number;
+  ayuda_equivalente: number;
 }
 
 export interface DocumentosTable {
@@ -48,7 +74,10 @@ export interface DocumentosTable {
   /** The `dat_mod` BDNS announced for the revision that is stored (a new one means a new file). */
   stored_dat_mod: string | null;
   first_seen_at: string;
+  /** When a detail last listed it (or its file was stored). */
   updated_at: string;
+  /** When its convocatoria's detail no longer listed it (null while listed). */
+  removed_at: string | null;
 }
 
 export interface SyncRunsTable {
@@ -162,4 +191,6 @@ export interface Database {
   run_items: RunItemsTable;
   run_steps: RunStepsTable;
   removal_holds: RemovalHoldsTable;
+  convocatoria_facetas: ConvocatoriaFacetasTable;
+  beneficiarios_totales: BeneficiariosTotalesTable;
 }

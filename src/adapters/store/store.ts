@@ -1,40 +1,24 @@
 /**
- * The queries the functions need, written once for SQLite and PostgreSQL.
+ * The queries the functions need, written once for SQLite and PostgreSQL: the store opened, a step's
+ * writes committed once, convocatorias and their documents, the planner's statistics; the ledger of
+ * runs (run-ledger.ts) underneath, the datasets' bulk writers beside it (`tables`).
  */
 import { createHash } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { ConvocatoriaDetail, DocumentMeta, SearchRow } from "../bdns/schemas.js";
 import { openDatabase, type OpenedDb, type OpenOptions } from "./db.js";
 import { DatasetTables } from "./dataset-tables.js";
+import { facetsOf } from "./facets.js";
+import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type RemovalWrite } from "./removal-marking.js";
+import { jsonbSafe } from "./json.js";
 import { transact } from "./transact.js";
 import type { FileCheck } from "./document-store.js";
-import type { Database, DocumentosTable, ItemKind, ItemState } from "./schema.js";
+import { CONVOCATORIAS, isoNow, ROWS_PER_INSERT, RunLedger } from "./run-ledger.js";
+import type { Database, DocumentosTable } from "./schema.js";
 
-/** SQLite allows 32,766 bound parameters per statement; 14 columns × 500 rows stays well inside. */
-const ROWS_PER_INSERT = 500;
+export { workItem, REQUESTED, type RunCounter, type WorkItem } from "./run-ledger.js";
 
 export type DetailOutcome = "new" | "changed" | "unchanged";
-
-/**
- * One unit of work of a run, as the store files it: its kind and key, and for the failures list the
- * convocatoria and document it concerns (build them with `workItem`).
- */
-export interface WorkItem {
-  /** Default: convocatorias. */
-  dataset?: string;
-  kind: ItemKind;
-  key: string;
-  bdns?: string;
-  documentId?: string;
-}
-
-export const workItem = {
-  detail: (bdns: string): WorkItem => ({ kind: "detail", key: bdns, bdns }),
-  document: (bdns: string, documentId: string): WorkItem => ({ kind: "document", key: `${bdns}/${documentId}`, bdns, documentId }),
-  piece: (w: { from: string; to: string }): WorkItem => ({ kind: "piece", key: `${w.from}..${w.to}` }),
-  /** The request itself, before it is cut into pieces. */
-  sync: (): WorkItem => ({ kind: "sync", key: "" }),
-};
 
 /**
  * Whether the stored file is the revision BDNS announces now: stored, with the announced size (when
@@ -46,18 +30,25 @@ export function storedRevisionIsCurrent(d: Pick<DocumentosTable, "stored_at" | "
   if (d.announced_size !== null && d.announced_size !== d.stored_size) return false;
   return (d.stored_dat_mod ?? null) === (d.dat_mod ?? null);
 }
-export type RunCounter = "listed" | "queued" | "fetched" | "new" | "changed" | "unchanged" | "removed" | "failed" | "documents_stored" | "removals_held";
 
-export class Store {
+/** Marking removed the documents a detail no longer lists (Store.upsertDocuments). */
+export interface DocumentRemoval {
+  runId: string;
+  decide: (c: { live: number; missing: number }) => RemovalDecision;
+  onMarked?: (m: RemovalOutcome) => void;
+}
+
+export class Store extends RunLedger {
   /** The datasets' tables (bulk writes of pages, removal marking). */
   readonly tables: DatasetTables;
 
   private constructor(
-    readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     readonly dialect: OpenedDb["dialect"],
     readonly location: string,
     private readonly raw: Pick<OpenedDb, "sqlite" | "pgPool">,
   ) {
+    super(db);
     this.tables = new DatasetTables(db, raw);
   }
 
@@ -182,9 +173,16 @@ export class Store {
               mrr: eb.ref("excluded.mrr"),
               listed_at: eb.ref("excluded.listed_at"),
               last_run_id: eb.ref("excluded.last_run_id"),
+              // Listed again after it was marked removed: back, and that is a change.
+              last_changed_at: sql`CASE WHEN convocatorias.removed_at IS NOT NULL THEN ${now} ELSE convocatorias.last_changed_at END`,
+              removed_at: null,
             })),
           )
           .execute();
+        // The facets carry the date they are filtered by with (region + sector + year): kept in step.
+        const codes = values.map((v) => v.bdns);
+        await sql`UPDATE convocatoria_facetas SET fecha_recepcion = (SELECT c.fecha_recepcion FROM convocatorias c WHERE c.bdns = convocatoria_facetas.bdns)
+          WHERE bdns IN (${sql.join(codes)}) AND fecha_recepcion IS DISTINCT FROM (SELECT c.fecha_recepcion FROM convocatorias c WHERE c.bdns = convocatoria_facetas.bdns)`.execute(tx);
       }
     });
     const withoutDetail: string[] = [];
@@ -207,8 +205,9 @@ export class Store {
     const hash = contentHash(raw);
     const bdns = detail.codigoBDNS;
     return this.transact(async (tx) => {
-      const prev = await tx.selectFrom("convocatorias").select(["content_hash"]).where("bdns", "=", bdns).executeTakeFirst();
-      const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash ? "unchanged" : "changed";
+      const prev = await tx.selectFrom("convocatorias").select(["content_hash", "removed_at"]).where("bdns", "=", bdns).executeTakeFirst();
+      // Back after it was marked removed: a change, as a dataset row's comeback is.
+      const outcome: DetailOutcome = !prev?.content_hash ? "new" : prev.content_hash === hash && prev.removed_at === null ? "unchanged" : "changed";
       if (outcome === "unchanged") {
         await tx.updateTable("convocatorias").set({ last_fetched_at: now, last_run_id: runId }).where("bdns", "=", bdns).execute();
         return outcome;
@@ -228,17 +227,22 @@ export class Store {
         fecha_inicio_solicitud: detail.fechaInicioSolicitud,
         fecha_fin_solicitud: detail.fechaFinSolicitud,
         sede_electronica: detail.sedeElectronica,
-        detail_json: JSON.stringify(raw),
+        detail_json: jsonbSafe(JSON.stringify(raw)),
         content_hash: hash,
         last_fetched_at: now,
         last_changed_at: now,
         last_run_id: runId,
+        removed_at: null,
       };
       await tx
         .insertInto("convocatorias")
         .values({ bdns, first_seen_at: now, listed_at: null, ...columns })
         .onConflict((oc) => oc.column("bdns").doUpdateSet(columns))
         .execute();
+      // Its regions, sectors, beneficiary types… as rows the portal filters on (facets.ts).
+      await tx.deleteFrom("convocatoria_facetas").where("bdns", "=", bdns).execute();
+      const facets = facetsOf(raw).map((f) => ({ bdns, ...f, fecha_recepcion: detail.fechaRecepcion }));
+      if (facets.length > 0) await tx.insertInto("convocatoria_facetas").values(facets).execute();
       return outcome;
     });
   }
@@ -252,28 +256,44 @@ export class Store {
   /**
    * Record the documents a detail lists. Returns the ids that need (re)storing: never stored, the
    * stored file is not the revision BDNS now announces (another size or modification date), or —
-   * with `fileIntact` — the file on disk no longer looks like the one stored.
+   * with `fileIntact` — the file on disk no longer looks like the one stored. With `removal`, the
+   * convocatoria's documents the list no longer holds are marked removed, as the removal rule decides
+   * (removal-marking.ts; an empty list where there were documents is held back).
    */
-  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], o: { now?: string; fileIntact?: FileCheck } = {}): Promise<string[]> {
-    if (docs.length === 0) return [];
+  async upsertDocuments(bdns: string, docs: readonly DocumentMeta[], o: { now?: string; fileIntact?: FileCheck; removal?: DocumentRemoval } = {}): Promise<string[]> {
     const now = o.now ?? isoNow();
     const ids = docs.map((d) => String(d.id));
-    const existing = new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
+    const existing = ids.length === 0 ? new Map<string, DocumentosTable>() : new Map((await this.db.selectFrom("documentos").selectAll().where("id", "in", ids).execute()).map((d) => [d.id, d]));
     const toStore: string[] = [];
-    await this.transact(async (tx) => {
-      for (const d of docs) {
-        const id = String(d.id);
-        const prev = existing.get(id);
-        const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now };
-        if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta }) || (o.fileIntact && !(await o.fileIntact(prev)))) toStore.push(id);
-        await tx
-          .insertInto("documentos")
-          .values({ id, first_seen_at: now, ...meta })
-          .onConflict((oc) => oc.column("id").doUpdateSet(meta))
-          .execute();
-      }
-    });
+    if (docs.length > 0) {
+      await this.transact(async (tx) => {
+        for (const d of docs) {
+          const id = String(d.id);
+          const prev = existing.get(id);
+          const meta = { bdns, nombre_fic: d.nombreFic, descripcion: d.descripcion, announced_size: d.long, dat_mod: d.datMod, dat_publicacion: d.datPublicacion, updated_at: now, removed_at: null };
+          if (!prev || !storedRevisionIsCurrent({ ...prev, ...meta }) || (o.fileIntact && !(await o.fileIntact(prev)))) toStore.push(id);
+          await tx
+            .insertInto("documentos")
+            .values({ id, first_seen_at: now, ...meta })
+            .onConflict((oc) => oc.column("id").doUpdateSet(meta))
+            .execute();
+        }
+      });
+    }
+    if (o.removal) {
+      const write = { runId: o.removal.runId, dataset: CONVOCATORIAS, unit: `documentos ${bdns}`, now, since: now };
+      const marked = await markRemovedRows(this.db, { table: "documentos", seen: "updated_at" }, { equals: { bdns } }, write, o.removal.decide);
+      o.removal.onMarked?.(marked);
+    }
     return toStore;
+  }
+
+  /**
+   * Mark removed the convocatorias of a window (by fecha_recepcion) that its completed listing no longer
+   * held (not listed since `o.since`), as the removal rule decides; a removal moves last_changed_at.
+   */
+  async markConvocatoriasRemoved(window: { from: string; to: string }, o: RemovalWrite, decide: (c: { live: number; missing: number }) => RemovalDecision): Promise<RemovalOutcome> {
+    return markRemovedRows(this.db, { table: "convocatorias", seen: "listed_at", changed: "last_changed_at" }, { equals: {}, dateRange: { column: "fecha_recepcion", ...window } }, o, decide);
   }
 
   async getDocument(id: string): Promise<DocumentosTable | undefined> {
@@ -289,196 +309,33 @@ export class Store {
       .execute();
   }
 
-  // --- sync runs: one row per run and dataset -------------------------------------------------
-
   /**
-   * Start (or find) the run row; a run started by `detail`/`document` directly gets one on first use,
-   * and `retryOf` (from the event: `ayida-jobs retry`) links it to the run it re-requests. A sync
-   * request picked up under a run whose row another kind started (a detail of the same runId came
-   * first) makes it a sync row: the row then has work of its own until its pieces are done.
+   * Refresh the planner's statistics after a large write, so plans follow the data (an index that was
+   * right for 100 rows may be wrong for 10 million, and the other way round). SQLite: `PRAGMA
+   * optimize=0x10002` — ANALYZE of every table never analyzed or much changed since, with SQLite's own
+   * bound on the rows it reads; PostgreSQL: ANALYZE of `tables` (a sample of 30,000 rows each).
    */
-  async ensureRun(runId: string, kind: string, window: { from?: string | undefined; to?: string | undefined; retryOf?: string | undefined } = {}, dataset = CONVOCATORIAS, now = isoNow()): Promise<void> {
-    await this.db
-      .insertInto("sync_runs")
-      .values({ run_id: runId, dataset, kind, window_from: window.from ?? null, window_to: window.to ?? null, started_at: now, finished_at: null, status: "running", retry_of: window.retryOf ?? null })
-      .onConflict((oc) =>
-        kind === "sync"
-          ? oc
-              .columns(["run_id", "dataset"])
-              .doUpdateSet({
-                kind: "sync",
-                status: "running",
-                finished_at: null,
-                window_from: sql`COALESCE(excluded.window_from, sync_runs.window_from)`,
-                window_to: sql`COALESCE(excluded.window_to, sync_runs.window_to)`,
-                retry_of: sql`COALESCE(sync_runs.retry_of, excluded.retry_of)`,
-              })
-              .where((eb) => eb.or([eb("sync_runs.kind", "<>", "sync"), eb("sync_runs.status", "=", REQUESTED)]))
-          : oc.columns(["run_id", "dataset"]).doNothing(),
-      )
-      .execute();
+  async refreshPlannerStats(tables: readonly string[]): Promise<void> {
+    if (this.dialect === "sqlite") await sql`PRAGMA optimize=0x10002`.execute(this.db);
+    else if (tables.length > 0) await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(this.db);
   }
 
   /**
-   * `sync all`: the datasets one request asked for, filed as `requested` by whichever of its functions
-   * picks the run up first, so the run is every one of them from then on (not done with 6 of 11). A
-   * dataset's own sync function turns its row into a running sync row (ensureRun); a row that exists
-   * already is left as it is.
+   * After a run's last unit: refresh the statistics of its tables if the run stored at least `threshold`
+   * rows (fetched, or listed for convocatorias). Returns whether it did.
    */
-  async ensureRequested(runId: string, datasets: readonly string[], now = isoNow()): Promise<void> {
-    if (datasets.length === 0) return;
-    await this.db
-      .insertInto("sync_runs")
-      .values(datasets.map((dataset) => ({ run_id: runId, dataset, kind: "sync", window_from: null, window_to: null, started_at: now, finished_at: null, status: REQUESTED, retry_of: null })))
-      .onConflict((oc) => oc.columns(["run_id", "dataset"]).doNothing())
-      .execute();
-  }
-
-  async setPieces(runId: string, pieces: number, dataset = CONVOCATORIAS): Promise<void> {
-    await this.db.updateTable("sync_runs").set({ pieces }).where("run_id", "=", runId).where("dataset", "=", dataset).execute();
-  }
-
-  /** One piece of the work is fetched and fanned out; the last one marks the run succeeded. */
-  async completePiece(runId: string, dataset = CONVOCATORIAS, now = isoNow()): Promise<{ done: number; of: number }> {
-    const row = await this.db
-      .updateTable("sync_runs")
-      .set((eb) => ({ pieces_done: eb("pieces_done", "+", 1) }))
-      .where("run_id", "=", runId)
-      .where("dataset", "=", dataset)
-      .returning(["pieces_done", "pieces"])
-      .executeTakeFirstOrThrow();
-    if (row.pieces_done >= row.pieces) {
-      await this.db.updateTable("sync_runs").set({ status: "succeeded", finished_at: now }).where("run_id", "=", runId).where("dataset", "=", dataset).where("status", "=", "running").execute();
-    }
-    return { done: row.pieces_done, of: row.pieces };
-  }
-
-  async finishRun(runId: string, status: "succeeded" | "failed", dataset = CONVOCATORIAS, now = isoNow()): Promise<void> {
-    await this.db.updateTable("sync_runs").set({ status, finished_at: now }).where("run_id", "=", runId).where("dataset", "=", dataset).execute();
-  }
-
-  async count(runId: string, counter: RunCounter, by = 1, dataset = CONVOCATORIAS): Promise<void> {
-    if (by === 0) return;
-    await this.db
-      .updateTable("sync_runs")
-      .set((eb) => ({ [counter]: eb(sql.ref(counter), "+", by) }))
-      .where("run_id", "=", runId)
-      .where("dataset", "=", dataset)
-      .execute();
-  }
-
-  /** Several counters in one statement (a dataset page's fetched/new/changed/unchanged). */
-  async countAll(runId: string, dataset: string, counts: Partial<Record<RunCounter, number>>): Promise<void> {
-    const entries = Object.entries(counts).filter(([, by]) => by);
-    if (entries.length === 0) return;
-    await this.db
-      .updateTable("sync_runs")
-      .set((eb) => Object.fromEntries(entries.map(([counter, by]) => [counter, eb(sql.ref(counter), "+", by!)])))
-      .where("run_id", "=", runId)
-      .where("dataset", "=", dataset)
-      .execute();
-  }
-
-  async getRun(runId: string, dataset = CONVOCATORIAS) {
-    return this.db.selectFrom("sync_runs").selectAll().where("run_id", "=", runId).where("dataset", "=", dataset).executeTakeFirst();
-  }
-
-  /** Every dataset's row of one run. */
-  async getRunRows(runId: string) {
-    return this.db.selectFrom("sync_runs").selectAll().where("run_id", "=", runId).orderBy("dataset").execute();
-  }
-
-  // --- run items: what a run caused, and where each piece of work stands ---------------------
-
-  /** Items about to be fanned out. Re-queuing (a retried step) leaves an item's progress alone. */
-  async queueItems(runId: string, items: readonly WorkItem[], now = isoNow()): Promise<void> {
-    for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
-      const values = items.slice(i, i + ROWS_PER_INSERT).map((it) => ({ ...itemRow(runId, it), state: "queued" as const, queued_at: now, updated_at: now }));
-      await this.db
-        .insertInto("run_items")
-        .values(values)
-        .onConflict((oc) => oc.columns(ITEM_KEY).doNothing())
-        .execute();
-    }
-  }
-
-  /** The item reached a good outcome. (Created here when nothing queued it: a direct request.) */
-  async itemDone(runId: string, it: WorkItem, state: "stored" | "unchanged", now = isoNow()): Promise<void> {
-    const set = { state, failure: null, reason: null, next_attempt_at: null, updated_at: now };
-    await this.db
-      .insertInto("run_items")
-      .values({ ...itemRow(runId, it), queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set))
-      .execute();
-  }
-
-  /**
-   * An attempt failed and another may follow: attempt n of m, why, and when the next is due (null:
-   * this was the last). Visible at once, not only when every retry is spent.
-   */
-  async itemFailing(runId: string, it: WorkItem, f: { attempt: number; maxAttempts: number; failure: string; reason: string; nextAttemptAt: string | null }, now = isoNow()): Promise<void> {
-    const set = { state: "failing" as const, attempt: f.attempt, max_attempts: f.maxAttempts, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: f.nextAttemptAt, updated_at: now };
-    await this.db
-      .insertInto("run_items")
-      .values({ ...itemRow(runId, it), queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "not in", ["stored", "unchanged", "failed"]))
-      .execute();
-  }
-
-  /**
-   * The item failed for good: a permanent failure, or every retry spent. Marked once (a failure
-   * handler after a permanent failure keeps the first, more precise reason) and counted once; the
-   * sync_failures view lists it.
-   */
-  async recordFailure(runId: string, it: WorkItem, f: { failure: string; reason: string; onlyIfUnsettled?: boolean }, now = isoNow()): Promise<void> {
-    const set = { state: "failed" as const, failure: f.failure, reason: f.reason.slice(0, 500), next_attempt_at: null, updated_at: now };
-    // onlyIfUnsettled: what the reconcile records from the engine's word must never undo an outcome a
-    // function wrote meanwhile (the store read and this write are apart).
-    const settled: ItemState[] = f.onlyIfUnsettled ? ["failed", "stored", "unchanged"] : ["failed"];
-    const marked = await this.db
-      .insertInto("run_items")
-      .values({ ...itemRow(runId, it), queued_at: now, ...set })
-      .onConflict((oc) => oc.columns(ITEM_KEY).doUpdateSet(set).where("run_items.state", "not in", settled))
-      .executeTakeFirst();
-    if (Number(marked.numInsertedOrUpdatedRows ?? 0) > 0) await this.count(runId, "failed", 1, it.dataset ?? CONVOCATORIAS);
-  }
-
-  async getItem(runId: string, it: WorkItem) {
-    return this.db
-      .selectFrom("run_items")
-      .selectAll()
-      .where("run_id", "=", runId)
-      .where("dataset", "=", it.dataset ?? CONVOCATORIAS)
-      .where("kind", "=", it.kind)
-      .where("item", "=", it.key)
-      .executeTakeFirst();
-  }
-
-  async getItems(runId: string, dataset = CONVOCATORIAS) {
-    return this.db.selectFrom("run_items").selectAll().where("run_id", "=", runId).where("dataset", "=", dataset).orderBy("kind").orderBy("item").execute();
-  }
-
-  /** The items of a run that failed for good (all datasets, unless one is named). */
-  async getFailures(runId: string, dataset?: string) {
-    let q = this.db.selectFrom("sync_failures").selectAll().where("run_id", "=", runId);
-    if (dataset) q = q.where("dataset", "=", dataset);
-    return q.orderBy("dataset").orderBy("kind").orderBy("item").execute();
+  async refreshPlannerStatsAfterRun(runId: string, dataset: string, tables: readonly string[], threshold: number): Promise<boolean> {
+    const run = await this.getRun(runId, dataset);
+    if (!run || Number(run.fetched) + Number(run.listed) < threshold) return false;
+    await this.refreshPlannerStats(tables);
+    return true;
   }
 }
-
-const CONVOCATORIAS = "convocatorias";
-/** A dataset's sync row filed by another dataset's function of the same `sync all`: asked for, not picked up yet. */
-export const REQUESTED = "requested";
 
 /** A primary key already taken: PostgreSQL 23505, SQLite's SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE. */
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
   return code === "23505" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-const ITEM_KEY = ["run_id", "dataset", "kind", "item"] as const;
-
-function itemRow(runId: string, it: WorkItem) {
-  return { run_id: runId, dataset: it.dataset ?? CONVOCATORIAS, kind: it.kind, item: it.key, bdns: it.bdns ?? null, document_id: it.documentId ?? null };
 }
 
 /** sha256 of the canonical JSON (keys sorted, arrays in BDNS's order: their order carries meaning). */
@@ -499,8 +356,4 @@ export function canonicalJson(value: unknown): string {
 
 function flag(b: boolean | null | undefined): number | null {
   return b === null || b === undefined ? null : b ? 1 : 0;
-}
-
-function isoNow(): string {
-  return new Date().toISOString();
 }

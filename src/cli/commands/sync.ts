@@ -12,7 +12,7 @@ export function registerSync(program: Command, ctx: CliContext): void {
     .option("--from <YYYY-MM-DD>", "windowed datasets: first day of the window, inclusive, not before the dataset's floor (default: 7 days ending yesterday)")
     .option("--to <YYYY-MM-DD>", "windowed datasets: last day of the window, inclusive (default: yesterday)")
     .option("--full", "convocatorias and planes-estrategicos: re-fetch every listed record's detail, not only new ones or those without a stored detail")
-    .option("--allow-removal", "mark removed what BDNS no longer lists even when its answer is empty, incomplete or shrank by more than 10 % (held back otherwise; not convocatorias)");
+    .option("--allow-removal", "mark removed what BDNS no longer lists even when its answer is empty, incomplete or shrank by more than 10 % (held back otherwise; convocatorias: the window's, and with --full their documents)");
   addSendOptions(command, "event")
     .addHelpText(
       "after",

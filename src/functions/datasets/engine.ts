@@ -19,15 +19,15 @@ import { datasetPayload, datasetEventName, type DatasetEventPayload, type Datase
 import { datasetEventTypes, toSdkDatasetEvent } from "../../contracts/dataset-event-types.js";
 import type { DatasetDeclaration } from "../../datasets/types.js";
 import type { AyidaInngest } from "../../config/client.js";
-import type { JobDeps } from "../deps.js";
+import { ANALYZE_AFTER_ROWS, type JobDeps } from "../deps.js";
 import { mapJobErrors, recordRunFailure } from "../errors.js";
 import { DATASET_FLOW, FAN_OUT_CHUNK } from "../flow.js";
 import { resolveWindow, splitWindow, type Window } from "../../contracts/window.js";
 import { readAnswer } from "./rows.js";
 import { feedOf, unitKey, unitParams, unitsOf, type Unit } from "./units.js";
-import { recordRemovalsHeld, recordRowCounts, recordRows } from "../../metrics/index.js";
+import { recordRowCounts } from "../../metrics/index.js";
 import { fileRequestedDatasets } from "../sync-all.js";
-import { removalVerdict } from "./removal.js";
+import { removalVerdict, reportRemoval } from "./removal.js";
 
 type Step = GetStepTools<AyidaInngest>;
 type Tries = { attempt: number; maxAttempts: number };
@@ -183,11 +183,7 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     const complete = totals.refused === 0;
     const evidence = { fetched: totals.fetched, announced, allowRemoval: Boolean(req.allowRemoval) };
     const marked = complete && since ? await store.tables.of(feed.table).markRemoved(removalScope(feed, unit), { runId, dataset: d.name, unit: key, now: new Date().toISOString(), since }, (c) => removalVerdict({ ...c, ...evidence })) : { removed: 0, held: 0 };
-    recordRows(d.name, "removed", marked.removed); // metrics
-    if (marked.hold) {
-      recordRemovalsHeld(d.name, marked.hold.reason, marked.held); // metrics
-      log.warn({ unit: key, held: marked.held, reason: marked.hold.reason }, `removal held back: ${marked.hold.message}; nothing marked removed (sync ${d.name} --allow-removal marks them if BDNS really dropped them)`);
-    }
+    reportRemoval(log, d.name, key, marked); // metrics, and a hold's warning
     // Once: a retry after this committed must not count the unit's details or its piece again (a
     // second pieces_done would call the sync done before its last unit). The removal above is
     // idempotent by itself (a second pass finds nothing unmarked, a hold is recorded once).
@@ -199,7 +195,25 @@ async function runUnit(step: Step, deps: JobDeps, d: DatasetDeclaration, unit: U
     log.info({ unit: key, ...totals, removed: marked.removed, removalsHeld: marked.held, removalSkipped: !complete, piecesDone: progress.done, pieces: progress.of }, "unit done");
     return { removed: marked.removed, removalsHeld: marked.held, ...progress };
   });
+  if (done.done === done.of) await refreshStatsAfterRun(step, deps, runId, d.name, tablesOf(d), log);
   return { dataset: d.name, unit: key, ...totals, removed: done.removed, removalsHeld: done.removalsHeld, piecesDone: done.done, pieces: done.of };
+}
+
+/** A dataset's tables, its totals tables included: what its syncs write. */
+function tablesOf(d: DatasetDeclaration): string[] {
+  return [...new Set(d.feeds.flatMap((f) => [f.table.name, ...(f.table.totals ?? []).map((t) => t.table)]))];
+}
+
+/**
+ * The run's last unit is done: if the run stored many rows, the planner's statistics of its tables are
+ * refreshed (a step of its own: a failure here retries this, not the unit's counters).
+ */
+export async function refreshStatsAfterRun(step: Step, deps: JobDeps, runId: string, dataset: string, tables: readonly string[], log: JobDeps["logger"]): Promise<void> {
+  await step.run("refresh planner statistics", async () => {
+    const store = await deps.store();
+    const t0 = Date.now();
+    if (await store.refreshPlannerStatsAfterRun(runId, dataset, tables, deps.analyzeAfterRows ?? ANALYZE_AFTER_ROWS)) log.info({ dataset, tables, ms: Date.now() - t0 }, "planner statistics refreshed");
+  });
 }
 
 /** What a completed unit's absence means: its sweep value's rows, or its window's by their own date. */

@@ -11,6 +11,8 @@
  * is evidence for it. Held back, nothing is marked; the run counts the rows (`removals_held`), records
  * the scope and the reason (`removal_holds`), and `status`/`runs` say so, with the command to force it.
  */
+import type { Logger } from "pino";
+import { recordRemovalsHeld, recordRows } from "../../metrics/index.js";
 
 /** One answer may remove at most this share of the rows its scope holds... */
 export const MAX_REMOVAL_SHARE = 0.1;
@@ -50,4 +52,12 @@ export function removalVerdict(e: RemovalEvidence): RemovalVerdict {
     return { remove: false, reason: "shrink", message: `${rows(e.missing)} of ${e.live} are gone from BDNS's answer: more than one answer may remove (${Math.round(MAX_REMOVAL_SHARE * 100)} %, at least ${ALWAYS_REMOVABLE})` };
   }
   return { remove: true };
+}
+
+/** What marking did, for the metrics and the log: removed rows counted; a hold counted, and said with the way to force it. */
+export function reportRemoval(log: Pick<Logger, "warn">, dataset: string, unit: string, marked: { removed: number; held: number; hold?: { reason: string; message: string } | undefined }): void {
+  recordRows(dataset, "removed", marked.removed);
+  if (!marked.hold) return;
+  recordRemovalsHeld(dataset, marked.hold.reason, marked.held);
+  log.warn({ unit, held: marked.held, reason: marked.hold.reason }, `removal held back: ${marked.hold.message}; nothing marked removed (sync ${dataset} --allow-removal marks them if BDNS really dropped them)`);
 }

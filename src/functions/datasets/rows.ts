@@ -9,6 +9,7 @@ import * as z from "zod/mini";
 import { BdnsError } from "../../adapters/bdns/errors.js";
 import type { PreparedRow } from "../../adapters/store/dataset-tables.js";
 import { canonicalHash } from "../../datasets/canonical.js";
+import { withoutNul } from "../../datasets/noise.js";
 import type { ColumnValue, Feed, RowContext } from "../../datasets/types.js";
 
 export interface RefusedRecord {
@@ -42,7 +43,10 @@ export function readAnswer(feed: Feed<any>, body: unknown, ctx: Pick<RowContext,
       return;
     }
     const row = checked.data as Record<string, unknown>;
-    const values: ColumnValue[] = columns.map(([, c]) => c.value(row, rowCtx));
+    const values: ColumnValue[] = columns.map(([, c]) => {
+      const v = c.value(row, rowCtx);
+      return typeof v === "string" ? withoutNul(v) : v; // PostgreSQL's text holds no NUL
+    });
     const hashed = feed.table.normalise ? feed.table.normalise(row) : row;
     // A tree node's place (its parent) is part of what it is; its children are rows of their own.
     const identity = feed.answer === "tree" ? { node: hashed, parentId: rowCtx.parentId ?? null } : hashed;

@@ -1,6 +1,6 @@
 /**
- * The CLI as an operator runs it, pointed at the Dev Server: the built bin, a hermetic environment
- * (only PATH and INNGEST_DEV, and what the case adds; no stray .env file: a fresh working directory). Like test/support/cli.ts,
+ * The CLI as an operator runs it, pointed at the engine: the built bin, a hermetic environment
+ * (only PATH and the engine's settings — INNGEST_DEV, or INNGEST_BASE_URL and the keys — and what the case adds; no stray .env file: a fresh working directory). Like test/support/cli.ts,
  * but locating the bin from the repository root, so the bench can use it bundled.
  */
 import { spawn } from "node:child_process";
@@ -15,12 +15,12 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCliAgainst(devServerUrl: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+export function runCliAgainst(engineEnv: Record<string, string>, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
   const cwd = mkdtempSync(join(tmpdir(), "ayida-engine-cli-"));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--", BIN, ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", NODE_ENV: "test", INNGEST_DEV: devServerUrl, ...extraEnv },
+      env: { PATH: process.env.PATH ?? "", FORCE_COLOR: "0", CI: "1", NODE_ENV: "test", ...engineEnv, ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -8,6 +8,13 @@
  * several instances. Each instance names itself in its BDNS_API_URL (`…/serve-a/api`), so the
  * stand-in's request log says which instance asked.
  *
+ * `selfHosted` runs the engine as production does — the same binary's `inngest start`, with a signing
+ * key and an event key — and the apps and the CLI in cloud mode against it (INNGEST_BASE_URL and the
+ * keys); each app started is synced as a deploy syncs it, by a PUT to its /api/inngest.
+ *
+ * `host` starts something else than `ayida-jobs serve` as the app: the portal's own Next.js app
+ * (next-app.ts), given the same settings.
+ *
  * `database: "postgres"` puts the store on a throwaway PostgreSQL server (test/support/postgres.ts)
  * instead of a SQLite file — one that a case can restart or stop under the deployment
  * (`d.postgres.server.restart("fast")`). The StoreProbe then has no file to read: read the database.
@@ -22,7 +29,7 @@ import { startBdnsStandIn, type BdnsStandIn } from "./bdns-child.js";
 import { runCliAgainst, type CliRun } from "./cli-process.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 import { freePorts } from "./free-ports.js";
-import { CRON_SECRET, startServe, type ServeProcess } from "./serve-process.js";
+import { CRON_SECRET, startServe, type AppHost, type ServeProcess } from "./serve-process.js";
 import { StoreProbe } from "./store-probe.js";
 import { tailOf, type Exit } from "./processes.js";
 import { startPostgres, type TestPostgres } from "../../support/postgres.js";
@@ -39,6 +46,13 @@ export interface DeploymentOptions {
   instances?: number;
   /** Where the store is (default a SQLite file). */
   database?: "sqlite" | "postgres";
+  /**
+   * The engine as production runs it: `inngest start` with these keys (`signingKey`: what an app is
+   * given, `signkey-prod-<hex>`), the apps and the CLI in cloud mode. Default: the Dev Server.
+   */
+  selfHosted?: { eventKey: string; signingKey: string };
+  /** What hosts the functions (default `ayida-jobs serve`). */
+  host?: AppHost;
   /** The Dev Server's --retry-interval (see DevServerOptions). */
   retryIntervalS?: number;
   /** Start serve and wait until the app is synced (default true). */
@@ -64,17 +78,22 @@ export interface Deployment {
   postgres: { server: TestPostgres; url: string } | undefined;
   /** serve's own URL (the app's, without /api/inngest). */
   serverUrl: string;
-  /** The environment an operator of this deployment has: INNGEST_DEV, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, CRON_SECRET. */
+  /** How an app or the CLI reaches the engine: INNGEST_DEV, or (selfHosted) INNGEST_BASE_URL, INNGEST_EVENT_KEY, INNGEST_SIGNING_KEY. */
+  engineEnv: Record<string, string>;
+  /** The environment an operator of this deployment has: engineEnv, DATABASE_URL, DOCUMENTS_DIR, BDNS_API_URL, CRON_SECRET. */
   operatorEnv(): Record<string, string>;
-  /** Starts serve (again: same port, same store and documents) and waits until the app is synced. */
-  startServe(): Promise<ServeProcess>;
+  /**
+   * Starts serve (again: same port, same store and documents) and waits until the app is synced.
+   * `env`: variables for this start only, over serveEnv (e.g. a rotated signing key).
+   */
+  startServe(env?: Record<string, string>): Promise<ServeProcess>;
   /** SIGKILL serve: no shutdown handler runs, requests in flight are cut. */
   killServe(): Promise<Exit>;
   /** SIGTERM serve: it stops as an operator's stop does (its --grace, then 503 to what is still in flight). */
   stopServe(): Promise<Exit>;
   /** For a timeout's message: what the engine has not finished, and the last lines serve and the Dev Server logged. */
   diagnose(): Promise<string>;
-  /** Runs the CLI against the Dev Server (INNGEST_DEV=<its URL>), with `env` besides. */
+  /** Runs the CLI against the engine (engineEnv), with `env` besides. */
   cli(args: string[], env?: Record<string, string>): Promise<CliRun>;
   close(): Promise<void>;
 }
@@ -116,7 +135,12 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
       appUrl,
       dir: join(dir, "inngest"),
       ...(o.retryIntervalS && { retryIntervalS: o.retryIntervalS }),
+      ...(o.selfHosted && { selfHosted: { eventKey: o.selfHosted.eventKey, signingKey: o.selfHosted.signingKey.replace(/^signkey-\w+-/, "") } }),
     });
+    const engineEnv: Record<string, string> = o.selfHosted
+      ? { INNGEST_BASE_URL: dev.url, INNGEST_EVENT_KEY: o.selfHosted.eventKey, INNGEST_SIGNING_KEY: o.selfHosted.signingKey }
+      : { INNGEST_DEV: dev.url };
+    const host = o.host ?? startServe;
     const d: Deployment = {
       dir,
       bdns,
@@ -132,24 +156,30 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
       },
       postgres,
       serverUrl: `http://localhost:${port}`,
-      operatorEnv: () => ({ INNGEST_DEV: dev!.url, DATABASE_URL: databaseUrl, DOCUMENTS_DIR: store.documentsDir, BDNS_API_URL: bdns!.url, CRON_SECRET }),
-      async startServe() {
+      engineEnv,
+      operatorEnv: () => ({ ...engineEnv, DATABASE_URL: databaseUrl, DOCUMENTS_DIR: store.documentsDir, BDNS_API_URL: bdns!.url, CRON_SECRET }),
+      async startServe(env) {
         if (serve && !serve.proc.hasExited()) throw new Error("serve is already running");
-        const settings = { devServerUrl: dev!.url, bdnsUrl: bdns!.url, databaseUrl, documentsDir: store.documentsDir, dir, ...(o.serveEnv && { env: o.serveEnv }), ...(o.serveArgs && { args: o.serveArgs }) };
+        const settings = { engineEnv, bdnsUrl: bdns!.url, databaseUrl, documentsDir: store.documentsDir, dir, env: { ...o.serveEnv, ...env }, ...(o.serveArgs && { args: o.serveArgs }) };
         if ((o.instances ?? 1) > 1) {
           if (balancer) throw new Error("restarting a balanced deployment is not supported");
           const ports = await freePorts(o.instances!);
           // One after the other: two first-time migrations of one SQLite file at once would race.
           for (const [i, p] of ports.entries()) {
             const name = `serve-${"abcdefgh"[i]}`;
-            instances.push(await startServe({ ...settings, port: p, bdnsUrl: bdns!.url.replace(/\/api$/, `/${name}/api`) }, name));
+            instances.push(await host({ ...settings, port: p, bdnsUrl: bdns!.url.replace(/\/api$/, `/${name}/api`) }, name));
           }
           balancer = await startBalancer(port, ports);
           serve = instances[0]!;
         } else {
           serves++;
-          serve = await startServe({ ...settings, port }, serves === 1 ? "serve" : `serve-${serves}`);
+          serve = await host({ ...settings, port }, serves === 1 ? "serve" : `serve-${serves}`);
           instances.push(serve);
+        }
+        if (o.selfHosted) {
+          // `inngest start` does not poll the app: sync it as a deploy does. Unsigned, as the SDK accepts by default.
+          const put = await fetch(appUrl, { method: "PUT" });
+          if (!put.ok) throw new Error(`syncing the app (PUT ${appUrl}): ${put.status} ${await put.text()}\n${tailOf(serve.proc, 15)}`);
         }
         await dev!.waitForApp(serve.functionIds, { app: serve.proc });
         return serve;
@@ -173,7 +203,7 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
           `logs: ${dir} (set AYIDA_ENGINE_KEEP=1 to keep them)`,
         ].join("\n");
       },
-      cli: (args, env) => runCliAgainst(dev!.url, args, env),
+      cli: (args, env) => runCliAgainst(engineEnv, args, env),
       close,
     };
     if (o.serve ?? true) await d.startServe();

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { hashedSigningKey } from "../../../src/config/inngest-api.js";
 import { freePorts } from "./free-ports.js";
 import { resolveInngestBinary, type InngestBinary } from "./inngest-binary.js";
 import { startProcess, tailOf, type ChildProc } from "./processes.js";
@@ -21,6 +22,8 @@ export interface DevServerOptions {
   /**
    * Self-hosted mode instead of dev mode: `inngest start` with these keys (the SDK then runs in cloud
    * mode against INNGEST_BASE_URL, with the event key and the signing key), state in `dir`/sqlite.
+   * `signingKey` is the hex the server takes (an app's INNGEST_SIGNING_KEY is `signkey-prod-<hex>`).
+   * It does not poll the app: a deployment syncs it (a PUT to the app's /api/inngest).
    */
   selfHosted?: { eventKey: string; signingKey: string };
   /** A folder of its own: HOME (the server keeps state under it) and its log. */
@@ -62,9 +65,9 @@ export interface DevServer {
    * app's process (`app`, if given) exits.
    */
   waitForApp(functionSlugs: readonly string[], o?: { timeoutMs?: number; app?: ChildProc }): Promise<AppState>;
-  /** POST /e/<key> as any sender does (dev mode: any key); returns the internal event ids. */
+  /** POST /e/<key> as any sender does (dev mode: any key; self-hosted: its event key); returns the internal event ids. */
   send(events: Array<{ name: string; data: Record<string, unknown>; id?: string }>): Promise<string[]>;
-  /** REST API (dev mode: no auth). `internalId` is what POST /e/<key> answered, not the event's own id. */
+  /** REST API (dev mode: no auth; self-hosted: the hashed signing key). `internalId` is what POST /e/<key> answered, not the event's own id. */
   event(internalId: string): Promise<{ id: string; internal_id: string; name: string; data: Record<string, unknown> } | undefined>;
   eventRuns(internalId: string): Promise<Array<{ run_id: string; function_id: string; status: string; run_started_at?: string; ended_at?: string | null }>>;
   /** Every run the server knows (GraphQL `runs`), oldest first. */
@@ -148,8 +151,10 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   }
 
   const apps = async () => (await gql<{ apps: AppState[] }>("{ apps { id name url error functionCount functions { slug name } } }")).apps;
+  // Self-hosted, the REST API takes the signing key hashed, as Inngest Cloud's does (src/config/inngest-api.ts).
+  const restAuth: Record<string, string> = o.selfHosted ? { authorization: `Bearer ${hashedSigningKey(`signkey-prod-${o.selfHosted.signingKey}`)}` } : {};
   const rest = async <T>(path: string): Promise<T | undefined> => {
-    const res = await fetch(`${url}${path}`);
+    const res = await fetch(`${url}${path}`, { headers: restAuth });
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`Dev Server GET ${path}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { data: T }).data;
@@ -212,7 +217,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
       );
     },
     async send(events) {
-      const res = await fetch(`${url}/e/engine-suite`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
+      const res = await fetch(`${url}/e/${o.selfHosted?.eventKey ?? "engine-suite"}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
       const body = (await res.json()) as { ids?: string[]; status?: number; error?: string };
       if (!res.ok || !body.ids) throw new Error(`Dev Server POST /e: ${res.status} ${JSON.stringify(body)}`);
       return body.ids;

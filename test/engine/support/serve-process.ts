@@ -1,7 +1,9 @@
 /**
  * `ayida-jobs serve` as a real child process, the built bin run the way an operator runs it:
- * `node -- bin/ayida-jobs.js serve --port P`, pointed at the Dev Server (INNGEST_DEV=<its URL>), a
- * store (a SQLite file, or the case's PostgreSQL) and a documents folder, and the BDNS stand-in.
+ * `node -- bin/ayida-jobs.js serve --port P`, pointed at the engine (the Dev Server: INNGEST_DEV=<its
+ * URL>; a self-hosted `inngest start`: INNGEST_BASE_URL and the keys), a store (a SQLite file, or the
+ * case's PostgreSQL) and a documents folder, and the BDNS stand-in. Any other host of the functions (the
+ * portal's Next.js app: next-app.ts) is started with the same settings, as an AppHost.
  */
 import { BIN } from "./repo.js";
 import { startProcess, tailOf, type ChildProc } from "./processes.js";
@@ -9,7 +11,8 @@ import { waitFor } from "./wait.js";
 
 export interface ServeSettings {
   port: number;
-  devServerUrl: string;
+  /** How the app reaches the engine: INNGEST_DEV=<url>, or INNGEST_BASE_URL with INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY. */
+  engineEnv: Record<string, string>;
   bdnsUrl: string;
   /** DATABASE_URL: a SQLite file or a PostgreSQL URL. */
   databaseUrl: string;
@@ -28,24 +31,14 @@ export interface ServeProcess {
   functionIds: string[];
 }
 
+/** Starts a host of the functions (serve, or an app that mounts them) and waits until it answers. */
+export type AppHost = (s: ServeSettings, name: string) => Promise<ServeProcess>;
+
 export const CRON_SECRET = "engine-suite-cron-secret";
 
 /** Starts serve and waits until it listens and answers /health. */
-export async function startServe(s: ServeSettings, name = "serve"): Promise<ServeProcess> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    NODE_ENV: "test",
-    CI: "1",
-    FORCE_COLOR: "0",
-    INNGEST_DEV: s.devServerUrl,
-    DATABASE_URL: s.databaseUrl,
-    DOCUMENTS_DIR: s.documentsDir,
-    BDNS_API_URL: s.bdnsUrl,
-    CRON_SECRET,
-    LOG_LEVEL: "info",
-    ...s.env,
-  };
-  const proc = startProcess(name, process.execPath, ["--", BIN, "serve", "--port", String(s.port), ...(s.args ?? [])], { env, cwd: s.dir, logDir: s.dir });
+export const startServe: AppHost = async (s, name = "serve") => {
+  const proc = startProcess(name, process.execPath, ["--", BIN, "serve", "--port", String(s.port), ...(s.args ?? [])], { env: hostEnv(s), cwd: s.dir, logDir: s.dir });
   try {
     await waitFor(
       "ayida-jobs serve to listen",
@@ -55,10 +48,33 @@ export async function startServe(s: ServeSettings, name = "serve"): Promise<Serv
       },
       { timeoutMs: 30_000, describe: () => tailOf(proc, 10) },
     );
-    const health = (await (await fetch(`http://localhost:${s.port}/health`)).json()) as { functions: string[] };
-    return { proc, functionIds: health.functions };
+    return { proc, functionIds: await functionIdsAt(`http://localhost:${s.port}/health`) };
   } catch (err) {
     await proc.kill();
     throw err;
   }
+};
+
+/** What every host of the functions is given: the engine, the store, the documents, BDNS, the cron secret. */
+export function hostEnv(s: ServeSettings): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: "test",
+    CI: "1",
+    FORCE_COLOR: "0",
+    ...s.engineEnv,
+    DATABASE_URL: s.databaseUrl,
+    DOCUMENTS_DIR: s.documentsDir,
+    BDNS_API_URL: s.bdnsUrl,
+    CRON_SECRET,
+    LOG_LEVEL: "info",
+    ...s.env,
+  };
+}
+
+/** The function ids a host's health route lists. */
+export async function functionIdsAt(healthUrl: string): Promise<string[]> {
+  const res = await fetch(healthUrl);
+  if (!res.ok) throw new Error(`GET ${healthUrl}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { functions: string[] }).functions;
 }
