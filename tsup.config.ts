@@ -1,4 +1,5 @@
 import { defineConfig, type Options } from "tsup";
+import { lazyChildProcessInCommander, mergeCliChunks } from "./scripts/cli-build.js";
 
 const common: Options = {
   format: ["esm"],
@@ -32,6 +33,11 @@ export default defineConfig([
     entry: { cli: "src/cli/run.ts", "dev-watchdog": "src/dev/watchdog.ts" },
     outDir: "dist/cli",
     splitting: true,
+    // Then what a command loads at start becomes one file (scripts/cli-build.ts).
+    onSuccess: () => mergeCliChunks("dist/cli", ["cli", "dev-watchdog"]),
+    esbuildPlugins: [lazyChildProcessInCommander],
+    // Keep `node:` on built-ins: tsup's plugin that strips it would resolve them before ours sees them.
+    removeNodeProtocol: false,
     // Except native and worker-thread packages, which must load from node_modules as they are.
     noExternal: [/^(?!better-sqlite3|pg$|pg\/|pino|thread-stream)/],
   },

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { datasetsMarkdownTable } from "../src/datasets/describe.js";
+import { datasetsMarkdownTable } from "../src/contracts/dataset-catalog.js";
 import { indexOf, PORTAL_READS, sqlOf } from "../src/adapters/store/portal-reads.js";
 
 export const BEGIN = "<!-- datasets:begin -->";

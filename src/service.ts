@@ -1,15 +1,15 @@
 /**
- * InngestService: the library API, as the seed shows it, and what the CLI and the HTTP routes send
- * through. Builds events with the contracts' builders, turns them into SDK events (`.create()`, so the
- * SDK validates them again) and sends them in batches, reporting exactly what was and was not sent.
+ * InngestService: the library API, as the seed shows it. Builds events with the contracts' builders
+ * and sends them with send.ts (which turns them into SDK events — `.create()`, so the SDK validates
+ * them again — and sends them in batches, reporting exactly what was and was not sent).
  */
-import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, buildSyncRequests, newRunContext, type SourcedCode } from "./contracts/build.js";
-import { toSdkEvent } from "./contracts/events.js";
+import { buildDetailRequests, buildDocumentRequest, newRunContext, type SourcedCode } from "./contracts/build.js";
+import { buildSyncRequest, buildSyncRequests } from "./contracts/sync-requests.js";
 import type { SendableEvent } from "./contracts/schemas.js";
 import { EventSendError } from "./send-error.js";
-import { DEFAULT_SEND_TIMEOUT_MS, SendWatch } from "./send-watch.js";
-import { createInngestClient, type AyidaInngest } from "./config/client.js";
-import { parseEnv, requireEventKey, type Env } from "./config/env.js";
+import { createSender, type SendOptions, type ServiceOptions } from "./send.js";
+
+export { SEND_BATCH_SIZE, type BatchReport, type SendOptions, type ServiceOptions } from "./send.js";
 
 /** What a trigger sent: the runId, the events (with their idempotency ids) and Inngest's event ids. */
 export interface TriggerResult {
@@ -18,67 +18,8 @@ export interface TriggerResult {
   ids: string[];
 }
 
-export interface BatchReport {
-  batch: number;
-  batches: number;
-  events: SendableEvent[];
-  ids: string[];
-}
-
-export interface SendOptions {
-  /** Called after each batch the event API accepted. */
-  onBatch?: (report: BatchReport) => void;
-  /** The whole send, every batch and every SDK retry included (default: the service's, 30 s). */
-  timeoutMs?: number;
-}
-
-/**
- * 500 events per request: with the longest runId an event is ~350 bytes, so a request stays under
- * ~180 KB, inside the event API's 256 KiB limit on the smallest plan.
- */
-export const SEND_BATCH_SIZE = 500;
-
-export interface ServiceOptions {
-  /** Defaults to `parseEnv(process.env)`. */
-  env?: Env;
-  /** Defaults to a client built from `env`. */
-  client?: AyidaInngest;
-  batchSize?: number;
-  /** Default time limit of one send, all batches and retries included (30 s). */
-  timeoutMs?: number;
-}
-
 export function createInngestService(opts: ServiceOptions = {}) {
-  let env = opts.env;
-  let client = opts.client;
-  const batchSize = opts.batchSize ?? SEND_BATCH_SIZE;
-  const getEnv = () => (env ??= parseEnv());
-  const getClient = () => (client ??= createInngestClient(getEnv()));
-
-  async function send(events: SendableEvent[], sendOpts: SendOptions = {}): Promise<string[]> {
-    if (!opts.client) requireEventKey(getEnv());
-    const inngest = getClient();
-    const watch = new SendWatch(sendOpts.timeoutMs ?? opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
-    const ids: string[] = [];
-    const batches = Math.ceil(events.length / batchSize);
-    try {
-      for (let b = 0; b < batches; b++) {
-        const batch = events.slice(b * batchSize, (b + 1) * batchSize);
-        let batchIds: string[];
-        try {
-          ({ ids: batchIds } = await watch.run(() => inngest.send(batch.map(toSdkEvent))));
-        } catch (cause) {
-          const sent = events.slice(0, b * batchSize);
-          throw watch.failure(cause, { batch: b + 1, batches, sent, ids, unsent: events.slice(sent.length) });
-        }
-        ids.push(...batchIds);
-        sendOpts.onBatch?.({ batch: b + 1, batches, events: batch, ids: batchIds });
-      }
-    } finally {
-      watch.dispose();
-    }
-    return ids;
-  }
+  const send = createSender(opts);
 
   async function trigger(events: SendableEvent[], runId: string, sendOpts?: SendOptions): Promise<TriggerResult> {
     return { runId, events, ids: await send(events, sendOpts) };

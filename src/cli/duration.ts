@@ -22,6 +22,14 @@ export function parseWaitDuration(option: string, value: string, min = 1): numbe
   return ms;
 }
 
+/** --wait and its bounds as commander parses them (commands/send-options.ts's addWaitOptions). */
+export interface WaitCommandOptions {
+  wait?: boolean;
+  waitTimeout?: string;
+  pickupTimeout: string;
+  poll?: string;
+}
+
 export interface FollowSettings {
   timeoutMs: number | undefined;
   pickupMs: number;
@@ -32,7 +40,7 @@ export interface FollowSettings {
  * The wait options as numbers. Checked whenever a command takes them, whether it waits or not: a
  * `--dry-run` (how a CI step checks its command line) must refuse what the real run would.
  */
-export function waitSettings(o: { waitTimeout?: string | undefined; pickupTimeout: string; poll?: string | undefined }): FollowSettings {
+export function waitSettings(o: WaitCommandOptions): FollowSettings {
   return {
     timeoutMs: o.waitTimeout === undefined ? undefined : parseWaitDuration("--wait-timeout", o.waitTimeout),
     pickupMs: parseWaitDuration("--pickup-timeout", o.pickupTimeout),

@@ -1,13 +1,12 @@
 /**
  * The sending half of every sending command: print what a dry run would send, or send through the
- * InngestService (loaded lazily: validation and --dry-run never load the Inngest SDK) and report it.
+ * sender (send.ts, loaded lazily: validation and --dry-run never load the Inngest SDK) and report it.
  */
 import { branchEnvironment, eventApiBaseUrl, inngestMode, requireEventKey, type Env } from "../config/env.js";
 import type { SendableEvent } from "../contracts/schemas.js";
 import { requireEnv, type CliContext } from "./context.js";
-import { parseDuration, waitSettings } from "./duration.js";
+import { parseDuration, waitSettings, type WaitCommandOptions } from "./duration.js";
 import { UsageError } from "./errors.js";
-import type { WaitCommandOptions } from "./commands/help.js";
 
 export interface Target {
   mode: "dev" | "cloud";
@@ -98,8 +97,8 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
   const following = wantsWait ? await import("./follow.js") : undefined;
   const reader = following && (await following.openFollow(ctx));
   try {
-    const { createInngestService } = await import("../service.js");
-    const service = createInngestService({ env });
+    const { createSender } = await import("../send.js");
+    const send = createSender({ env });
     const sentEvents: SendableEvent[] = [];
     const ids: string[] = [];
     ctx.describeInterruption = () => ({
@@ -110,7 +109,7 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
     });
     const spinner = await out.spinner(`sending ${events.length} event(s) to ${target.url}`);
     try {
-      await service.send(events, {
+      await send(events, {
         timeoutMs,
         onBatch: (r) => {
           sentEvents.push(...r.events);
@@ -129,16 +128,16 @@ export async function emit(ctx: CliContext, command: string, events: SendableEve
       return;
     }
     out.info(`${events.length} event(s) sent, runId ${runId}; waiting for the run (${reader.source.where}); Ctrl-C stops waiting, not the work`);
-    const [{ expectationsOf }, { datasetOfEvent }] = await Promise.all([import("../runs/state.js"), import("../contracts/dataset-events.js")]);
+    const [{ expectationsOf }, { datasetEventOf }] = await Promise.all([import("../runs/expectations.js"), import("../contracts/dataset-events.js")]);
     await following.follow(ctx, {
       command,
       source: reader.source,
       baseline: reader.baseline,
       runId,
       settings,
-      expected: expectationsOf(events, datasetOfEvent),
+      expected: expectationsOf(events, datasetEventOf),
       sent: events.flatMap((e, i) => {
-        const [owner] = expectationsOf([e], datasetOfEvent);
+        const [owner] = expectationsOf([e], datasetEventOf);
         return owner && ids[i] ? [{ name: e.name, id: e.id, data: e.data, internalId: ids[i]!, dataset: owner.dataset, kind: owner.kind }] : [];
       }),
       mode: "wait",

@@ -18,11 +18,11 @@
 import { DEV_SERVER_URL, inngestMode, type Env } from "../config/env.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT, toCliError } from "./errors.js";
-import { waitSettings, type FollowSettings } from "./duration.js";
-import type { WaitCommandOptions } from "./commands/help.js";
+import { waitSettings, type FollowSettings, type WaitCommandOptions } from "./duration.js";
 import { cut, duration, failureLines, pendingText, progressLine, statusLines, when } from "./run-view.js";
 import { openRunSource, type RunSource } from "../runs/source.js";
-import type { Expectation, RunState } from "../runs/state.js";
+import type { Expectation } from "../runs/expectations.js";
+import type { RunState } from "../runs/state.js";
 import { engineReason, waitForRun, type Sent, type WaitResult } from "../runs/wait.js";
 
 export type { FollowSettings };

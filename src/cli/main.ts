@@ -15,11 +15,28 @@ export interface CliIo {
   cwd: string;
 }
 
-export async function main(argv: string[] = process.argv, io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd() }): Promise<number> {
+/** The process's own streams. stdin is opened only by a command that reads it (`detail --file -`). */
+const processIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  get stdin() {
+    return process.stdin;
+  },
+  cwd: process.cwd(),
+});
+
+export async function main(argv: string[] = process.argv, io: CliIo = processIo()): Promise<number> {
   // Commander's own errors come before any hook runs, so the output mode is read from argv up front.
   const args = argv.slice(2);
   const out = new Output(outputOptions({ json: args.includes("--json"), quiet: args.includes("--quiet") || args.includes("-q"), color: !args.includes("--no-color"), debug: args.includes("--debug") }, process.env), io.stdout, io.stderr);
-  const ctx: CliContext = { out, cwd: io.cwd, stdin: io.stdin, state: {} };
+  const ctx: CliContext = {
+    out,
+    cwd: io.cwd,
+    get stdin() {
+      return io.stdin;
+    },
+    state: {},
+  };
 
   // A signal ends the run the way an error does: progress stopped (cursor back), the failure on
   // stderr and, under --json, exactly one JSON document saying what was and was not sent; then exit
@@ -48,7 +65,7 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    await createProgram(ctx, io).parseAsync(argv);
+    await createProgram(ctx, io, argv).parseAsync(argv);
     return ctx.exitCode ?? EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -3,7 +3,7 @@
  * document under --json); everything else (progress, warnings, errors, hints) goes to stderr.
  * Every byte passes through `redact`, so a secret can never be printed, whatever the message.
  */
-import { Chalk, type ChalkInstance } from "chalk";
+import { styles, type Style } from "./style.js";
 import type { CliError } from "./errors.js";
 
 export interface OutputOptions {
@@ -26,8 +26,8 @@ export interface Spinner {
 export class Output {
   opts: OutputOptions;
   private secrets: string[] = [];
-  private outColor: ChalkInstance;
-  private errColor: ChalkInstance;
+  private outColor: Style;
+  private errColor: Style;
 
   constructor(
     opts: OutputOptions,
@@ -35,16 +35,16 @@ export class Output {
     private readonly stderr: Writable = process.stderr,
   ) {
     this.opts = opts;
-    this.outColor = this.errColor = new Chalk({ level: 0 });
+    this.outColor = this.errColor = styles(0);
     this.configure(opts);
   }
 
   configure(opts: OutputOptions): void {
     this.opts = opts;
-    // chalk reads FORCE_COLOR and the TTY, not NO_COLOR: the caller folds NO_COLOR into opts.color.
+    // FORCE_COLOR and the TTY decide, as chalk's would; the caller folds NO_COLOR into opts.color.
     const level = (stream: Writable) => (!opts.color || opts.json ? 0 : forcedLevel() ?? (stream.isTTY ? 1 : 0));
-    this.outColor = new Chalk({ level: level(this.stdout) });
-    this.errColor = new Chalk({ level: level(this.stderr) });
+    this.outColor = styles(level(this.stdout));
+    this.errColor = styles(level(this.stderr));
   }
 
   /**
@@ -61,10 +61,10 @@ export class Output {
     return out;
   }
 
-  get out(): ChalkInstance {
+  get out(): Style {
     return this.outColor;
   }
-  get err(): ChalkInstance {
+  get err(): Style {
     return this.errColor;
   }
 

@@ -34,7 +34,27 @@ export function outputOptions(g: GlobalOptions, env: NodeJS.ProcessEnv): OutputO
   };
 }
 
-export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Command {
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: ReadonlyArray<readonly [string, (program: Command, ctx: CliContext) => void]> = [
+  ["sync", registerSync],
+  ["detail", registerDetail],
+  ["document", registerDocument],
+  ["serve", registerServe],
+  ["dev", registerDev],
+  ["datasets", registerDatasets],
+  ["runs", registerRuns],
+  ["status", registerStatus],
+  ["retry", registerRetry],
+  ["doctor", registerDoctor],
+  ["completion", registerCompletion],
+];
+
+/**
+ * The program. Given the argv it will parse, it defines only the command argv names (see
+ * commandNamed): defining every command's options and help costs each start milliseconds that only
+ * `--help`, `help`, `completion` and a mistyped command need.
+ */
+export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process, argv?: readonly string[]): Command {
   const program = new Command("ayida-jobs")
     .description("Trigger and run the Inngest jobs that keep Ayida Portal's copy of BDNS (Spain's grants database) current.")
     .version(pkg.version, "-v, --version", "print the version (also -V)")
@@ -92,19 +112,30 @@ rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIG
     ctx.env = parseEnv(process.env);
   });
 
-  registerSync(program, ctx);
-  registerDetail(program, ctx);
-  registerDocument(program, ctx);
-  registerServe(program, ctx);
-  registerDev(program, ctx);
-  registerDatasets(program, ctx);
-  registerRuns(program, ctx);
-  registerStatus(program, ctx);
-  registerRetry(program, ctx);
-  registerDoctor(program, ctx);
-  registerCompletion(program, ctx);
+  const only = argv && commandNamed(program, argv.slice(2));
+  for (const [name, register] of COMMANDS) if (!only || name === only) register(program, ctx);
   refuseOptionLikeValuesAsParsed(program);
   return program;
+}
+
+/**
+ * The command `args` runs, when it is one that needs no other defined: the first word that is not a
+ * global option (or the value of one that takes a value, as `--env-file <path>`). Undefined when there
+ * is none, after `--`, or it is not a command: commander then needs them all (for the help, `help
+ * <command>`, or to suggest the command meant). `completion` describes every command, so it is not one.
+ */
+function commandNamed(program: Command, args: readonly string[]): string | undefined {
+  const takesValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short]));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") return undefined;
+    if (a.startsWith("-")) {
+      if (takesValue.has(a)) i++; // its value follows (--env-file=path carries its own)
+      continue;
+    }
+    return a !== "completion" && COMMANDS.some(([name]) => name === a) ? a : undefined;
+  }
+  return undefined;
 }
 
 /**

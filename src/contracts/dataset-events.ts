@@ -8,7 +8,7 @@
  * Plain zod/mini, like schemas.ts: the CLI validates and builds them without loading the SDK.
  */
 import * as z from "zod/mini";
-import { DATASETS } from "../datasets/index.js";
+import { DATASET_NAMES } from "../datasets/names.js";
 import type { DatasetDeclaration } from "../datasets/types.js";
 import { InvalidInputError } from "./errors.js";
 import { labelledEventId } from "./event-id.js";
@@ -71,8 +71,11 @@ export function datasetPayload<K extends DatasetEventKind>(d: Pick<DatasetDeclar
 
 const KINDS: readonly DatasetEventKind[] = ["sync", "piece", "detail", "document"];
 
-/** The dataset and kind an event name belongs to (`organos/sync.requested` → organos, sync). */
-export function datasetOfEvent(name: string): { dataset: DatasetDeclaration; kind: DatasetEventKind } | undefined {
-  for (const dataset of DATASETS) for (const kind of KINDS) if (datasetEventName(dataset, kind) === name) return { dataset, kind };
+/**
+ * The dataset and kind an event name belongs to (`organos/sync.requested` → organos, sync). By name:
+ * `findDataset(dataset)` gives its declaration, for a caller that needs more than the name.
+ */
+export function datasetEventOf(name: string): { dataset: string; kind: DatasetEventKind } | undefined {
+  for (const dataset of DATASET_NAMES) for (const kind of KINDS) if (datasetEventName({ name: dataset }, kind) === name) return { dataset, kind };
   return undefined;
 }

@@ -4,7 +4,7 @@
  * use `.create()` (the SDK validates before it sends). Loading this module loads the Inngest SDK.
  */
 import { eventType } from "inngest";
-import { datasetOfEvent } from "./dataset-events.js";
+import { datasetEventOf } from "./dataset-events.js";
 import { toSdkDatasetEvent } from "./dataset-event-types.js";
 import { EVENT, detailRequestedData, storageRequestedData, syncPieceRequestedData, syncRequestedData, type SendableEvent } from "./schemas.js";
 
@@ -24,7 +24,7 @@ const EVENT_TYPES = {
 export function toSdkEvent(p: SendableEvent) {
   const type = (EVENT_TYPES as unknown as Record<string, { create(data: unknown, opts: { id: string }): ReturnType<typeof detailRequested.create> } | undefined>)[p.name];
   if (type) return type.create(p.data, { id: p.id });
-  const owner = datasetOfEvent(p.name);
+  const owner = datasetEventOf(p.name);
   if (!owner) throw new Error(`no contract for event ${p.name}`);
-  return toSdkDatasetEvent(owner.dataset, owner.kind, p) as unknown as ReturnType<typeof detailRequested.create>;
+  return toSdkDatasetEvent({ name: owner.dataset }, owner.kind, p) as unknown as ReturnType<typeof detailRequested.create>;
 }

@@ -3,4 +3,5 @@ export * from "./errors.js";
 export * from "./rules.js";
 export * from "./schemas.js";
 export * from "./build.js";
+export * from "./sync-requests.js";
 export * from "./events.js";

@@ -6,7 +6,7 @@
 import { ConfigError } from "../config/errors.js";
 import { branchEnvironment, inngestMode, parseEnv, type Env } from "../config/env.js";
 import { scheduleVariable, SCHEDULE_VARIABLES, unknownScheduleVariables } from "../config/schedules.js";
-import { describeSchedules } from "../cli/schedule-info.js";
+import { describeSchedules } from "../config/schedule-info.js";
 import type { Check, DoctorContext } from "./types.js";
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { ItemKind } from "../adapters/store/schema.js";
 import type { WorkItem } from "../adapters/store/store.js";
-import { datasetEventName, datasetOfEvent } from "../contracts/dataset-events.js";
+import { datasetEventName, datasetEventOf } from "../contracts/dataset-events.js";
 import { EVENT } from "../contracts/schemas.js";
 import { findDataset } from "../datasets/index.js";
 import { detailItem, documentItem } from "./datasets/details.js";
@@ -43,11 +43,12 @@ function workOf(name: string, d: never): EventWork | undefined {
     case EVENT.storageRequested:
       return { item: documentItemOf(d), runKind: "document" };
   }
-  const owner = datasetOfEvent(name);
-  if (!owner) return undefined;
-  if (owner.kind === "sync" || owner.kind === "piece") return { item: failedItem(owner.dataset)(d), runKind: "sync" };
-  if (owner.kind === "detail") return { item: detailItem(owner.dataset)(d), runKind: "detail" };
-  return { item: documentItem(owner.dataset)(d), runKind: "document" };
+  const owner = datasetEventOf(name);
+  const dataset = owner && findDataset(owner.dataset);
+  if (!owner || !dataset) return undefined;
+  if (owner.kind === "sync" || owner.kind === "piece") return { item: failedItem(dataset)(d), runKind: "sync" };
+  if (owner.kind === "detail") return { item: detailItem(dataset)(d), runKind: "detail" };
+  return { item: documentItem(dataset)(d), runKind: "document" };
 }
 
 /** The events whose function files an item of `kind` in `dataset` (a piece: its own event, or a one-unit sync request). */

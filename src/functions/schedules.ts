@@ -16,7 +16,8 @@
 import { cron } from "inngest";
 import type { AyidaInngest } from "../config/client.js";
 import type { Schedule } from "../config/schedules.js";
-import { buildSyncRequests, newRunContext } from "../contracts/build.js";
+import { newRunContext } from "../contracts/build.js";
+import { buildSyncRequests } from "../contracts/sync-requests.js";
 import { toSdkEvent } from "../contracts/events.js";
 import type { JobDeps } from "./deps.js";
 

@@ -24,36 +24,9 @@
  */
 import { SYNCABLE_DATASETS } from "../contracts/datasets.js";
 
-export const BDNS_OUTCOMES = ["ok", "empty", "rate_limited", "server_error", "maintenance", "timeout", "network", "truncated", "not_found", "validation", "unknown_document", "broken_record", "other"] as const;
-export type BdnsOutcome = (typeof BDNS_OUTCOMES)[number];
-export const ROW_OUTCOMES = ["new", "changed", "unchanged", "removed", "refused"] as const;
-export type RowOutcome = (typeof ROW_OUTCOMES)[number];
-/** Why a removal was held back (functions/datasets/removal.ts). */
-export const HOLD_REASONS = ["empty", "incomplete", "shrink"] as const;
-export type HoldReasonLabel = (typeof HOLD_REASONS)[number];
-export const RUN_OUTCOMES = ["succeeded", "failed", "retrying"] as const;
-export type RunOutcome = (typeof RUN_OUTCOMES)[number];
-export const SEND_OUTCOMES = ["accepted", "failed"] as const;
-export type SendOutcome = (typeof SEND_OUTCOMES)[number];
+import { BDNS_OUTCOMES, HOLD_REASONS, ROW_OUTCOMES, RUN_OUTCOMES, SEND_OUTCOMES, type BdnsOutcome, type MetricsRegistry, type MetricsSink, type RowOutcome, type RunOutcome, type SendOutcome } from "./sink.js";
 
-/** What a registry implements; the recorders below validate and bound every label before calling it. */
-export interface MetricsSink {
-  bdnsRequest(endpoint: string, outcome: BdnsOutcome, seconds: number): void;
-  limiterWait(seconds: number): void;
-  budgetFallback(active: boolean): void;
-  rows(dataset: string, outcome: RowOutcome, n: number): void;
-  removalsHeld(dataset: string, reason: HoldReasonLabel, n: number): void;
-  documentStored(bytes: number): void;
-  functionRun(fn: string, outcome: RunOutcome): void;
-  eventsSent(n: number, outcome: SendOutcome): void;
-}
-
-export interface MetricsRegistry {
-  /** `text/plain; version=0.0.4; charset=utf-8`: Prometheus' text format. */
-  contentType: string;
-  /** The exposition, every metric. */
-  metrics(): Promise<string>;
-}
+export * from "./sink.js";
 
 let sink: MetricsSink | undefined;
 
@@ -62,10 +35,12 @@ export function setMetricsSink(s: MetricsSink | undefined): void {
   sink = s;
 }
 
-/** The process's registry (prom-client): created once, installed as the recorders' sink. */
+/** The process's registry (prom-client): created once, (re)installed as the recorders' sink. */
 export async function createMetricsRegistry(): Promise<MetricsRegistry> {
   const { createPromRegistry } = await import("./registry.js");
-  return createPromRegistry();
+  const { registry, sink: promSink } = createPromRegistry();
+  setMetricsSink(promSink);
+  return registry;
 }
 
 const OTHER = "other";

@@ -1,13 +1,14 @@
 /**
- * The prom-client registry behind the recorders of ./index.ts. Loaded only by `createMetricsRegistry()`
- * (serve). One registry per process: metrics are the process's, and a second call returns the first.
+ * The prom-client registry behind the recorders of ./index.ts, and the sink that feeds it. Loaded only
+ * by `createMetricsRegistry()` (serve), which installs the sink. One registry per process: metrics are
+ * the process's, and a second call returns the first.
  */
 import client from "prom-client";
-import { SEND_OUTCOMES, setMetricsSink, type MetricsRegistry, type MetricsSink } from "./index.js";
+import { SEND_OUTCOMES, type MetricsRegistry, type MetricsSink } from "./sink.js";
 
-let created: MetricsRegistry | undefined;
+let created: { registry: MetricsRegistry; sink: MetricsSink } | undefined;
 
-export function createPromRegistry(): MetricsRegistry {
+export function createPromRegistry(): { registry: MetricsRegistry; sink: MetricsSink } {
   if (created) return created;
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "ayida_" });
@@ -50,7 +51,6 @@ export function createPromRegistry(): MetricsRegistry {
     functionRun: (fn, outcome) => runs.inc({ function: fn, outcome }),
     eventsSent: (n, outcome) => events.inc({ outcome }, n),
   };
-  setMetricsSink(sink);
-  created = { contentType: registry.contentType, metrics: () => registry.metrics() };
+  created = { registry: { contentType: registry.contentType, metrics: () => registry.metrics() }, sink };
   return created;
 }

@@ -6,6 +6,7 @@
  *   that must space request starts (BDNS) knows when a request left: built-in fetch dispatches later,
  *   after an unknown delay (a GC pause let two starts 91 ms apart reach BDNS's 100 ms limit).
  * Failures look like built-in fetch's (`TypeError: fetch failed`, cause attached), which the SDK expects.
+ * The answer reads like built-in fetch's, without loading it (buffered-response.ts).
  *
  * A caller that cannot pass options through the code that calls fetch (the Inngest SDK calls it for
  * us, and retries any failure) runs that code inside `fetchObserver.run(observer, …)`: every request
@@ -14,6 +15,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import https from "node:https";
+import { BufferedHeaders, BufferedResponse, headerRecord } from "./buffered-response.js";
 import { readAll, request } from "./request.js";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,7 +47,7 @@ export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch
       signal?.throwIfAborted(); // cancelled before it started: no request leaves
       res = await request(url, {
         method,
-        headers: Object.fromEntries(new Headers(init.headers)),
+        headers: headerRecord(init.headers),
         ...(body !== undefined && { body }),
         timeoutMs,
         ...(signal && { signal }),
@@ -61,11 +63,11 @@ export function createHttpFetch(opts: { timeoutMs?: number } = {}): typeof fetch
     } catch (cause) {
       throw new TypeError("terminated", { cause }); // as built-in fetch says of a body cut off mid-way
     }
-    const headers = new Headers();
+    const headers = new BufferedHeaders();
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
     const status = res.statusCode ?? 0;
     observer?.onResponse?.(status, bytes);
     const noBody = status === 204 || status === 304 || method === "HEAD";
-    return new Response(noBody ? null : bytes, { status, statusText: res.statusMessage ?? "", headers });
+    return new BufferedResponse(noBody ? null : bytes, status, res.statusMessage ?? "", headers) as unknown as Response;
   } as typeof fetch;
 }

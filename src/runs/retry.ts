@@ -14,7 +14,8 @@
  * The event ids are the usual ones under the new runId: re-running `retry` with the same `--run-id`
  * sends the same ids, and Inngest drops the repeats.
  */
-import { buildDetailRequests, buildDocumentRequest, buildSyncRequests, payload, type RunContext } from "../contracts/build.js";
+import { buildDetailRequests, buildDocumentRequest, payload, type RunContext } from "../contracts/build.js";
+import { buildSyncRequests } from "../contracts/sync-requests.js";
 import { datasetPayload } from "../contracts/dataset-events.js";
 import { InvalidInputError } from "../contracts/errors.js";
 import { EVENT, type SendableEvent } from "../contracts/schemas.js";

@@ -20,7 +20,7 @@
  *   item, or any dataset's row, failed for good.
  *
  * What no function has picked up yet is invisible to the store: a `detail 1 2 3` whose first code is
- * done reads as done until 2 and 3 appear. `--wait` knows what it sent, and adds it (`withExpectations`).
+ * done reads as done until 2 and 3 appear. `--wait` knows what it sent, and adds it (expectations.ts).
  */
 import type { ItemState } from "../adapters/store/schema.js";
 import type { ItemGroup, ItemRow, RunQueries, RunRow } from "../adapters/store/run-queries.js";
@@ -55,7 +55,11 @@ export interface DatasetState {
   dataset: string;
   /** What started this dataset's row: sync, detail, document, retry (null: items but no row). */
   kind: string | null;
-  /** The row's own status: requested (`sync all`: asked for, not picked up yet), running, succeeded (its pieces are done), failed. */
+  /**
+   * The row's status: requested (`sync all`: asked for, not picked up yet), running, succeeded, failed. A sync
+   * row's is its own work's (succeeded: its pieces are done, its items may still be going); a row a direct
+   * request started (detail, document, retry) has no work of its own, so its status is its items' (= state).
+   */
   status: string | null;
   state: RunStateName;
   done: boolean;
@@ -125,6 +129,9 @@ export interface FailedItem {
   reason: string | null;
   at: string;
 }
+
+/** The kinds of work a sent event asks the store to show (expectations.ts). */
+export type ExpectedKind = "sync" | "piece" | "detail" | "document";
 
 /** What `--wait` sent and the store has not seen yet. */
 export interface Awaiting {
@@ -256,15 +263,19 @@ function datasetState(row: RunRow | undefined, groups: readonly ItemGroup[], dat
   // has filed at least one.
   const done = kind === "sync" ? (status === "succeeded" || status === "failed") && itemsSettled : items.total > 0 && itemsSettled;
   const failed = items.failed > 0 || status === "failed";
+  const state: RunStateName = done ? (failed ? "failed" : "succeeded") : "running";
+  // A row without work of its own is never finished by a function (it is filed "running" and stays
+  // so): it ends with its items, so its status and end are theirs.
+  const ownWork = kind === "sync" || row === undefined;
   return {
     dataset,
     kind,
-    status,
-    state: done ? (failed ? "failed" : "succeeded") : "running",
+    status: ownWork || status === "failed" || status === "requested" ? status : state,
+    state,
     done,
     window: row?.window_from && row.window_to ? { from: row.window_from, to: row.window_to } : null,
     startedAt: row?.started_at ?? null,
-    finishedAt: row?.finished_at ?? null,
+    finishedAt: row?.finished_at ?? (done && !ownWork ? latest(groups.map((g) => g.last_update)) : null),
     pieces: { total: Number(row?.pieces ?? 0), done: Number(row?.pieces_done ?? 0) },
     counters: {
       listed: Number(row?.listed ?? 0),
@@ -287,63 +298,6 @@ function datasetState(row: RunRow | undefined, groups: readonly ItemGroup[], dat
       nextAttemptAt: earliest(failingGroups.map((g) => g.next_attempt_at)),
     },
   };
-}
-
-// --- what --wait sent ------------------------------------------------------------------------------
-
-export type ExpectedKind = "sync" | "piece" | "detail" | "document";
-
-/** Work a sending command requested: per dataset and kind, how many events. */
-export interface Expectation {
-  dataset: string;
-  kind: ExpectedKind;
-  count: number;
-}
-
-const CONVOCATORIAS_EVENTS: Record<string, ExpectedKind> = {
-  "convocatorias/sync.requested": "sync",
-  "convocatorias/sync.piece.requested": "piece",
-  "convocatorias/detail.requested": "detail",
-  "documents/storage.requested": "document",
-};
-
-/**
- * What the events ask the store to show: a sync request, its dataset's sync row; a piece, a detail or a
- * document, an item of that kind in its dataset. `datasetOf` names the dataset and kind of a dataset
- * event (contracts/dataset-events.ts's datasetOfEvent).
- */
-export function expectationsOf(events: ReadonlyArray<{ name: string }>, datasetOf: (name: string) => { dataset: { name: string }; kind: ExpectedKind } | undefined): Expectation[] {
-  const counts = new Map<string, Expectation>();
-  for (const e of events) {
-    const own = CONVOCATORIAS_EVENTS[e.name];
-    const owner = own ? { dataset: "convocatorias", kind: own } : (() => {
-      const d = datasetOf(e.name);
-      return d && { dataset: d.dataset.name, kind: d.kind };
-    })();
-    if (!owner) continue;
-    const key = `${owner.dataset}\u0000${owner.kind}`;
-    const c = counts.get(key) ?? { ...owner, count: 0 };
-    c.count++;
-    counts.set(key, c);
-  }
-  return [...counts.values()];
-}
-
-/**
- * The run as `--wait` sees it: what the store says, plus what was sent and not seen yet (`awaiting`).
- * A dataset's sync request is seen once its row is a sync row; a piece, detail or document once the
- * store counts at least as many items of that kind in that dataset as were sent. While anything is
- * awaited the run is not done (pending while the store knows nothing of it).
- */
-export function withExpectations(run: RunState, expected: readonly Expectation[]): RunState {
-  const awaiting: Awaiting[] = [];
-  for (const e of expected) {
-    const d = run.datasets.find((x) => x.dataset === e.dataset);
-    const seen = e.kind === "sync" ? (d?.kind === "sync" && d.status !== "requested" ? 1 : 0) : (d?.itemsByKind[e.kind]?.total ?? 0);
-    if (seen < e.count) awaiting.push({ dataset: e.dataset, kind: e.kind, expected: e.count, seen });
-  }
-  if (awaiting.length === 0) return { ...run, awaiting };
-  return { ...run, awaiting, done: false, state: run.state === "pending" ? "pending" : "running", finishedAt: null, durationMs: run.startedAt ? Math.max(0, Date.parse(run.asOf) - Date.parse(run.startedAt)) : null };
 }
 
 // --- helpers ---------------------------------------------------------------------------------------

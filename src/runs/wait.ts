@@ -20,7 +20,8 @@
 import { RunSourceError } from "./errors.js";
 import type { EngineWord, SentEvent } from "./engine-check.js";
 import type { RunSource } from "./source.js";
-import { withExpectations, type ExpectedKind, type Expectation, type FailedItem, type RunState } from "./state.js";
+import { withExpectations, type Expectation } from "./expectations.js";
+import type { ExpectedKind, FailedItem, RunState } from "./state.js";
 
 export type WaitOutcome = "succeeded" | "failed" | "timeout" | "not-picked-up" | "engine-failed";
 

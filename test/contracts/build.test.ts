@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildDetailRequests, buildDocumentRequest, buildSyncRequest, buildSyncRequests, newRunContext } from "../../src/contracts/build.js";
+import { buildDetailRequests, buildDocumentRequest, newRunContext } from "../../src/contracts/build.js";
+import { buildSyncRequest, buildSyncRequests } from "../../src/contracts/sync-requests.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { DATASETS } from "../../src/datasets/index.js";
 import { datasetPayload } from "../../src/contracts/dataset-events.js";

@@ -6,7 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildSyncRequest, payload } from "../../src/contracts/build.js";
+import { payload } from "../../src/contracts/build.js";
+import { buildSyncRequest } from "../../src/contracts/sync-requests.js";
 import { EVENT, EVENT_KEYS, type EventName, type EventPayload } from "../../src/contracts/schemas.js";
 
 const TS = "2026-11-28T10:00:00.000Z";

@@ -13,7 +13,7 @@ import { createInngestClient } from "../../src/config/client.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { parseEnv } from "../../src/config/env.js";
 import { SCHEDULE_VARIABLES, nextRun, parseSchedule, parseSchedules, scheduleVariable } from "../../src/config/schedules.js";
-import { buildSyncRequests } from "../../src/contracts/build.js";
+import { buildSyncRequests } from "../../src/contracts/sync-requests.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { createScheduleFunctions, scheduledRunId } from "../../src/functions/schedules.js";
 import { startServer } from "../../src/server/index.js";

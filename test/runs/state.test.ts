@@ -10,8 +10,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { runStateSchema, runSummarySchema } from "../../src/cli/output-schemas.js";
-import { datasetOfEvent } from "../../src/contracts/dataset-events.js";
-import { expectationsOf, listRuns, readRunState, withExpectations } from "../../src/runs/state.js";
+import { datasetEventOf } from "../../src/contracts/dataset-events.js";
+import { expectationsOf, withExpectations } from "../../src/runs/expectations.js";
+import { listRuns, readRunState } from "../../src/runs/state.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
 
 let pgServer: TestPostgres;
@@ -151,7 +152,22 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     await store.ensureRun("d1", "detail", {}, "convocatorias", T(0));
     expect(await read("d1")).toMatchObject({ state: "running", done: false, datasets: [expect.objectContaining({ kind: "detail", items: expect.objectContaining({ total: 0 }) })] });
     await store.itemDone("d1", workItem.detail("5"), "unchanged", T(2));
-    expect(await read("d1")).toMatchObject({ state: "succeeded", done: true, finishedAt: T(2) });
+    const s = await read("d1");
+    expect(s).toMatchObject({ state: "succeeded", done: true, finishedAt: T(2) });
+    // The row of a direct request has no work of its own: its status is its items' outcome, not the
+    // "running" it was filed with (runs --json showed "status":"running" beside "state":"succeeded").
+    expect(s.datasets[0]).toMatchObject({ status: "succeeded", state: "succeeded", finishedAt: T(2) });
+  });
+
+  it("a direct request's row reads running while its items are, and failed when one failed for good", async () => {
+    await store.ensureRun("d2", "document", {}, "convocatorias", T(0));
+    await store.queueItems("d2", [workItem.document("5", "a.pdf"), workItem.document("5", "b.pdf")], T(1));
+    await store.itemDone("d2", workItem.document("5", "a.pdf"), "stored", T(2));
+    expect((await read("d2")).datasets[0]).toMatchObject({ status: "running", state: "running", finishedAt: null });
+    await store.recordFailure("d2", workItem.document("5", "b.pdf"), { failure: "HTTP_404", reason: "gone" }, T(3));
+    const s = await read("d2");
+    expect(s).toMatchObject({ state: "failed", done: true });
+    expect(s.datasets[0]).toMatchObject({ status: "failed", state: "failed", finishedAt: T(3) });
   });
 
   it("--wait's expectations: what was sent and not seen keeps the run pending, then running, until every item appears", async () => {
@@ -160,7 +176,7 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
       { name: "convocatorias/detail.requested" },
       { name: "organos/sync.requested" },
     ];
-    const expected = expectationsOf(events, datasetOfEvent);
+    const expected = expectationsOf(events, datasetEventOf);
     expect(expected).toEqual([
       { dataset: "convocatorias", kind: "detail", count: 2 },
       { dataset: "organos", kind: "sync", count: 1 },
@@ -203,7 +219,7 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
     expect(s.datasets.filter((d) => d.done).map((d) => d.dataset).sort()).toEqual(all.slice(0, 6).sort());
     expect(s.datasets.find((d) => d.dataset === "minimis")).toMatchObject({ kind: "sync", status: "requested", state: "running", done: false });
     // --wait's expectation of minimis's sync request is not met by a row no function has picked up.
-    const expected = expectationsOf([{ name: "minimis/sync.requested" }], datasetOfEvent);
+    const expected = expectationsOf([{ name: "minimis/sync.requested" }], datasetEventOf);
     expect(withExpectations(s, expected).awaiting).toEqual([{ dataset: "minimis", kind: "sync", expected: 1, seen: 0 }]);
     // Picked up: the row is that dataset's sync row, as if it had never been a placeholder (started when requested).
     await store.ensureRun("a11", "sync", { from: "2026-11-01", to: "2026-11-07" }, "minimis", T(9));

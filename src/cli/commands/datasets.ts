@@ -15,8 +15,8 @@ Examples:
     )
     .action(async () => {
       ctx.state.command = "datasets";
-      const { describeDatasets } = await import("../../datasets/describe.js");
-      const { describeSchedules } = await import("../schedule-info.js");
+      const { describeDatasets } = await import("../../contracts/dataset-catalog.js");
+      const { describeSchedules } = await import("../../config/schedule-info.js");
       const schedules = await describeSchedules(requireEnv(ctx));
       const datasets = describeDatasets().map((d) => ({ ...d, schedule: schedules.get(d.name)! }));
       const { out } = ctx;

@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { SourcedCode } from "../../contracts/build.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { decodeTextFile } from "../text-file.js";
-import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./send-options.js";
 
 export function registerDetail(program: Command, ctx: CliContext): void {
   const command = program
@@ -49,7 +48,8 @@ export async function readCodes(ctx: CliContext, file: string): Promise<SourcedC
   const name = file === "-" ? "stdin" : file;
   let bytes: Buffer;
   try {
-    bytes = file === "-" ? await readStream(ctx.stdin) : await readFile(file);
+    // node:fs/promises only when a file is read: it brings streams and readline, which no other start needs.
+    bytes = file === "-" ? await readStream(ctx.stdin) : await (await import("node:fs/promises")).readFile(file);
   } catch (err) {
     throw new UsageError(`--file: cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -69,10 +69,10 @@ Exit codes: 2 usage, 69 the Dev Server could not start or sync the app, or exite
       const { parseDuration } = await import("../duration.js");
       const readyMs = parseDuration("--ready-timeout", o.readyTimeout);
       // Everything that can be refused is refused before anything starts.
-      const { loadSendPath } = await import("./help.js");
-      const { build, emit } = await loadSendPath();
+      const { loadSendPath } = await import("./send-options.js");
+      const [{ build, emit }, { buildSyncRequests }] = await Promise.all([loadSendPath(), import("../../contracts/sync-requests.js")]);
       const run = build.newRunContext({});
-      const events = o.sync === undefined ? [] : build.buildSyncRequests({ dataset: o.sync }, run);
+      const events = o.sync === undefined ? [] : buildSyncRequests({ dataset: o.sync }, run);
 
       const started = performance.now();
       const cleanup: Array<() => Promise<unknown>> = [];

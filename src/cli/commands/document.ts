@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./send-options.js";
 
 export function registerDocument(program: Command, ctx: CliContext): void {
   const command = program

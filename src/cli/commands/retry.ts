@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { requireEnv } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
-import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./send-options.js";
 
 export function registerRetry(program: Command, ctx: CliContext): void {
   const command = program

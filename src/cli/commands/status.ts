@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { requireEnv } from "../context.js";
 import { UsageError } from "../errors.js";
-import { addWaitOptions, type WaitCommandOptions } from "./help.js";
+import type { WaitCommandOptions } from "../duration.js";
+import { addWaitOptions } from "./send-options.js";
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   const command = program

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import type { WindowSummary } from "../emit.js";
-import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./help.js";
+import { SEND_ENV_HELP, addSendOptions, loadSendPath, type SendCommandOptions } from "./send-options.js";
 
 export function registerSync(program: Command, ctx: CliContext): void {
   const command = program
@@ -38,12 +38,16 @@ ${SEND_ENV_HELP}`,
     )
     .action(async (dataset: string, o: SendCommandOptions & { from?: string; to?: string; full?: boolean; allowRemoval?: boolean }) => {
       ctx.state.command = "sync";
-      const { build, emit } = await loadSendPath();
+      const [{ build, emit }, { buildSyncRequests }, { datasetEventOf }, { findDataset }] = await Promise.all([
+        loadSendPath(),
+        import("../../contracts/sync-requests.js"),
+        import("../../contracts/dataset-events.js"),
+        import("../../datasets/index.js"),
+      ]);
       const run = build.newRunContext({ runId: o.runId });
       ctx.state.runId = run.runId;
-      const events = build.buildSyncRequests({ dataset, from: o.from, to: o.to, full: o.full, allowRemoval: o.allowRemoval }, run);
-      const { datasetOfEvent } = await import("../../contracts/dataset-events.js");
-      const windowed = events.some((e) => e.name === "convocatorias/sync.requested" || datasetOfEvent(e.name)?.dataset.strategy === "windowed");
+      const events = buildSyncRequests({ dataset, from: o.from, to: o.to, full: o.full, allowRemoval: o.allowRemoval }, run);
+      const windowed = events.some((e) => e.name === "convocatorias/sync.requested" || findDataset(datasetEventOf(e.name)?.dataset ?? "")?.strategy === "windowed");
       await emit(ctx, "sync", events, run.runId, { dryRun: Boolean(o.dryRun), timeout: o.timeout, wait: o, ...(windowed && { window: await summarizeWindow(o, run.timestamp) }) });
     });
 }

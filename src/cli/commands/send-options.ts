@@ -1,5 +1,6 @@
 /** What the sending commands share: their options, help text and the lazily loaded send path. */
 import { Option, type Command } from "commander";
+import type { WaitCommandOptions } from "../duration.js";
 
 /** The options every sending command takes, as `SendCommandOptions`. */
 export function addSendOptions(command: Command, what: string): Command {
@@ -10,7 +11,7 @@ export function addSendOptions(command: Command, what: string): Command {
   return addWaitOptions(command);
 }
 
-/** --wait and its bounds: on every sending command (and --pickup-timeout/--poll on `status --watch`). */
+/** --wait and its bounds (`WaitCommandOptions`, duration.ts): on every sending command (and --pickup-timeout/--poll on `status --watch`). */
 export function addWaitOptions(command: Command, o: { watch?: boolean } = {}): Command {
   if (!o.watch) {
     command
@@ -20,13 +21,6 @@ export function addWaitOptions(command: Command, o: { watch?: boolean } = {}): C
   return command
     .option("--pickup-timeout <duration>", "how long the store may know nothing of the run, while no function runs at all, before saying it was never picked up (exit 75)", "60s")
     .addOption(new Option("--poll <duration>", "between reads of the run (default 1s from the store, 2s from a server)").hideHelp());
-}
-
-export interface WaitCommandOptions {
-  wait?: boolean;
-  waitTimeout?: string;
-  pickupTimeout: string;
-  poll?: string;
 }
 
 export interface SendCommandOptions extends WaitCommandOptions {

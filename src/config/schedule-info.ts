@@ -1,6 +1,6 @@
 /** The schedules as `datasets` and `doctor` show them: per dataset, its variable, its cron (or off) and its next run. */
-import type { Env } from "../config/env.js";
-import { nextRun, parseSchedules, SCHEDULE_VARIABLES } from "../config/schedules.js";
+import type { Env } from "./env.js";
+import { nextRun, parseSchedules, SCHEDULE_VARIABLES } from "./schedules.js";
 
 export interface ScheduleInfo {
   /** The variable that schedules it (SCHEDULE_CONVOCATORIAS). */

@@ -2,11 +2,13 @@
  * What can be synced, described from the declarations: the one source for `ayida-jobs datasets`,
  * its --json, the batch routes' list and docs/datasets.md's table (kept equal by a test).
  * Convocatorias keeps its own pipeline (listing → details → documents) but is listed like the rest.
+ * Here, not in datasets/: a description names each dataset's contract (its event, its floor), and the
+ * declarations sit below the contracts.
  */
-import { CONVOCATORIAS_FLOOR } from "../contracts/rules.js";
-import { datasetEventName } from "../contracts/dataset-events.js";
-import { DATASETS } from "./index.js";
-import type { DatasetDeclaration } from "./types.js";
+import { DATASETS } from "../datasets/index.js";
+import type { DatasetDeclaration } from "../datasets/types.js";
+import { datasetEventName } from "./dataset-events.js";
+import { CONVOCATORIAS_FLOOR } from "./rules.js";
 
 export interface DatasetDescription {
   name: string;
