@@ -2,8 +2,9 @@
  * The shape of src/ (TEAM.md, design.md: arrows pointing one way): no two files load each other, over
  * any path. A loop means neither file can be read (or moved) without the other, and which one runs first
  * depends on who imported whom; the one found (metrics/index.ts <-> registry.ts) had a piece that belonged
- * in a third file both could import (metrics/sink.ts). Type-only imports are erased and left out here;
- * `farm-studio look` shows loops through them too.
+ * in a third file both could import (metrics/sink.ts). Type-only imports count too: erased at run time,
+ * they still tie two files together for whoever reads or moves them (the page writers' row types live in
+ * page-rows.ts so that totals.ts and table-writer.ts do not import each other).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -16,11 +17,10 @@ function sourceFiles(dir = join(root, "src")): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [relative(root, join(dir, e.name))] : []));
 }
 
-/** The files of src/ a file loads: static imports, re-exports and dynamic import(); not `import type` (erased). */
+/** The files of src/ a file imports: static imports (`import type` too), re-exports and dynamic import(). */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), "utf8")
-    .replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "")
-    .replace(/^\s*(?:import|export)\s+type\s[^;]*?from\s+["'][^"']+["'];?/gm, "");
+    .replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
   const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)].map((m) => m[1]!);
   return specs.map((s) => relative(root, resolve(dirname(join(root, file)), s)).replace(/\.js$/, ".ts"));
 }

@@ -17,13 +17,9 @@ import { addDays } from "../../contracts/window.js";
 import { markRemovedRows, type RemovalDecision, type RemovalOutcome, type RemovalScope, type RemovalWrite } from "./removal-marking.js";
 import type { Database } from "./schema.js";
 import { TotalsDelta, TotalsKeeper, totalsStatements, yearSql } from "./totals.js";
+import type { PreparedRow, Previous } from "./page-rows.js";
 
-/** A row ready to store: its column values (in the declaration's column order), raw JSON and hash. */
-export interface PreparedRow {
-  values: ColumnValue[];
-  raw: string;
-  hash: string;
-}
+export type { PreparedRow, Previous };
 
 export interface PageCounts {
   /** Rows received, repeats included. */
@@ -44,17 +40,6 @@ export interface PageWrite {
 }
 
 export const STANDARD_COLUMNS = ["raw_json", "content_hash", "first_seen_at", "last_seen_at", "last_changed_at", "removed_at", "last_run_id"] as const;
-
-/** What the table held for a row (the page writers' lookup). */
-export interface Previous {
-  hash: string;
-  seen: string;
-  removed: string | null;
-  /** Tables with totals: what the row contributed (the totals' columns as stored: t0, t1, …). */
-  [totalsColumn: `t${number}`]: ColumnValue;
-  /** The indexed declared columns as stored (i0, i1, …): a touch leaves them as they are. */
-  [indexedColumn: `i${number}`]: ColumnValue;
-}
 
 /** The page's unique rows by how each is written, and its counters. */
 export interface PagePlan {

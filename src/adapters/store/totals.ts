@@ -12,7 +12,7 @@
  * another piece unless their dates overlap), in date order.
  */
 import type { ColumnValue, TotalsDeclaration } from "../../datasets/types.js";
-import type { PreparedRow, Previous } from "./table-writer.js";
+import type { PreparedRow, Previous } from "./page-rows.js";
 
 type Dialect = "sqlite" | "postgres";
 
