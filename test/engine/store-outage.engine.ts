@@ -79,8 +79,8 @@ async function expectExact(runId: string, convocatorias: readonly FakeConvocator
     ["document", "stored", 40],
     ["piece", "stored", 1],
   ]);
-  // Every record and file as BDNS served it.
-  const rows = new Map((await query<{ bdns: string; detail_json: string }>("SELECT bdns, detail_json FROM convocatorias WHERE bdns = ANY($1)", [convocatorias.map((c) => c.bdns)])).map((r) => [r.bdns, r]));
+  // Every record and file as BDNS served it (detail_json is jsonb on PostgreSQL: read as its text).
+  const rows = new Map((await query<{ bdns: string; detail_json: string }>("SELECT bdns, detail_json::text AS detail_json FROM convocatorias WHERE bdns = ANY($1)", [convocatorias.map((c) => c.bdns)])).map((r) => [r.bdns, r]));
   const docs = new Map((await query<{ id: string; sha256: string; stored_path: string }>("SELECT id, sha256, stored_path FROM documentos WHERE bdns = ANY($1)", [convocatorias.map((c) => c.bdns)])).map((r) => [r.id, r]));
   for (const c of convocatorias) {
     const { advertencia: _notice, ...record } = c.detail;
