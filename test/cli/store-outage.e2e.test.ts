@@ -9,16 +9,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { BIN, startCli, until } from "../support/cli.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { startPostgres, usePostgres } from "../support/postgres.js";
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 const SECRET = "outage-cron-secret-0123456789";
 
@@ -51,13 +47,13 @@ type Health = { ok: boolean; store: { state: string; dialect: string; since: str
 
 describe("serve on PostgreSQL, while its database restarts or is down", () => {
   it("a fast restart and an immediate one: serve stays up, its pool reconnects, /api/runs answers again", async () => {
-    const databaseUrl = await pg.createDatabase();
+    const databaseUrl = await pg().createDatabase();
     const s = await startServe(databaseUrl);
     try {
       for (const mode of ["fast", "immediate"] as const) {
         // Pooled connections open and idle, as between two steps of a sync.
         expect((await Promise.all([s.get("/api/runs"), s.get("/api/runs"), s.get("/api/runs")])).map((r) => r.status)).toEqual([200, 200, 200]);
-        await pg.restart(mode);
+        await pg().restart(mode);
         await new Promise((r) => setTimeout(r, 300)); // the lost connections' errors reach serve
         expect(s.alive(), `serve exited after a ${mode} restart:\n${s.stderr()}`).toBe(true);
         await until(`/api/runs to answer again after a ${mode} restart`, async () => (await s.get("/api/runs")).status === 200, 15_000);
@@ -73,11 +69,11 @@ describe("serve on PostgreSQL, while its database restarts or is down", () => {
   }, 90_000);
 
   it("the database down for a while: /health keeps answering 200 with the store's state, and says when it is back", async () => {
-    const databaseUrl = await pg.createDatabase();
+    const databaseUrl = await pg().createDatabase();
     const s = await startServe(databaseUrl);
     try {
       expect((await s.get("/health")).body).toMatchObject({ ok: true, store: { state: "ok" } });
-      await pg.stopServer("immediate");
+      await pg().stopServer("immediate");
       try {
         await until("/health to say the store is down", async () => ((await s.get("/health")).body as Health).store.state === "down", 10_000);
         const down = await s.get("/health");
@@ -88,7 +84,7 @@ describe("serve on PostgreSQL, while its database restarts or is down", () => {
         expect(runs.status).toBe(503);
         expect(runs.body).toMatchObject({ ok: false, error: { code: "STORE_UNAVAILABLE" } });
       } finally {
-        await pg.startServer();
+        await pg().startServer();
       }
       await until("/health to say the store is back", async () => ((await s.get("/health")).body as Health).store.state === "ok", 15_000);
       expect((await s.get("/api/runs")).status).toBe(200);
@@ -104,7 +100,7 @@ describe("serve on PostgreSQL, while its database restarts or is down", () => {
 
 describe("status --watch on PostgreSQL, while its database restarts", () => {
   it("rides out a fast restart and an immediate stop/start, then exits 0 with exactly one JSON document", async () => {
-    const databaseUrl = await pg.createDatabase();
+    const databaseUrl = await pg().createDatabase();
     const store = await Store.open(databaseUrl);
     const item = workItem.detail("900001");
     await store.ensureRun("watch-outage", "detail");
@@ -114,12 +110,12 @@ describe("status --watch on PostgreSQL, while its database restarts", () => {
     try {
       await new Promise((r) => setTimeout(r, 2000)); // a read or two: its connections are pooled and idle
       expect(watch.exited(), watch.stderr()).toBe(false);
-      await pg.restart("fast");
+      await pg().restart("fast");
       await new Promise((r) => setTimeout(r, 1500));
       expect(watch.exited(), watch.stderr()).toBe(false);
-      await pg.stopServer("immediate");
+      await pg().stopServer("immediate");
       await new Promise((r) => setTimeout(r, 2500)); // reads fail meanwhile: retried, not fatal
-      await pg.startServer();
+      await pg().startServer();
       await new Promise((r) => setTimeout(r, 1500));
       expect(watch.exited(), watch.stderr()).toBe(false);
 
@@ -179,7 +175,7 @@ describe("--wait's reads from a PostgreSQL that stays down", () => {
 
 describe("reads behind a lock (an ACCESS EXCLUSIVE lock on sync_runs: a migration, a VACUUM FULL)", () => {
   it("`runs` and serve's /api/runs give up within seconds saying the store is busy, instead of hanging for as long as the lock", async () => {
-    const databaseUrl = await pg.createDatabase();
+    const databaseUrl = await pg().createDatabase();
     const s = await startServe(databaseUrl);
     const { default: Pg } = await import("pg");
     const locker = new Pg.Client({ connectionString: databaseUrl });
@@ -213,7 +209,7 @@ describe("shutdown while steps wait on the database", () => {
     const { startFakeBdns, makeDataset } = await import("../support/bdns-server.js");
     const { startFakeEventApi } = await import("../support/event-api.js");
     const { default: Pg } = await import("pg");
-    const databaseUrl = await pg.createDatabase();
+    const databaseUrl = await pg().createDatabase();
     const bdns = await startFakeBdns({ dataset: makeDataset(3, { light: true }) });
     const api = await startFakeEventApi();
     const cwd = mkdtempSync(join(tmpdir(), "serve-grace-"));

@@ -30,7 +30,7 @@ import { onFullDisk } from "../support/broken-store.js";
 import { startFakeInngest, startSilentServer, type FakeInngest, type GqlApp } from "../support/inngest-api.js";
 import { freePort } from "../support/ports.js";
 import { startFakeS3, type FakeS3 } from "../support/s3-server.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const SECRET = "cron-secret-for-doctor-0123456789";
 const EVENT_KEY = "event-key-for-doctor-abcdef012345";
@@ -397,17 +397,13 @@ describe("store", () => {
   });
 
   describe("PostgreSQL", () => {
-    let pg: TestPostgres;
-    beforeAll(async () => {
-      pg = await startPostgres();
-    }, 60_000);
-    afterAll(() => pg?.stop());
+    const pg = usePostgres();
 
     it("migrated → ok; a migration missing → fail; a closed port → fail without the password", async () => {
-      const url = await pg.createDatabase();
+      const url = await pg().createDatabase();
       await (await openDatabase(url)).db.destroy();
       expect((await check(["store"], { DATABASE_URL: url })).store).toMatchObject({ status: "ok", message: expect.stringMatching(new RegExp(`^postgres at 127\\.0\\.0\\.1:\\d+/t\\w+ reachable; all ${MIGRATIONS.length} migrations applied; writable$`)) });
-      const old = await pg.createDatabase();
+      const old = await pg().createDatabase();
       await (await openDatabase(old, { upTo: "0001_initial" })).db.destroy();
       expect((await check(["store"], { DATABASE_URL: old })).store).toMatchObject({ status: "fail", details: { missing: MIGRATIONS.slice(1) } });
       const down = (await check(["store"], { DATABASE_URL: `postgres://ayida:pg-pass-9876@127.0.0.1:${await freePort()}/x` })).store!;

@@ -5,18 +5,14 @@
  * half-way and is run again.
  */
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { addDays } from "../../src/contracts/window.js";
 import { countRequests, makeDatasetsFixture, minimumRequests, toBdnsDay, type DatasetsFixture, type RowSource } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 /** The ids BDNS holds for registration days [from, to] (inclusive). */
 function idsOf<R extends object>(src: RowSource<R>, from: string, to: string, id: (r: R) => number): number[] {
@@ -35,7 +31,7 @@ describe.each(["sqlite", "postgres"] as const)("award datasets on %s", (dialect)
   beforeEach(async () => {
     const days = { from: "2026-09-01", to: "2026-09-21", rowsPerDay: (d: string) => 8 + (Number(d.slice(8)) % 5) };
     fx = makeDatasetsFixture({ concesiones: days, ayudasEstado: days, minimis: days, partidosPoliticos: { rows: 23 } });
-    h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
+    h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg().createDatabase() }) });
   });
   afterEach(() => h.close());
 

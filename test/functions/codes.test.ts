@@ -5,7 +5,7 @@
  * at once while the rest of its page is stored — never a piece retried five times over one row.
  */
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,14 +15,10 @@ import { sancionKey } from "../../src/datasets/sanciones.js";
 import { makeDataset } from "../support/bdns-server.js";
 import { makeDatasetsFixture, requestMatches, type DatasetsFixture } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 const listingRow = (numeroConvocatoria: unknown, id: number) => ({ id, mrr: false, numeroConvocatoria, descripcion: `Convocatoria ${String(numeroConvocatoria)}`, descripcionLeng: null, fechaRecepcion: "2026-09-01", nivel1: "ESTADO", nivel2: null, nivel3: null, codigoInvente: null });
 
@@ -31,7 +27,7 @@ describe.each(["sqlite", "postgres"] as const)("BDNS codes on %s", (dialect) => 
   let fx: DatasetsFixture;
   beforeEach(async () => {
     fx = makeDatasetsFixture({ concesiones: { from: "2026-09-01", to: "2026-09-03", rowsPerDay: 4 }, sanciones: { rows: 6 } });
-    h = await startJobsHarness(makeDataset(3, { firstDate: "2026-09-01", docs: 0 }), { datasets: fx, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
+    h = await startJobsHarness(makeDataset(3, { firstDate: "2026-09-01", docs: 0 }), { datasets: fx, ...(dialect === "postgres" && { databaseUrl: await pg().createDatabase() }) });
   });
   afterEach(() => h.close());
 
@@ -80,7 +76,7 @@ describe.each(["sqlite", "postgres"] as const)("BDNS codes on %s", (dialect) => 
 
 describe.each(["sqlite", "postgres"] as const)("a store written before codes were canonical (%s)", (dialect) => {
   it("is folded on migration: 0900000 beside 900000 becomes one row, its documents and the sanctions that name it follow", async () => {
-    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-codes-")), "old.db") : await pg.createDatabase();
+    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-codes-")), "old.db") : await pg().createDatabase();
     const old = await openDatabase(url, { upTo: "0006_removal_holds" });
     const now = "2026-11-28T10:00:00.000Z";
     await old.db.insertInto("convocatorias").values([

@@ -7,23 +7,19 @@
  * back is live again.
  */
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeDataset } from "../support/bdns-server.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
 const WINDOW = { from: "2026-09-01", to: "2026-09-05" };
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 describe.each(["sqlite", "postgres"] as const)("convocatorias and documentos removed on %s", (dialect) => {
   let h: JobsHarness;
   beforeEach(async () => {
-    h = await startJobsHarness(makeDataset(20, { perDay: 4, docs: 3 }), { pageSize: 7, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
+    h = await startJobsHarness(makeDataset(20, { perDay: 4, docs: 3 }), { pageSize: 7, ...(dialect === "postgres" && { databaseUrl: await pg().createDatabase() }) });
   });
   afterEach(() => h.close());
 

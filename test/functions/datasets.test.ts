@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { SYNCABLE_DATASETS } from "../../src/contracts/datasets.js";
 import { sancionKey } from "../../src/datasets/sanciones.js";
@@ -17,21 +17,17 @@ import { readRunState } from "../../src/runs/state.js";
 import { documentBytes } from "../support/bdns-server.js";
 import { AMBITOS, CATALOGS, ID_ADMON, countRequests, makeDatasetsFixture, minimumRequests, planDocument, type DatasetsFixture } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 describe.each(["sqlite", "postgres"] as const)("reference datasets on %s", (dialect) => {
   let h: JobsHarness;
   let fx: DatasetsFixture;
   beforeEach(async () => {
     fx = makeDatasetsFixture({ grandesBeneficiarios: { years: [2023, 2024, 2025], rowsPerYear: 25 }, sanciones: { rows: 30 }, planes: { plans: 9 } });
-    h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
+    h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg().createDatabase() }) });
   });
   afterEach(() => h.close());
 

@@ -5,18 +5,14 @@
  * through the functions against the loopback BDNS.
  */
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { makeDataset } from "../support/bdns-server.js";
 import { makeDatasetsFixture } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 describe.each(["sqlite", "postgres"] as const)("planner statistics after a large sync on %s", (dialect) => {
   let h: JobsHarness;
@@ -24,7 +20,7 @@ describe.each(["sqlite", "postgres"] as const)("planner statistics after a large
 
   const start = async (analyzeAfterRows: number) => {
     const fx = makeDatasetsFixture({ concesiones: { from: "2026-09-01", to: "2026-09-07", rowsPerDay: 20 } });
-    h = await startJobsHarness(makeDataset(30, { perDay: 10, docs: 0 }), { datasets: fx, pageSize: 25, analyzeAfterRows, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
+    h = await startJobsHarness(makeDataset(30, { perDay: 10, docs: 0 }), { datasets: fx, pageSize: 25, analyzeAfterRows, ...(dialect === "postgres" && { databaseUrl: await pg().createDatabase() }) });
     // Only the store may analyze here: autovacuum's own analyze would blur what is asserted.
     if (dialect === "postgres") for (const t of ["concesiones", "beneficiarios_totales", "convocatorias"]) await sql`ALTER TABLE ${sql.table(t)} SET (autovacuum_enabled = false)`.execute(h.store.db);
   };

@@ -21,7 +21,7 @@ import { EVENT } from "../../src/contracts/schemas.js";
 import { Reconciler } from "../../src/functions/reconcile.js";
 import { readRunState } from "../../src/runs/state.js";
 import { startFakeEventApi, type FakeEventApi, type RecordedEvent } from "../support/event-api.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -29,15 +29,11 @@ const AFTER_MS = 120_000;
 const UNREACHABLE = { error: { error: "Unable to reach SDK URL", name: "Error", message: "Unable to reach SDK URL" } };
 
 let engine: FakeEventApi;
-let pg: TestPostgres;
+const pg = usePostgres();
 beforeAll(async () => {
   engine = await startFakeEventApi();
-  pg = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await engine.close();
-  await pg?.stop();
 });
+afterAll(() => engine.close());
 
 describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
   let store: Store;
@@ -60,7 +56,7 @@ describe.each(["sqlite", "postgres"] as const)("reconcile on %s", (dialect) => {
     engine.setRuns(undefined);
     logs = [];
     now = new Date(T0 + 600_000);
-    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-reconcile-")), "ayida.db") : await pg.createDatabase());
+    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-reconcile-")), "ayida.db") : await pg().createDatabase());
   });
   afterEach(() => store.close());
 

@@ -6,7 +6,7 @@
  * CLI's `--allow-removal`) forces it, carried on to every piece.
  */
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { runStateSchema } from "../../src/cli/output-schemas.js";
 import { statusLines } from "../../src/cli/run-view.js";
@@ -15,14 +15,10 @@ import { ALWAYS_REMOVABLE, MAX_REMOVAL_SHARE, removalAllowance, removalVerdict }
 import { DATASETS } from "../../src/datasets/index.js";
 import { makeDatasetsFixture, requestMatches, type DatasetsFixture } from "../support/bdns-datasets.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const TS = "2026-11-28T10:00:00.000Z";
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 60_000);
-afterAll(() => pg?.stop());
+const pg = usePostgres();
 
 describe("the removal rule", () => {
   const e = (over: Partial<Parameters<typeof removalVerdict>[0]>) => removalVerdict({ live: 100, missing: 1, fetched: 99, allowRemoval: false, ...over });
@@ -53,7 +49,7 @@ describe.each(["sqlite", "postgres"] as const)("removal held back on %s", (diale
   beforeEach(async () => {
     const days = { from: "2026-09-01", to: "2026-09-21", rowsPerDay: (d: string) => 8 + (Number(d.slice(8)) % 5) };
     fx = makeDatasetsFixture({ concesiones: days, ayudasEstado: days, minimis: days, partidosPoliticos: { rows: 23 }, grandesBeneficiarios: { years: [2024, 2025], rowsPerYear: 12 }, sanciones: { rows: 12 }, planes: { plans: 6 } });
-    h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg.createDatabase() }) });
+    h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pg().createDatabase() }) });
   });
   afterEach(() => h.close());
 

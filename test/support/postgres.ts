@@ -15,6 +15,7 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readF
 import { arch, platform, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { freePort } from "./ports.js";
 
 export interface TestPostgres {
@@ -92,6 +93,22 @@ function runsAs(user: { uid: number; gid: number }, exe: string): boolean {
   }
 }
 
+
+/**
+ * One throwaway server for the tests of a file (or of the describe it is called in): started before
+ * them, stopped after them. The function returns the server once it is up.
+ */
+export function usePostgres(): () => TestPostgres {
+  let server: TestPostgres | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(() => server?.stop());
+  return () => {
+    if (!server) throw new Error("usePostgres: the server is not started yet (use it inside a test or a hook)");
+    return server;
+  };
+}
 
 export async function startPostgres(): Promise<TestPostgres> {
   const { native, user } = await binaries();
