@@ -27,20 +27,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SharedBudget, toleranceMs } from "../../src/adapters/bdns/budget.js";
 import { StartSpacer } from "../../src/adapters/bdns/limiter.js";
 import { openBudgetStore, type SlotStore } from "../../src/adapters/store/budget.js";
 import { Store } from "../../src/adapters/store/store.js";
 import { makeDataset, startFakeBdns } from "../support/bdns-server.js";
 import { startChild } from "../support/children.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const PROCESSES = 3;
 const REQUESTS = 210;
@@ -53,7 +49,7 @@ const gapsOf = (at: number[]) => at.slice(1).map((t, i) => t - at[i]!);
 
 describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCESSES} child processes`, (dialect) => {
   it(`keeps starts ≥ 1/rate − ${DECIDED_TOLERANCE_MS} ms apart over ${REQUESTS} requests, each made once and on the wire at its decision`, async () => {
-    const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer.createDatabase();
+    const databaseUrl = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-budget-")), "ayida.db") : await pgServer().createDatabase();
     // Migrated once here, so that the children time the budget, not their migrations.
     await (await Store.open(databaseUrl)).close();
     const bdns = await startFakeBdns({ dataset: makeDataset(REQUESTS, { light: true, docs: 0 }) });
@@ -90,7 +86,7 @@ describe.each(["sqlite", "postgres"] as const)(`the shared budget on %s, ${PROCE
 
 describe(`every process falling back at once (PostgreSQL, ${PROCESSES} child processes): the budget row locked for 5 s`, () => {
   it("each process starts only in its own turn of the budget's clock: starts stay ≥ 100 ms apart, the fleet at 9.5 × 3/4 per second", async () => {
-    const databaseUrl = await pgServer.createDatabase();
+    const databaseUrl = await pgServer().createDatabase();
     await (await Store.open(databaseUrl)).close();
     const bdns = await startFakeBdns({ dataset: makeDataset(150, { light: true, docs: 0 }) });
     const locker = new pg.Client({ connectionString: databaseUrl });
@@ -275,7 +271,7 @@ describe("when the shared store is slow or down", () => {
   const gapsAtLeast = (starts: number[]) => Math.min(...gapsOf(starts));
 
   it("PostgreSQL: a locked row (slow store) → half the rate on its own, logged once; unlocked → shared again", async () => {
-    const databaseUrl = await pgServer.createDatabase();
+    const databaseUrl = await pgServer().createDatabase();
     await (await Store.open(databaseUrl)).close(); // migrated
     const t = await setUp(databaseUrl);
     const locker = new pg.Client({ connectionString: databaseUrl });
@@ -299,7 +295,7 @@ describe("when the shared store is slow or down", () => {
   }, 30_000);
 
   it("PostgreSQL: a lock held on the budget row leaves no connections behind — one per process, none waiting past its lock timeout", async () => {
-    const databaseUrl = await pgServer.createDatabase();
+    const databaseUrl = await pgServer().createDatabase();
     await (await Store.open(databaseUrl)).close();
     const t = await setUp(databaseUrl);
     const locker = new pg.Client({ connectionString: databaseUrl });
@@ -340,7 +336,7 @@ describe("when the shared store is slow or down", () => {
   }, 30_000);
 
   it("PostgreSQL: the connection killed and the database refusing new ones → on its own until it accepts them", async () => {
-    const databaseUrl = await pgServer.createDatabase();
+    const databaseUrl = await pgServer().createDatabase();
     await (await Store.open(databaseUrl)).close();
     const t = await setUp(databaseUrl);
     const name = new URL(databaseUrl).pathname.slice(1);

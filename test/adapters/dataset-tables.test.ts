@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { Store } from "../../src/adapters/store/store.js";
 import type { PreparedRow } from "../../src/adapters/store/dataset-tables.js";
@@ -15,13 +15,9 @@ import { DATASETS } from "../../src/datasets/index.js";
 import { catalogos } from "../../src/datasets/catalogos.js";
 import { concesiones } from "../../src/datasets/concesiones.js";
 import { readAnswer } from "../../src/functions/datasets/rows.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const reglamentos = catalogos.feeds.find((f) => f.id === "reglamentos")!;
 const rowsOf = (list: unknown[], sweep = "C"): PreparedRow[] => readAnswer(reglamentos, list, { feed: "reglamentos", sweep }, "/reglamentos").rows;
@@ -31,7 +27,7 @@ describe.each(["sqlite", "postgres"] as const)("dataset tables on %s", (dialect)
   let store: Store;
   let url: string;
   beforeEach(async () => {
-    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer.createDatabase();
+    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-ds-")), "ds.db") : await pgServer().createDatabase();
     store = await Store.open(url);
     for (const run of ["r1", "r2", "r3"]) await store.ensureRun(run, "sync", {}, "catalogos");
   });

@@ -18,14 +18,10 @@ import { concesiones } from "../../src/datasets/concesiones.js";
 import { minimis } from "../../src/datasets/minimis.js";
 import type { DatasetDeclaration } from "../../src/datasets/types.js";
 import { readAnswer } from "../../src/functions/datasets/rows.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 import { IN_INDEX_ORDER, readPlan, runRead } from "../support/read-plans.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const TODAY = "2026-11-28";
 const T0 = "2026-11-20T10:00:00.000Z";
@@ -282,7 +278,7 @@ async function build(store: Store): Promise<void> {
 describe.each(["sqlite", "postgres"] as const)("the portal's reads on %s", (dialect: StoreDialect) => {
   let store: Store;
   beforeAll(async () => {
-    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-reads-")), "reads.db") : await pgServer.createDatabase());
+    store = await Store.open(dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-reads-")), "reads.db") : await pgServer().createDatabase());
     await build(store);
   }, 60_000);
   afterAll(() => store?.close());

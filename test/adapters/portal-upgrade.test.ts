@@ -15,14 +15,10 @@ import { detailSchema } from "../../src/adapters/bdns/schemas.js";
 import { openDatabase } from "../../src/adapters/store/db.js";
 import { migrations } from "../../src/adapters/store/migrations.js";
 import { Store } from "../../src/adapters/store/store.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 import { runRead } from "../support/read-plans.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const AT = "2026-11-01T08:30:00.123Z";
 const detail = (bdns: string, descripcion: string) => ({
@@ -85,7 +81,7 @@ describe.each([
 ] as const)("a store of the schema before the portal's migrations, on %s, at %s", (dialect, schema) => {
   let store: Store;
   beforeAll(async () => {
-    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-upgrade-")), "old.db") : await pgServer.createDatabase();
+    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-upgrade-")), "old.db") : await pgServer().createDatabase();
     await writeOldStore(url, dialect, schema);
     store = await Store.open(url);
   }, 60_000);
@@ -143,7 +139,7 @@ describe.each([
 describe("the same store on PostgreSQL", () => {
   let pgStore: Store;
   beforeAll(async () => {
-    const url = await pgServer.createDatabase();
+    const url = await pgServer().createDatabase();
     await writeOldStore(url, "postgres");
     pgStore = await Store.open(url);
   }, 60_000);

@@ -2,20 +2,16 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { detailSchema, searchRowSchema } from "../../src/adapters/bdns/schemas.js";
 import { canonicalJson, contentHash, Store, workItem, type WorkItem } from "../../src/adapters/store/store.js";
 import { makeDataset } from "../support/bdns-server.js";
 import { openDatabase } from "../../src/adapters/store/db.js";
 import { sql } from "kysely";
 import { startChild } from "../support/children.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const data = makeDataset(3);
 const rows = data.map((c) => searchRowSchema.parse({ id: 1, numeroConvocatoria: c.bdns, descripcion: `row ${c.bdns}`, fechaRecepcion: c.fechaRecepcion, nivel1: "LOCAL" }));
@@ -29,7 +25,7 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
   let store: Store;
   let file: string;
   beforeEach(async () => {
-    file = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-store-")), "nested", "ayida.db") : await pgServer.createDatabase();
+    file = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-store-")), "nested", "ayida.db") : await pgServer().createDatabase();
     store = await Store.open(file);
     expect(store.dialect).toBe(dialect);
   });
@@ -44,7 +40,7 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
 
   it("carries a database of the first schema over: its runs, their failures as failed items, stored documents' revisions", async () => {
     await store.close();
-    const old = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-store-")), "v1.db") : await pgServer.createDatabase();
+    const old = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-store-")), "v1.db") : await pgServer().createDatabase();
     const { db } = await openDatabase(old, { upTo: "0001_initial" });
     await sql`INSERT INTO sync_runs (run_id, kind, started_at, status, failed) VALUES ('old-run', 'sync', '2026-01-01T00:00:00.000Z', 'succeeded', 2)`.execute(db);
     await sql`INSERT INTO sync_failures (run_id, bdns, document_id, failure, reason, at) VALUES ('old-run', '123', '', 'NOT_FOUND', 'gone', '2026-01-01T00:00:01.000Z'), ('old-run', '123', '77', 'UNKNOWN_DOCUMENT', 'not listed', '2026-01-01T00:00:02.000Z')`.execute(db);
@@ -151,7 +147,7 @@ describe.each(["sqlite", "postgres"] as const)("Store on %s", (dialect) => {
 
 describe.each(["sqlite", "postgres"] as const)("a fleet starting at once on a new %s database", (dialect) => {
   it("every process migrates or finds it migrated: none fails, and the schema is there once", async () => {
-    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-fleet-")), "ayida.db") : await pgServer.createDatabase();
+    const url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-fleet-")), "ayida.db") : await pgServer().createDatabase();
     const children = await Promise.all(Array.from({ length: 4 }, () => startChild("test/support/migrate-worker.ts", [url])));
     for (const c of children) expect(await c.line()).toBe("ready");
     for (const c of children) c.send("go");

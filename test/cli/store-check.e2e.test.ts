@@ -8,17 +8,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { errorResultSchema } from "../../src/cli/output-schemas.js";
 import { onFullDisk, readOnlyFile } from "../support/broken-store.js";
 import { BIN, runCli, type CliRun } from "../support/cli.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const NOWHERE = "http://127.0.0.1:9/api"; // BDNS: refused at once; doctor's other checks are not under test here
 
@@ -72,7 +68,7 @@ describe("serve --check and doctor try a write", () => {
   });
 
   it("a PostgreSQL database that takes no writes (default_transaction_read_only): serve --check exits 78; doctor fails the store", async () => {
-    const url = await pgServer.createDatabase();
+    const url = await pgServer().createDatabase();
     const env = { INNGEST_DEV: "1", DATABASE_URL: url, BDNS_API_URL: NOWHERE };
     expect((await runCli(["serve", "--check"], { env })).code).toBe(0);
     const admin = new pg.Client({ connectionString: url });

@@ -13,17 +13,13 @@
  */
 import { InngestTestEngine, mockCtx } from "@inngest/test";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { makeDatasetsFixture } from "../support/bdns-datasets.js";
 import { makeDataset } from "../support/bdns-server.js";
 import { startJobsHarness, type JobsHarness } from "../support/jobs.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const TS = "2026-11-28T10:00:00.000Z";
 const FAULTY_DETAIL = "900003";
@@ -111,7 +107,7 @@ async function runAgainFromScratch(h: JobsHarness, events: Array<{ name: string;
 describe.each(["postgres", "sqlite"] as const)("a transient database error inside a step, on %s", (dialect) => {
   it("a sync of 40 with one error storing a detail and one completing the piece: every counter exact, every item's outcome the first attempt's", async () => {
     const dataset = makeDataset(40, { firstDate: "2026-11-02", perDay: 8, docs: 1, light: true });
-    const h = await startJobsHarness(dataset, { ...(dialect === "postgres" && { databaseUrl: await pgServer.createDatabase() }) });
+    const h = await startJobsHarness(dataset, { ...(dialect === "postgres" && { databaseUrl: await pgServer().createDatabase() }) });
     try {
       await injectTransientErrors(h);
       const { injected } = await runToEnd(h, { name: "convocatorias/sync.requested", data: { runId: "transient", timestamp: TS, from: "2026-11-02", to: "2026-11-06" } });
@@ -135,7 +131,7 @@ describe.each(["postgres", "sqlite"] as const)("a transient database error insid
 
   it("a dataset (planes estratégicos) with one error storing a plan's detail and one completing its unit: counted once, the plan's item 'stored'", async () => {
     const fx = makeDatasetsFixture({ planes: { plans: 9 } });
-    const h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pgServer.createDatabase() }) });
+    const h = await startJobsHarness([], { datasets: fx, pageSize: 10, ...(dialect === "postgres" && { databaseUrl: await pgServer().createDatabase() }) });
     try {
       const faulty = "3103"; // a plan with two documents, whose detail is a record (3104 is broken: an HTML page)
       await injectTransientErrors(h, { table: "planes_estrategicos_documentos", parentColumn: "parent_id", parent: faulty });
@@ -156,7 +152,7 @@ describe.each(["postgres", "sqlite"] as const)("a transient database error insid
 
   it("every step run again after it committed (its answer lost): nothing is written, fetched or counted twice", async () => {
     const dataset = makeDataset(12, { firstDate: "2026-11-02", perDay: 4, docs: 1, light: true });
-    const h = await startJobsHarness(dataset, { pageSize: 5, ...(dialect === "postgres" && { databaseUrl: await pgServer.createDatabase() }) });
+    const h = await startJobsHarness(dataset, { pageSize: 5, ...(dialect === "postgres" && { databaseUrl: await pgServer().createDatabase() }) });
     try {
       const first = { name: "convocatorias/sync.requested", data: { runId: "replayed", timestamp: TS, from: "2026-11-02", to: "2026-11-04" } };
       await runToEnd(h, first);
@@ -179,7 +175,7 @@ describe("two attempts of one step at the same time (two processes or engines, e
   // fails as busy, and its retry finds the first's result.
   it("postgres: one writes and counts; the other, past the check at the same moment, returns what the first committed", async () => {
     const { Store } = await import("../../src/adapters/store/store.js");
-    const url = await pgServer.createDatabase();
+    const url = await pgServer().createDatabase();
     const [a, b] = [await Store.open(url), await Store.open(url)];
     try {
       await a.ensureRun("race", "detail");

@@ -6,20 +6,16 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunQueries } from "../../src/adapters/store/run-queries.js";
 import { Store, workItem } from "../../src/adapters/store/store.js";
 import { runStateSchema, runSummarySchema } from "../../src/cli/output-schemas.js";
 import { datasetEventOf } from "../../src/contracts/dataset-events.js";
 import { expectationsOf, withExpectations } from "../../src/runs/expectations.js";
 import { listRuns, readRunState } from "../../src/runs/state.js";
-import { startPostgres, type TestPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
-let pgServer: TestPostgres;
-beforeAll(async () => {
-  pgServer = await startPostgres();
-}, 60_000);
-afterAll(() => pgServer?.stop());
+const pgServer = usePostgres();
 
 const T = (s: number) => new Date(Date.UTC(2026, 10, 28, 3, 0, s)).toISOString();
 
@@ -28,7 +24,7 @@ describe.each(["sqlite", "postgres"] as const)("run state on %s", (dialect) => {
   let q: RunQueries;
   let url: string;
   beforeEach(async () => {
-    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-runs-")), "ayida.db") : await pgServer.createDatabase();
+    url = dialect === "sqlite" ? join(mkdtempSync(join(tmpdir(), "ayida-runs-")), "ayida.db") : await pgServer().createDatabase();
     store = await Store.open(url);
     q = new RunQueries(store.db);
   });
