@@ -7,18 +7,22 @@ import type { CliContext } from "./context.js";
 import { CliError, EXIT, UsageError, toCliError } from "./errors.js";
 import { Output } from "./output.js";
 import { createProgram, outputOptions } from "./program.js";
+import { stdStream, type CliStream } from "./std-stream.js";
 
 export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: CliStream;
+  stderr: CliStream;
   stdin: NodeJS.ReadableStream;
   cwd: string;
 }
 
-/** The process's own streams. stdin is opened only by a command that reads it (`detail --file -`). */
-const processIo = (): CliIo => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
+/**
+ * The process's own streams (see std-stream.ts: Node's stream classes only for a terminal). stdin is
+ * opened only by a command that reads it (`detail --file -`).
+ */
+export const processIo = (): CliIo => ({
+  stdout: stdStream(1),
+  stderr: stdStream(2),
   get stdin() {
     return process.stdin;
   },

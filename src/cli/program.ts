@@ -4,6 +4,7 @@ import { UsageError } from "./errors.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { CliContext } from "./context.js";
 import type { OutputOptions } from "./output.js";
+import type { CliStream } from "./std-stream.js";
 import { registerDatasets } from "./commands/datasets.js";
 import { registerDetail } from "./commands/detail.js";
 import { registerDocument } from "./commands/document.js";
@@ -54,7 +55,7 @@ const COMMANDS: ReadonlyArray<readonly [string, (program: Command, ctx: CliConte
  * commandNamed): defining every command's options and help costs each start milliseconds that only
  * `--help`, `help`, `completion` and a mistyped command need.
  */
-export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process, argv?: readonly string[]): Command {
+export function createProgram(ctx: CliContext, io: { stdout: CliStream; stderr: CliStream } = process, argv?: readonly string[]): Command {
   const program = new Command("ayida-jobs")
     .description("Trigger and run the Inngest jobs that keep Ayida Portal's copy of BDNS (Spain's grants database) current.")
     .version(pkg.version, "-v, --version", "print the version (also -V)")
@@ -74,6 +75,12 @@ export function createProgram(ctx: CliContext, io: { stdout: NodeJS.WritableStre
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Commander's defaults read process.stdout/stderr, which builds Node's streams (std-stream.ts).
+      // Not a terminal: no width, as commander's own default says (its type says number; it means 80).
+      getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
+      getOutHasColors: () => hasColors(io.stdout),
+      getErrHasColors: () => hasColors(io.stderr),
       // Usage errors are rendered by main.ts, so that --json gets its JSON document too.
       outputError: () => {},
     })
@@ -176,4 +183,9 @@ function rejectOptionLikeValues(action: Command): void {
       refuseOptionLike(opt, value);
     }
   }
+}
+
+/** Commander's rule for colored help, on our streams: a terminal that says it has them. */
+function hasColors(stream: CliStream): boolean {
+  return Boolean(stream.isTTY) && (stream as { hasColors?: () => boolean }).hasColors?.() === true;
 }

@@ -1,0 +1,130 @@
+/**
+ * The CLI's stdout/stderr writer (src/cli/std-stream.ts): what goes to a file, a pipe or /dev/null is
+ * written by descriptor, as Node's stream would have written it: every byte, in order, a closed reader
+ * an "error" event once, a non-blocking descriptor handed to Node's stream without a byte lost or moved.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FdStream, writesPlainly, type CliStream } from "../../src/cli/std-stream.js";
+import { BIN } from "../support/cli.js";
+
+/** A stand-in for Node's stream: records what it was given. */
+function recorder() {
+  const got: Buffer[] = [];
+  const listeners: Array<(e: Error) => void> = [];
+  const stream: CliStream = {
+    write: (s) => (got.push(Buffer.from(s)), true),
+    on: (event: string, l: (e: Error) => void) => void (event === "error" && listeners.push(l)),
+    off: () => undefined,
+  };
+  return { stream, got, listeners };
+}
+
+const errno = (code: string) => Object.assign(new Error(code), { code });
+
+describe("FdStream", () => {
+  it("finishes a partial write: every byte, in order", () => {
+    const written: Buffer[] = [];
+    const s = new FdStream(1, () => recorder().stream, (_fd, b, off, len) => {
+      const n = Math.min(3, len); // the kernel takes 3 bytes at a time
+      written.push(Buffer.from(b.subarray(off, off + n)));
+      return n;
+    });
+    s.write("héllo, wörld\n");
+    s.write(Buffer.from("and bytes"));
+    expect(Buffer.concat(written).toString()).toBe("héllo, wörld\nand bytes");
+  });
+
+  it("a closed reader (EPIPE) is one 'error' event after the write, and nothing is written after it", async () => {
+    let calls = 0;
+    const s = new FdStream(1, () => recorder().stream, () => {
+      calls++;
+      throw errno("EPIPE");
+    });
+    const errors: string[] = [];
+    s.on("error", (e: NodeJS.ErrnoException) => errors.push(e.code!));
+    s.write("a\n");
+    expect(errors).toEqual([]); // not inside write(): as a stream, on a later tick
+    s.write("b\n");
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual(["EPIPE"]);
+    expect(calls).toBe(1);
+  });
+
+  it("a non-blocking descriptor (EAGAIN) hands the rest of the bytes, and every later write and listener, to Node's stream", () => {
+    const node = recorder();
+    const direct: Buffer[] = [];
+    let first = true;
+    const s = new FdStream(1, () => node.stream, (_fd, b, off) => {
+      if (!first) throw errno("EAGAIN");
+      first = false;
+      direct.push(Buffer.from(b.subarray(off, off + 2)));
+      return 2; // cut inside "é" (2 bytes at 1–2): the rest starts mid-character
+    });
+    const onError = () => {};
+    s.on("error", onError);
+    s.write("aé, then more");
+    s.write("next");
+    expect(Buffer.concat(direct)).toEqual(Buffer.from("aé, then more").subarray(0, 2));
+    expect(Buffer.concat([...direct, ...node.got]).toString()).toBe("aé, then morenext");
+    expect(node.listeners).toEqual([onError]);
+  });
+
+  it("calls a write's callback once the bytes are out", async () => {
+    const s = new FdStream(1, () => recorder().stream, (_fd, _b, _off, len) => len);
+    const done = await new Promise<boolean>((resolve) => s.write("", () => resolve(true)));
+    expect(done).toBe(true);
+  });
+});
+
+describe("which descriptors are written directly", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ayida-std-"));
+  const check = (path: string, flags = "w") => {
+    const fd = openSync(path, flags);
+    try {
+      return writesPlainly(fd);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  it("a file and /dev/null are; another character device (a terminal's kind) is not", () => {
+    expect(check(join(dir, "out.txt"))).toBe(true);
+    expect(check("/dev/null")).toBe(true);
+    expect(check("/dev/zero")).toBe(false);
+  });
+  it("a closed descriptor is left to Node", () => {
+    const fd = openSync(join(dir, "closed"), "w");
+    closeSync(fd);
+    expect(writesPlainly(fd)).toBe(false);
+  });
+});
+
+describe("the built CLI's output, by where stdout goes", () => {
+  const runTo = (stdout: number | "pipe", args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--", BIN, ...args], { stdio: ["ignore", stdout, "pipe"], env: { PATH: process.env.PATH ?? "", CI: "1" } });
+      let out = "";
+      child.stdout?.on("data", (c) => (out += c));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, out }));
+    });
+
+  it("a file gets exactly what a pipe gets: the help, the dry run's one JSON document", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ayida-std-out-"));
+    for (const args of [["--help"], ["detail", "123456", "--dry-run", "--json", "--run-id", "r-1"]]) {
+      const path = join(dir, `${args[0]}.txt`);
+      const fd = openSync(path, "w");
+      const toFile = await runTo(fd, args);
+      closeSync(fd);
+      const toPipe = await runTo("pipe", args);
+      expect(toFile.code).toBe(0);
+      expect(toPipe.code).toBe(0);
+      const stamp = (s: string) => s.replace(/"timestamp":"[^"]+"/g, '"timestamp":"…"'); // the one thing that differs
+      expect(stamp(readFileSync(path, "utf8"))).toBe(stamp(toPipe.out));
+      expect(readFileSync(path, "utf8").length).toBeGreaterThan(100);
+    }
+  });
+});
