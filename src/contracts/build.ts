@@ -8,6 +8,7 @@ import { InvalidInputError, type InputIssue } from "./errors.js";
 import { runId as runIdRule, BDNS_CODE_RULE, canonicalBdnsCode, documentId as documentIdRule } from "./rules.js";
 import { EVENT, SCHEMA_BY_EVENT, eventId, type EventName, type EventPayload, type DataByEvent } from "./schemas.js";
 import type * as z from "zod/mini";
+import { randomRunId } from "./run-id.js";
 
 /** What one request caused: every event it emits (and their fan-out) carries the same runId. */
 export interface RunContext {
@@ -20,7 +21,7 @@ export interface RunContext {
 
 export function newRunContext(opts: { runId?: string | undefined; now?: Date; retryOf?: string | undefined } = {}): RunContext {
   const issues: InputIssue[] = [];
-  const runId = opts.runId ?? crypto.randomUUID();
+  const runId = opts.runId ?? randomRunId();
   check(issues, "runId", runId, runIdRule);
   if (opts.retryOf !== undefined) {
     check(issues, "retryOf", opts.retryOf, runIdRule);
