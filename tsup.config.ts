@@ -41,4 +41,16 @@ export default defineConfig([
     // Except native and worker-thread packages, which must load from node_modules as they are.
     noExternal: [/^(?!better-sqlite3|pg$|pg\/|pino|thread-stream)/],
   },
+  {
+    // What bin/ayida-jobs.js installs before it loads the CLI (src/cli/compile-cache.ts): one small
+    // CommonJS file of Node built-ins, apart from the CLI's chunks (whose shared helpers it must not
+    // pull into every start).
+    entry: { "compile-cache": "src/cli/compile-cache.ts" },
+    format: ["cjs"],
+    target: "node20",
+    platform: "node",
+    outDir: "dist/boot",
+    sourcemap: true,
+    removeNodeProtocol: false,
+  },
 ]);

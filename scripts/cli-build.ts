@@ -82,8 +82,10 @@ export async function mergeCliChunks(dir: string, entries: string[]): Promise<vo
   // requires the entry). import() of a chunk becomes a require() on a later tick; import.meta.url is
   // rebuilt from __filename; a top-level await would be refused here (CommonJS has none). The packages
   // left outside (better-sqlite3, pg, pino) are CommonJS; `interop: "default"` reads them as Node's
-  // ESM did (the default import is module.exports).
-  await bundle.write({ dir: out, format: "cjs", interop: "default", entryFileNames: "[name].js", chunkFileNames, manualChunks, onlyExplicitManualChunks: true, sourcemap: true });
+  // ESM did (the default import is module.exports). Dynamic imports of them (and of built-ins) become
+  // require too (dynamicImportInCjs: false): bin/ayida-jobs.js compiles these files through vm with
+  // V8's code cache (src/cli/compile-cache.ts), and a vm script has no loader for import().
+  await bundle.write({ dir: out, format: "cjs", interop: "default", dynamicImportInCjs: false, entryFileNames: "[name].js", chunkFileNames, manualChunks, onlyExplicitManualChunks: true, sourcemap: true });
   await bundle.close();
   for (const f of readdirSync(dir)) rmSync(join(dir, f));
   for (const f of readdirSync(out)) renameSync(join(out, f), join(dir, f));

@@ -67,13 +67,13 @@ const declarations = (l: Loaded) => [...l.sources].filter((s) => /^src\/datasets
 const fromPackage = (l: Loaded, pkg: string) => [...l.sources].filter((s) => s.startsWith(`node_modules/${pkg}/`));
 
 describe("start-up: what each fast path loads", () => {
-  it("--help: the entry file alone, no subprocess, terminal or crypto modules", async () => {
+  it("--help: the code cache and the entry file alone, no subprocess, terminal, stream or crypto modules", async () => {
     const l = await loadedBy(["--help"]);
-    expect(l.files).toEqual(["dist/cli/cli.js"]);
+    expect(l.files).toEqual(["dist/boot/compile-cache.cjs", "dist/cli/cli.js"]);
     // The CLI is CommonJS (scripts/cli-build.ts): no ES module, so Node never starts its ESM loader.
     expect(l.builtins).not.toContain("internal/modules/esm/module_job");
-    // (node:net is there: stdout and stderr are pipes here, which Node itself opens with it.)
-    for (const b of ["child_process", "tty", "os", "crypto"]) expect(l.builtins, b).not.toContain(b);
+    // stdout and stderr are pipes here: written by descriptor, not through Node's streams (std-stream.ts).
+    for (const b of ["child_process", "tty", "os", "crypto", "net", "stream"]) expect(l.builtins, b).not.toContain(b);
     expect(fromPackage(l, "chalk")).toEqual([]);
     expect(fromPackage(l, "zod")).toEqual([]);
   });
@@ -84,7 +84,9 @@ describe("start-up: what each fast path loads", () => {
     expect(declarations(l)).toEqual([]);
     expect(l.builtins).not.toContain("internal/deps/undici/undici");
     // What runs after the arguments parse is one file (scripts/cli-build.ts, STAGES), not esbuild's dozen.
-    expect(l.files).toHaveLength(2);
+    expect(l.files).toHaveLength(3);
+    // Its runId comes from the OS, not node:crypto, which brings Node's streams (contracts/run-id.ts).
+    for (const b of ["crypto", "stream", "net"]) expect(l.builtins, b).not.toContain(b);
     expect(l.builtins).not.toContain("internal/modules/esm/module_job");
   });
 
@@ -95,7 +97,7 @@ describe("start-up: what each fast path loads", () => {
     expect(fromPackage(l, "inngest").length).toBeGreaterThan(0);
     expect(declarations(l)).toEqual([]);
     expect(l.builtins).not.toContain("internal/deps/undici/undici");
-    // The entry, the command stage, the send stage, and the few pieces the SDK shares with serve.
-    expect(l.files.length).toBeLessThanOrEqual(6);
+    // The code cache, the entry, the command stage, the send stage, and the few pieces the SDK shares with serve.
+    expect(l.files.length).toBeLessThanOrEqual(7);
   });
 });
