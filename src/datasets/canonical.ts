@@ -63,8 +63,12 @@ function leaf(v: unknown): string | undefined {
  */
 const sortedKeysCache = new Map<string, string[]>();
 const literalOrderUnsafe = new WeakSet<readonly string[]>();
+/** The last key list seen and its sorted form: consecutive rows of a page share it (no signature to build). */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
 function sortedKeys(obj: Record<string, unknown>): string[] {
   const keys = Object.keys(obj);
+  if (sameList(keys, lastKeys)) return lastSorted;
   const signature = keys.join("\u0000");
   let sorted = sortedKeysCache.get(signature);
   if (!sorted) {
@@ -74,7 +78,15 @@ function sortedKeys(obj: Record<string, unknown>): string[] {
     if (sorted.some((k) => k === "__proto__" || /^(0|[1-9]\d*)$/.test(k))) literalOrderUnsafe.add(sorted);
     if (sortedKeysCache.size < 1000) sortedKeysCache.set(signature, sorted);
   }
+  lastKeys = keys;
+  lastSorted = sorted;
   return sorted;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** sha256 of the canonical form, hex. */
