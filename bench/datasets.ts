@@ -161,7 +161,9 @@ async function backfill(): Promise<boolean> {
   const year = backfillYear();
   const fake = await childBdns("backfill");
   const pg = await startPostgres();
-  const store = await Store.open(await pg.createDatabase());
+  const url = await pg.createDatabase();
+  const store = await Store.open(url);
+  const waits = await sampleWaits(url);
   try {
     await store.ensureRun("backfill", "sync", {}, "concesiones");
     const client = new BdnsClient({ baseUrl: fake.url, spacer: new StartSpacer(DEFAULT_RATE_PER_SECOND), maxAttempts: 3 });
@@ -208,12 +210,50 @@ async function backfill(): Promise<boolean> {
     const bound = (PAGES_IN_FLIGHT * 10_000) / (PAGE_LATENCY_MS / 1000);
     const n = (x: number) => Math.round(x).toLocaleString("en");
     console.log(`backfill: ${n(rows)} concesiones (${year.from} … ${year.to}) in ${pages} pages, ${seconds.toFixed(1)} s = ${n(rows / seconds)} rows/s; BDNS's bound ${PAGES_IN_FLIGHT} pages × 10,000 / ${PAGE_LATENCY_MS / 1000} s = ${n(bound)} rows/s (${boundSeconds.toFixed(0)} s for these pages); the store was busy ${(busyMs / 1000).toFixed(1)} s of it: ${n(rows / (busyMs / 1000))} rows/s while storing (new ${n(run.new)})`);
+    console.log(`      what the page transactions waited on (pg_stat_activity every 50 ms, ${waits.samples()} samples; share of backend-samples): ${waits.summary()}`);
     return report("backfill on PostgreSQL, 6 pages in flight at 2.5 s", `${seconds.toFixed(1)} s`, `≤ 1.25 × BDNS's bound (${(boundSeconds * 1.25).toFixed(0)} s)`, seconds <= boundSeconds * 1.25 && run.new === rows);
   } finally {
+    await waits.stop();
     fake.stop();
     await store.close();
     await pg.stop();
   }
+}
+
+/**
+ * What the store's backends were doing, sampled from pg_stat_activity: running (on CPU, or waiting for
+ * a core), or waiting, and on what (a lock on a row, a tuple, a transaction id; the WAL; I/O) — whether
+ * concurrent pages contend or just share the cores.
+ */
+async function sampleWaits(url: string) {
+  const { default: pgModule } = await import("pg");
+  const client = new pgModule.Client({ connectionString: url });
+  await client.connect();
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const r = await client.query<{ w: string }>(
+        "SELECT coalesce(wait_event_type || ':' || wait_event, 'running') AS w FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+      );
+      samples++;
+      for (const { w } of r.rows) counts.set(w, (counts.get(w) ?? 0) + 1);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  })();
+  return {
+    samples: () => samples,
+    summary: () => {
+      const total = [...counts.values()].reduce((a, b) => a + b, 0) || 1;
+      return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([w, n]) => `${w} ${((n / total) * 100).toFixed(0)} %`).join(", ") + ` (${(total / Math.max(1, samples)).toFixed(1)} active on average)`;
+    },
+    stop: async () => {
+      stopped = true;
+      await loop;
+      await client.end();
+    },
+  };
 }
 
 interface IngestFigures {
