@@ -78,6 +78,11 @@ export class Output {
     if (!this.stdoutClosed) this.stdout.write(this.redact(JSON.stringify(doc)) + "\n");
   }
 
+  /** Text on stdout as it is (a completion script): no newline added, nothing once stdout is closed. */
+  raw(text: string): void {
+    if (!this.stdoutClosed) this.stdout.write(this.redact(text));
+  }
+
   /** Its reader went away (EPIPE): nothing more is written there; errors still reach stderr. */
   closeStdout(): void {
     this.stdoutClosed = true;

@@ -1,17 +1,17 @@
 /**
- * stdout and stderr for the CLI, without Node's stream machinery when no one needs it.
+ * stdout and stderr for the CLI, without Node's stream machinery where Node itself writes synchronously.
  *
  * Reading `process.stdout` builds a stream: Node loads some twenty internal modules for it (the stream
- * classes, and net for a pipe), ~5 ms of a start that `--help` or a dry run spends ~30–50 ms on beyond
- * Node's own. When the descriptor is a regular file, a pipe, a socket or /dev/null, the bytes go out
- * with a blocking `fs.writeSync`, which is what Node itself does for files (SyncWriteStream) and what
- * its pipes amount to on Linux (written synchronously). A terminal gets Node's stream (colors, width,
- * resize): `isTTY` is never true here.
+ * classes), ~5 ms of a start that `--help` or a dry run spends ~15–30 ms on beyond Node's own. To a
+ * regular file or /dev/null Node writes synchronously anyway (its SyncWriteStream): there the bytes go
+ * out with `fs.writeSync` and no stream is built. A pipe, a socket or a terminal gets Node's stream: a
+ * blocking write to a pipe whose reader has stopped would hold the event loop, and with it Ctrl-C and
+ * SIGTERM (Node's pipe stream queues instead), and a terminal needs its width and resize events.
  *
  * What the stream would have done, this does too: a partial write is finished; a reader that went away
  * (EPIPE) becomes an "error" event, once, after which writes are dropped; and a descriptor someone made
- * non-blocking (EAGAIN: a pipe shared with a process that set O_NONBLOCK) hands the rest, and every
- * write after it, to Node's stream, in order, with the "error" listeners moved across.
+ * non-blocking (EAGAIN) hands the rest, and every write after it, to Node's stream, in order, with the
+ * "error" listeners moved across.
  */
 import { fstatSync, statSync, writeSync } from "node:fs";
 
@@ -85,20 +85,17 @@ export class FdStream implements CliStream {
   }
 }
 
-/**
- * The CLI's stream for descriptor 1 or 2: an FdStream unless it is a terminal (or something this cannot
- * tell apart from one), Node's own stream then.
- */
+/** The CLI's stream for descriptor 1 or 2: an FdStream for a file or /dev/null, Node's own stream otherwise. */
 export function stdStream(fd: 1 | 2): CliStream {
   const node = () => (fd === 1 ? process.stdout : process.stderr);
   return writesPlainly(fd) ? new FdStream(fd, node) : node();
 }
 
-/** A file, a pipe, a socket, or /dev/null: no terminal behind it. */
+/** A regular file or /dev/null: written synchronously, by Node as by us, never waiting on a reader. */
 export function writesPlainly(fd: number): boolean {
   try {
     const st = fstatSync(fd);
-    if (st.isFile() || st.isFIFO() || st.isSocket()) return true;
+    if (st.isFile()) return true;
     return st.isCharacterDevice() && st.rdev === statSync("/dev/null").rdev;
   } catch {
     return false; // closed or odd: Node's stream decides what that means, as before

@@ -41,11 +41,16 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function loadedBy(args: string[], env: Record<string, string> = {}): Promise<Loaded> {
+/**
+ * What `args` loads. `toFiles`: stdout and stderr to files (as `> out.log 2>&1` in a script, or a CI
+ * step's log file), where the CLI writes by descriptor, not through Node's streams (std-stream.ts).
+ */
+async function loadedBy(args: string[], env: Record<string, string> = {}, toFiles = false): Promise<Loaded> {
   const filesLog = join(hooks, `files-${args.join("-").replace(/\W+/g, "_")}`);
   const builtinsLog = join(hooks, `builtins-${args.join("-").replace(/\W+/g, "_")}`);
   writeFileSync(filesLog, "");
   const r = await runCli(args, {
+    ...(toFiles && { wrap: ["sh", "-c", `exec "$@" > ${JSON.stringify(join(hooks, "out.log"))} 2>&1`, "sh"] }),
     env: {
       ...env,
       NODE_OPTIONS: `--require=${join(hooks, "trace.cjs")}`,
@@ -67,13 +72,13 @@ const declarations = (l: Loaded) => [...l.sources].filter((s) => /^src\/datasets
 const fromPackage = (l: Loaded, pkg: string) => [...l.sources].filter((s) => s.startsWith(`node_modules/${pkg}/`));
 
 describe("start-up: what each fast path loads", () => {
-  it("--help: the code cache and the entry file alone, no subprocess, terminal, stream or crypto modules", async () => {
+  it("--help: the code cache and the entry file alone, no subprocess, terminal or crypto modules", async () => {
     const l = await loadedBy(["--help"]);
     expect(l.files).toEqual(["dist/boot/compile-cache.cjs", "dist/cli/cli.js"]);
     // The CLI is CommonJS (scripts/cli-build.ts): no ES module, so Node never starts its ESM loader.
     expect(l.builtins).not.toContain("internal/modules/esm/module_job");
-    // stdout and stderr are pipes here: written by descriptor, not through Node's streams (std-stream.ts).
-    for (const b of ["child_process", "tty", "os", "crypto", "net", "stream"]) expect(l.builtins, b).not.toContain(b);
+    // (node:net is there: stdout and stderr are pipes here, which Node itself opens with it.)
+    for (const b of ["child_process", "tty", "os", "crypto"]) expect(l.builtins, b).not.toContain(b);
     expect(fromPackage(l, "chalk")).toEqual([]);
     expect(fromPackage(l, "zod")).toEqual([]);
   });
@@ -85,9 +90,16 @@ describe("start-up: what each fast path loads", () => {
     expect(l.builtins).not.toContain("internal/deps/undici/undici");
     // What runs after the arguments parse is one file (scripts/cli-build.ts, STAGES), not esbuild's dozen.
     expect(l.files).toHaveLength(3);
-    // Its runId comes from the OS, not node:crypto, which brings Node's streams (contracts/run-id.ts).
-    for (const b of ["crypto", "stream", "net"]) expect(l.builtins, b).not.toContain(b);
+    // Its runId comes from the OS, not node:crypto (contracts/run-id.ts).
+    expect(l.builtins).not.toContain("crypto");
     expect(l.builtins).not.toContain("internal/modules/esm/module_job");
+  });
+
+  it("to files: neither --help nor a dry run builds Node's streams (no stream, net, crypto)", async () => {
+    for (const args of [["--help"], ["detail", "1", "--dry-run", "--json"]]) {
+      const l = await loadedBy(args, { INNGEST_DEV: api.url }, true);
+      for (const b of ["stream", "net", "tty", "crypto"]) expect(l.builtins, `${args.join(" ")}: ${b}`).not.toContain(b);
+    }
   });
 
   it("detail (a send): the SDK, but no dataset declaration and not Node's fetch (undici)", async () => {

@@ -127,4 +127,31 @@ describe("the built CLI's output, by where stdout goes", () => {
       expect(readFileSync(path, "utf8").length).toBeGreaterThan(100);
     }
   });
+
+  it("a signal while stdout's reader is not reading still ends the command (143), not 0 when the reader comes back", async () => {
+    // 10,000 codes under --dry-run --json: a JSON document far larger than a pipe holds.
+    const codes = Array.from({ length: 10_000 }, (_, i) => String(100000 + i)).join("\n");
+    const child = spawn(process.execPath, ["--", BIN, "detail", "--file", "-", "--dry-run", "--json"], { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", CI: "1" } });
+    child.stdin.end(codes);
+    child.stdout.pause(); // the reader stops: the pipe fills and the CLI's writes wait
+    // 143 from our handler, or SIGTERM itself once the command is done and only its output waits (what a shell shows as 143).
+    const exited = new Promise<number | string | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 1000));
+    child.stdout.resume(); // the reader comes back: a CLI stuck in a write would now finish with 0
+    expect([143, "SIGTERM"]).toContain(await exited);
+  });
+
+  it("a reader that goes away ends any command with 141 and no stack, the completion script's included", async () => {
+    for (const args of [["completion", "bash"], ["--help"]]) {
+      const child = spawn(process.execPath, ["--", BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", CI: "1" } });
+      child.stdout.destroy(); // closed before the first byte
+      let stderr = "";
+      child.stderr.on("data", (c) => (stderr += c));
+      const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+      expect(code, `${args.join(" ")}: ${stderr}`).toBe(141);
+      expect(stderr).not.toMatch(/Unhandled|at .*\.js:\d+/);
+    }
+  });
 });

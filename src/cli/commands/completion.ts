@@ -30,7 +30,7 @@ Load it in the current shell, or install it for every new one:
       // `runs --dataset` filters by one dataset: every name but "all" (a run of all touches each).
       const spec = describeProgram(program, [...SYNCABLE_DATASETS, SYNC_ALL], { "--dataset": SYNCABLE_DATASETS });
       const script = shell === "bash" ? bashScript(spec) : shell === "zsh" ? zshScript(spec) : fishScript(spec);
-      process.stdout.write(script); // raw: a script, not a result line (no redaction needed, no secrets in it)
+      ctx.out.raw(script); // a script, not a result line; through the CLI's stdout, so a closed reader is 141
     });
 }
 
