@@ -35,4 +35,17 @@ describe("randomRunId", () => {
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
   });
+
+  it("a regular file where the random source should be is not taken for one (every run would get its bytes)", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const fake = join(mkdtempSync(join(tmpdir(), "ayida-urandom-")), "urandom");
+    writeFileSync(fake, "A".repeat(64));
+    const { randomRunIdFrom } = await import("../../src/contracts/run-id.js");
+    const ids = [randomRunIdFrom(fake), randomRunIdFrom(fake)];
+    for (const id of ids) expect(id).toMatch(V4);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids[0]).not.toContain("4141");
+  });
 });
