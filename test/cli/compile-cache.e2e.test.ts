@@ -1,10 +1,11 @@
 /**
  * V8's code cache for the CLI's files (src/cli/compile-cache.ts), through the built CLI: written once,
- * read after, replaced when a file changes or V8 refuses it, never taken from a folder another user
- * could write, and off on request. Its speed is bench/cli.ts's business; here, that it is right.
+ * read after, replaced when a file changes or its data is damaged, never taken from a folder another
+ * user could write, never touching what it did not write, and off on request. Its speed is
+ * bench/cli.ts's business; here, that it is right.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -22,9 +23,21 @@ function runBin(bin: string, args: string[], env: Record<string, string>): Promi
     child.on("close", (code) => done({ code, stderr }));
   });
 }
+
+/** A copy of the package (its node_modules linked), whose files can be rewritten. */
+function copyOfPackage(): string {
+  const pkg = freshDir();
+  for (const d of ["bin", "dist"]) cpSync(join(root, d), join(pkg, d), { recursive: true });
+  cpSync(join(root, "package.json"), join(pkg, "package.json"));
+  symlinkSync(join(root, "node_modules"), join(pkg, "node_modules"));
+  return pkg;
+}
+
 const freshDir = () => mkdtempSync(join(tmpdir(), "ayida-cc-"));
-const entries = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith(".")).sort();
-const mtimes = (dir: string) => Object.fromEntries(entries(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+/** The entries kept for NODE_COMPILE_CACHE=`base` (in its ayida-jobs folder). */
+const entries = (base: string) => (existsSync(join(base, "ayida-jobs")) ? readdirSync(join(base, "ayida-jobs")).filter((f) => !f.startsWith(".")).sort() : []);
+const mtimes = (base: string) => Object.fromEntries(entries(base).map((f) => [f, statSync(join(base, "ayida-jobs", f)).mtimeMs]));
+const entryPath = (base: string, name: string) => join(base, "ayida-jobs", name);
 
 describe("the CLI's code cache", () => {
   it("the first run writes an entry for each CLI file it compiled; the next ones read them and write nothing", async () => {
@@ -38,7 +51,7 @@ describe("the CLI's code cache", () => {
     const second = await runCli(["detail", "1", "--dry-run", "--json", "--run-id", "r-1"], { env });
     expect(second.code).toBe(0);
     expect(second.stdout.replace(/"timestamp":"[^"]+"/, "")).toBe(first.stdout.replace(/"timestamp":"[^"]+"/, ""));
-    // Not written again: V8 took every entry (a refused one is rewritten).
+    // Not written again: every entry was whole and V8 took it (a refused one is rewritten).
     expect(mtimes(cache)).toEqual(before);
   });
 
@@ -55,24 +68,31 @@ describe("the CLI's code cache", () => {
     expect(mtimes(cache)).toEqual(before);
   });
 
-  it("an entry V8 refuses (not its data) is rewritten, and the command runs as usual", async () => {
+  it("an entry that is not ours, or whose data changed by a few bits, is not given to V8: the command runs and the entry is written again", async () => {
     const cache = freshDir();
     const env = { NODE_COMPILE_CACHE: cache };
     expect((await runCli(["--help"], { env })).code).toBe(0);
     const [entry] = entries(cache);
-    writeFileSync(join(cache, entry!), Buffer.alloc(4096, 7));
-    const r = await runCli(["--help"], { env });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Usage: ayida-jobs");
-    expect(readFileSync(join(cache, entry!)).equals(Buffer.alloc(4096, 7))).toBe(false);
+    const whole = readFileSync(entryPath(cache, entry!));
+    for (const damage of [
+      () => Buffer.alloc(4096, 7), // not an entry at all
+      () => {
+        const flipped = Buffer.from(whole); // the header intact, three bits of V8's data flipped
+        for (const at of [200, Math.floor(whole.length / 2), whole.length - 100]) flipped[at]! ^= 0x10;
+        return flipped;
+      },
+    ]) {
+      const bad = damage();
+      writeFileSync(entryPath(cache, entry!), bad);
+      const r = await runCli(["--help"], { env });
+      expect(r.code, r.stderr).toBe(0); // without the check, V8 took flipped data: a crash (139) or a fatal check (133)
+      expect(r.stdout).toContain("Usage: ayida-jobs");
+      expect(readFileSync(entryPath(cache, entry!)).equals(bad)).toBe(false);
+    }
   });
 
   it("a CLI file written again gets a new entry, and its old one goes", async () => {
-    // A copy of the package (its node_modules linked), whose entry file can be rewritten.
-    const pkg = freshDir();
-    for (const d of ["bin", "dist"]) cpSync(join(root, d), join(pkg, d), { recursive: true });
-    cpSync(join(root, "package.json"), join(pkg, "package.json"));
-    symlinkSync(join(root, "node_modules"), join(pkg, "node_modules"));
+    const pkg = copyOfPackage();
     const cache = freshDir();
     const cli = (args: string[]) => runBin(join(pkg, "bin", "ayida-jobs.js"), args, { NODE_COMPILE_CACHE: cache });
     expect((await cli(["--version"])).code).toBe(0);
@@ -87,32 +107,67 @@ describe("the CLI's code cache", () => {
     expect(now).not.toEqual(old);
   });
 
-  it("a folder other users can write to, or a link, is not used; NODE_DISABLE_COMPILE_CACHE turns it off", async () => {
+  it("two installs sharing the folder keep an entry each, neither replacing the other's", async () => {
+    const pkg = copyOfPackage();
+    const cache = freshDir();
+    const env = { NODE_COMPILE_CACHE: cache };
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    const ours = mtimes(cache);
+    expect((await runBin(join(pkg, "bin", "ayida-jobs.js"), ["--version"], env)).code).toBe(0);
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    expect(entries(cache).filter((e) => e.startsWith("cli.js."))).toHaveLength(2);
+    for (const [name, mtime] of Object.entries(ours)) expect(statSync(entryPath(cache, name)).mtimeMs).toBe(mtime);
+  });
+
+  it("never touches a file it did not write, in NODE_COMPILE_CACHE or in its own folder, however old", async () => {
+    const cache = freshDir();
+    const env = { NODE_COMPILE_CACHE: cache };
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    const longAgo = new Date(Date.now() - 90 * 24 * 3600 * 1000);
+    const foreign = [join(cache, "notes.txt"), join(cache, "cli.js.backup"), entryPath(cache, "notes.txt"), entryPath(cache, "cli.js.backup")];
+    for (const f of foreign) {
+      writeFileSync(f, "mine");
+      utimesSync(f, longAgo, longAgo);
+    }
+    mkdirSync(entryPath(cache, "a-folder"));
+    // A run that writes an entry (and prunes): a file of the CLI is new to the cache.
+    for (const e of entries(cache).filter((x) => x.startsWith("cli.js.") && x.endsWith(".v8"))) writeFileSync(entryPath(cache, e), "x");
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    for (const f of foreign) expect(readFileSync(f, "utf8"), f).toBe("mine");
+    expect(existsSync(entryPath(cache, "a-folder"))).toBe(true);
+  });
+
+  it("off: NODE_DISABLE_COMPILE_CACHE, --enable-source-maps (a vm script has no source map), a folder others can write to or a link; and no folder made where the temporary folder is missing", async () => {
     const open = freshDir();
-    chmodSync(open, 0o777);
+    mkdirSync(join(open, "ayida-jobs"), { mode: 0o777 });
+    chmodSync(join(open, "ayida-jobs"), 0o777);
     const target = freshDir();
-    const link = join(freshDir(), "link");
-    symlinkSync(target, link);
+    const linked = freshDir();
+    symlinkSync(target, join(linked, "ayida-jobs"));
     const off = freshDir();
+    const maps = freshDir();
     for (const [env, dir] of [
-      [{ NODE_COMPILE_CACHE: open }, open],
-      [{ NODE_COMPILE_CACHE: link }, target],
-      [{ NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: "1" }, off],
+      [{ NODE_COMPILE_CACHE: open }, join(open, "ayida-jobs")],
+      [{ NODE_COMPILE_CACHE: linked }, target],
+      [{ NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: "1" }, join(off, "ayida-jobs")],
+      [{ NODE_COMPILE_CACHE: maps, NODE_OPTIONS: "--enable-source-maps" }, join(maps, "ayida-jobs")],
     ] as const) {
       const r = await runCli(["--help"], { env });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain("Usage: ayida-jobs");
-      expect(entries(dir), JSON.stringify(env)).toEqual([]);
+      expect(existsSync(dir) ? readdirSync(dir) : [], JSON.stringify(env)).toEqual([]);
     }
+    const nowhere = join(freshDir(), "missing", "tmp");
+    expect((await runCli(["--help"], { env: { TMPDIR: nowhere } })).code).toBe(0);
+    expect(existsSync(nowhere)).toBe(false);
     if (process.getuid?.() === 0) {
       // Another user's folder (root can make one here): not used either.
-      const theirs = join(freshDir(), "theirs");
-      mkdirSync(theirs, { mode: 0o700 });
-      chownSync(theirs, 65534, 65534);
+      const theirs = freshDir();
+      mkdirSync(join(theirs, "ayida-jobs"), { mode: 0o700 });
+      chownSync(join(theirs, "ayida-jobs"), 65534, 65534);
       expect((await runCli(["--help"], { env: { NODE_COMPILE_CACHE: theirs } })).code).toBe(0);
-      expect(entries(theirs)).toEqual([]);
+      expect(readdirSync(join(theirs, "ayida-jobs"))).toEqual([]);
     }
-    expect(existsSync(join(link))).toBe(true);
   });
 });
 
