@@ -69,7 +69,8 @@ let lastSorted: string[] = [];
 function sortedKeys(obj: Record<string, unknown>): string[] {
   const keys = Object.keys(obj);
   if (sameList(keys, lastKeys)) return lastSorted;
-  const signature = keys.join("\u0000");
+  // JSON: a list of keys read back as it was (a join would read [""] as [] and ["a\0b"] as ["a", "b"]).
+  const signature = JSON.stringify(keys);
   let sorted = sortedKeysCache.get(signature);
   if (!sorted) {
     sorted = keys.filter((k) => !DROPPED.has(k)).sort();

@@ -20,6 +20,14 @@ describe("canonical form", () => {
     expect(canonicalForm({ b: [3, 1, 2], a: { d: " y", c: null } })).toBe('{"a":{"c":null,"d":"y"},"b":[1,2,3]}');
   });
 
+  it("key lists that would read alike when joined stay apart: an empty key is a key, a key with a NUL is one key", () => {
+    expect(canonicalForm({})).toBe("{}");
+    expect(canonicalForm({ "": 1 })).toBe('{"":1}');
+    expect(canonicalForm({ "a\u0000b": 1 })).toBe('{"a\\u0000b":1}');
+    expect(canonicalForm({ a: 1, b: 2 })).toBe('{"a":1,"b":2}');
+    expect(canonicalForm({ "": 1 })).toBe('{"":1}');
+  });
+
   it("rows of one shape one after another, then another shape with the same keys in another order: each its own sorted text", () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ id: i, name: `N${i} `, x: i % 2 ? null : i }));
     expect(many.map(canonicalForm)).toEqual(many.map((r) => `{"id":${r.id},"name":"N${r.id}","x":${r.x === null ? "null" : r.x}}`));
