@@ -17,8 +17,8 @@ export interface CliIo {
 }
 
 /**
- * The process's own streams (see std-stream.ts: Node's stream classes only for a terminal). stdin is
- * opened only by a command that reads it (`detail --file -`).
+ * The process's own streams (std-stream.ts: by descriptor to a file or /dev/null, Node's stream
+ * otherwise). stdin is opened only by a command that reads it (`detail --file -`).
  */
 export const processIo = (): CliIo => ({
   stdout: stdStream(1),
