@@ -29,7 +29,7 @@
  */
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import Module from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { Script } from "node:vm";
 
 interface CjsModule {
@@ -57,10 +57,12 @@ export function installCompileCache(dir: string, env: NodeJS.ProcessEnv = proces
   if (!cacheDir) return undefined;
   const M = Module as unknown as ModuleInternals;
   if (typeof M.enableCompileCache === "function") {
-    M.enableCompileCache(cacheDir); // Node ≥ 22.1: its own, for every module, in the folder checked above
+    // Node ≥ 22.1: its own, for every module, in the folder checked above. (With NODE_COMPILE_CACHE set,
+    // Node has enabled it already, before this runs, in that folder as it is: then this call does nothing.)
+    M.enableCompileCache(cacheDir);
     return cacheDir;
   }
-  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
   const toWrite: Array<{ entry: string; script: Script }> = [];
   const compile = M.prototype._compile;
 
@@ -115,7 +117,9 @@ function requireFor(M: ModuleInternals, mod: CjsModule) {
 }
 
 /** What an entry's name is made of; what pruning may remove (nothing else in the folder). */
-const ENTRY = /^(.+\.js\.[0-9a-f]{8}\.)\d+\.\d+\.\d+\.\d+\.v[\d.]+-\w+\.v8$/;
+const ENTRY = /^(.+\.js\.[0-9a-f]{8}\.)\d+\.\d+\.\d+\.\d+\.(v[\d.]+-\w+)\.v8$/;
+/** A temporary file of writeEntry's (`.<entry>.<pid>`): left behind only by a writer that was killed. */
+const TEMPORARY = /^\.(.+\.v8)\.\d+$/;
 
 /** A file's entry name: changes whenever the file is written again; its folder's hash keeps installs apart. */
 function entryName(filename: string): string | undefined {
@@ -135,15 +139,23 @@ function fnv1a(s: string): string {
 }
 
 /**
- * A checksum of an entry's data, word by word (FNV-1a's step on 32-bit words): ~0.6 ms for a 140 KB
- * entry at a cold start, where node:crypto or node:zlib would load Node's stream classes (~4 ms).
+ * A checksum of an entry's data, word by word (FNV-1a's step on 32-bit words, each step followed by a
+ * shift-xor: a multiply carries only upward, so without it the top bits of two words could flip
+ * unseen): ~0.7 ms for a 140 KB entry at a cold start, where node:crypto or node:zlib would load Node's
+ * stream classes (~4 ms).
  */
 export function checksum(data: Uint8Array): number {
   const aligned = data.byteOffset % 4 === 0 ? data : new Uint8Array(data); // a copy starts at 0
   const words = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.length >> 2);
   let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
-  for (let i = words.length << 2; i < aligned.length; i++) h = Math.imul(h ^ aligned[i]!, 0x01000193);
+  for (let i = 0; i < words.length; i++) {
+    h = Math.imul(h ^ words[i]!, 0x01000193);
+    h ^= h >>> 15;
+  }
+  for (let i = words.length << 2; i < aligned.length; i++) {
+    h = Math.imul(h ^ aligned[i]!, 0x01000193);
+    h ^= h >>> 15;
+  }
   return (h ^ aligned.length) >>> 0;
 }
 
@@ -178,12 +190,14 @@ export function usableCacheDir(path: string): string | undefined {
 /** Write one entry whole (a temporary file, then a rename), and prune the folder of ours that are stale. */
 function writeEntry(cacheDir: string, entry: string, script: Script): void {
   const tmp = join(cacheDir, `.${entry}.${process.pid}`);
+  let opened = false;
   try {
     const data = script.createCachedData();
     const header = Buffer.alloc(HEADER);
     header.writeUInt32LE(MAGIC, 0);
     header.writeUInt32LE(checksum(data), 4);
     const fd = openSync(tmp, "wx", 0o600);
+    opened = true;
     try {
       for (const part of [header, data]) for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
       if (fstatSync(fd).size !== HEADER + data.length) throw new Error("short write");
@@ -191,20 +205,32 @@ function writeEntry(cacheDir: string, entry: string, script: Script): void {
       closeSync(fd);
     }
     renameSync(tmp, join(cacheDir, entry));
-    // Ours only (ENTRY): the same file's older entries (an earlier build of this install), and any
-    // entry not written again in 30 days (a build long gone; one still in use is only written once more).
-    const same = ENTRY.exec(entry)![1];
-    const monthAgo = Date.now() - 30 * 24 * 3600 * 1000;
-    for (const name of readdirSync(cacheDir)) {
-      const m = ENTRY.exec(name);
-      if (!m || name === entry) continue;
-      try {
-        if (m[1] === same || statSync(join(cacheDir, name)).mtimeMs < monthAgo) rmSync(join(cacheDir, name), { force: true });
-      } catch {
-        // gone already (another process pruned it)
-      }
-    }
+    opened = false;
+    prune(cacheDir, entry);
   } catch {
-    rmSync(tmp, { force: true });
+    if (opened) rmSync(tmp, { force: true }); // ours only: another process may be writing a file of that name
+  }
+}
+
+/**
+ * Ours only (ENTRY, TEMPORARY), never anything else in the folder: the same file's older entries for this
+ * Node (an earlier build of this install; another Node version's stay), any entry not written again in
+ * 30 days (a build long gone; one still in use is only written once more), and a temporary file over an
+ * hour old (its writer was killed).
+ */
+function prune(cacheDir: string, entry: string): void {
+  const [, file, runtime] = ENTRY.exec(entry)!;
+  const now = Date.now();
+  for (const name of readdirSync(cacheDir)) {
+    if (name === entry) continue;
+    const m = ENTRY.exec(name);
+    const temporary = !m && TEMPORARY.test(name);
+    if (!m && !temporary) continue;
+    try {
+      const age = now - statSync(join(cacheDir, name)).mtimeMs;
+      if (temporary ? age > 3600_000 : (m![1] === file && m![2] === runtime) || age > 30 * 24 * 3600_000) rmSync(join(cacheDir, name), { force: true });
+    } catch {
+      // gone already (another process pruned it), or not a file
+    }
   }
 }

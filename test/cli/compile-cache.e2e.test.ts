@@ -81,6 +81,12 @@ describe("the CLI's code cache", () => {
         for (const at of [200, Math.floor(whole.length / 2), whole.length - 100]) flipped[at]! ^= 0x10;
         return flipped;
       },
+      () => {
+        // The top bit of two words flipped: a plain multiply-xor sum does not see it (bits carry only upward).
+        const flipped = Buffer.from(whole);
+        for (const word of [10, 20]) flipped[8 + 4 * word + 3]! ^= 0x80;
+        return flipped;
+      },
     ]) {
       const bad = damage();
       writeFileSync(entryPath(cache, entry!), bad);
@@ -117,6 +123,26 @@ describe("the CLI's code cache", () => {
     expect((await runCli(["--version"], { env })).code).toBe(0);
     expect(entries(cache).filter((e) => e.startsWith("cli.js."))).toHaveLength(2);
     for (const [name, mtime] of Object.entries(ours)) expect(statSync(entryPath(cache, name)).mtimeMs).toBe(mtime);
+  });
+
+  it("another Node version's entry for the same file stays; a temporary file left by a killed writer goes after an hour", async () => {
+    const cache = freshDir();
+    const env = { NODE_COMPILE_CACHE: cache };
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    const [entry] = entries(cache).filter((e) => e.startsWith("cli.js."));
+    const otherNode = entry!.replace(/\.v[\d.]+-(\w+)\.v8$/, ".v22.11.0-$1.v8");
+    writeFileSync(entryPath(cache, otherNode), readFileSync(entryPath(cache, entry!)));
+    const stale = entryPath(cache, `.${entry}.4242`);
+    const fresh = entryPath(cache, `.${entry}.4343`);
+    writeFileSync(stale, "half");
+    writeFileSync(fresh, "half");
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    writeFileSync(entryPath(cache, entry!), "x"); // this run writes the entry again, and prunes
+    expect((await runCli(["--version"], { env })).code).toBe(0);
+    expect(existsSync(entryPath(cache, otherNode))).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true); // perhaps another process writing right now
   });
 
   it("never touches a file it did not write, in NODE_COMPILE_CACHE or in its own folder, however old", async () => {
