@@ -23,6 +23,8 @@ export const EXIT = {
   timeout: 124,
   /** A bug: any error that is not one of ours. */
   internal: 70,
+  /** stdout could not be written (a full disk, an I/O error): the output is incomplete (EX_IOERR). */
+  outputFailed: 74,
   /** Configuration: a missing or invalid env var or env file. */
   config: 78,
   /**

@@ -57,15 +57,23 @@ export async function main(argv: string[] = process.argv, io: CliIo = processIo(
   // anything more. Not a crash (no stack), but not success either: 141, as SIGPIPE would; a command
   // that was following a run or sending says on stderr where it stopped. Any other stdout error is raised.
   // It stays installed after main returns: output still in the pipe's buffer can meet the closed end then.
+  // Any other failure to write stdout (ENOSPC: a full disk, EIO) is 74 and one line on stderr: the
+  // output is incomplete, and saying so beats a stack. A stderr that cannot be written loses its
+  // messages but not the exit code.
   let finished = false;
   const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE") throw err;
+    if (err.code !== "EPIPE") {
+      out.closeStdout();
+      out.error(new CliError(`cannot write to stdout: ${err.code ?? err.message}${err.code ? ` (${err.message.replace(/^[A-Z]+: /, "")})` : ""}`, { exitCode: EXIT.outputFailed, code: "OUTPUT_FAILED", hint: "the output is incomplete: free space where stdout goes, or send it elsewhere" }), envelope(ctx));
+      process.exit(EXIT.outputFailed);
+    }
     out.closeStdout();
     const what = finished ? undefined : ctx.describeInterruption?.();
     if (what) out.error(new CliError(`stdout was closed: ${what.message}`, { exitCode: EXIT.outputClosed, code: "OUTPUT_CLOSED", ...(what.hint && { hint: what.hint }) }), envelope(ctx));
     process.exit(EXIT.outputClosed);
   };
   io.stdout.on("error", onStdoutError);
+  io.stderr.on("error", () => {});
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {

@@ -99,8 +99,9 @@ Examples:
 
 Exit codes: 0 ok, 1 failed, 2 usage/invalid input (nothing sent), 69 event API unavailable or
 no answer within --timeout (the events may have arrived; re-run with the same --run-id), 70 internal
-error, 75 --wait: no function picked the run up, 78 configuration (incl. an event key the event API
-rejects), 124 --wait-timeout passed (the work goes on), 130/143 interrupted (SIGINT/SIGTERM).`,
+error, 74 stdout could not be written (a full disk), 75 --wait: no function picked the run up,
+78 configuration (incl. an event key the event API rejects), 124 --wait-timeout passed (the work goes
+on), 130/143 interrupted (SIGINT/SIGTERM), 141 stdout closed early (| head).`,
     );
 
   program.hook("preAction", async (_root, action) => {

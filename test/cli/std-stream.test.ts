@@ -126,4 +126,24 @@ describe("the built CLI's output, by where stdout goes", () => {
       expect(stderr).not.toMatch(/Unhandled|at .*\.js:\d+/);
     }
   });
+
+  it("stdout that cannot be written (a full disk: /dev/full) is 74 and one line on stderr, no stack; a full stderr keeps the exit code", async () => {
+    const run = (args: string[], which: "stdout" | "stderr") =>
+      new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const full = openSync("/dev/full", "w");
+        const child = spawn(process.execPath, ["--", BIN, ...args], { stdio: ["ignore", which === "stdout" ? full : "ignore", which === "stderr" ? full : "pipe"], env: { PATH: process.env.PATH ?? "", CI: "1" } });
+        closeSync(full);
+        let stderr = "";
+        child.stderr?.on("data", (c) => (stderr += c));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+    for (const args of [["--help"], ["detail", "1", "--dry-run", "--json"]]) {
+      const r = await run(args, "stdout");
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(74);
+      expect(r.stderr).toMatch(/^error: cannot write to stdout: ENOSPC/m);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+    expect((await run(["nosuch"], "stderr")).code).toBe(2); // the usage error's code, though its message was lost
+  });
 });
