@@ -83,7 +83,18 @@ async function reproduce(c: Case): Promise<{ wait: CliRun; downMs: number }> {
       { timeoutMs: 90_000, intervalMs: 500, describe: d.diagnose },
     );
   } else {
-    await d.dev.waitUntilIdle({ timeoutMs: 120_000 });
+    // Everything ended while down: the engine idle AND the failure handler of the run it ended ended too.
+    // Idle alone can be seen for a moment between a run failing and its handler being queued; serve back
+    // then, the handler runs and records the failure in its own words before the reconcile can name what
+    // the engine ended (case 3 failed so once in ~10 runs, with no ENGINE_FAILED among the failures).
+    await waitFor(
+      "the engine idle, with the failure handler of the run it ended ended too",
+      async () => {
+        const runs = await d.dev.runs();
+        return handlersFailed(runs) > handlersFailed(before) && runs.every((r) => r.status !== "QUEUED" && r.status !== "RUNNING");
+      },
+      { timeoutMs: 120_000, intervalMs: 500, describe: d.diagnose },
+    );
   }
   const downMs = Date.now() - downAt;
   await d.startServe(); // same port, store and documents: the reconcile starts with it
