@@ -125,17 +125,10 @@ const TEMPORARY = /^\.(.+\.v8)\.\d+$/;
 function entryName(filename: string): string | undefined {
   try {
     const st = statSync(filename);
-    return `${basename(filename)}.${fnv1a(dirname(filename))}.${st.size}.${st.ino}.${Math.trunc(st.mtimeMs)}.${Math.trunc(st.ctimeMs)}.${process.version}-${process.arch}.v8`;
+    return `${basename(filename)}.${checksum(Buffer.from(dirname(filename))).toString(16).padStart(8, "0")}.${st.size}.${st.ino}.${Math.trunc(st.mtimeMs)}.${Math.trunc(st.ctimeMs)}.${process.version}-${process.arch}.v8`;
   } catch {
     return undefined;
   }
-}
-
-/** 32-bit FNV-1a of a short string, hex. */
-function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /**

@@ -62,10 +62,6 @@ export class FdStream implements CliStream {
     this.errorListeners = this.errorListeners.filter((l) => l !== listener);
     return this;
   }
-
-  get columns(): number | undefined {
-    return undefined;
-  }
 }
 
 /** The CLI's stream for descriptor 1 or 2: an FdStream for a file or /dev/null, Node's own stream otherwise. */
